@@ -1,0 +1,53 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# port53guard: the human entry point.
+#   make            build the module (against KDIR) and the tool
+#   make install    install both (DESTDIR, PREFIX honoured) and run depmod
+#   make check      every test: userspace, builds, guests, KUnit
+#   make demo       boot a guest and show the guard refusing DNS
+#   make style      checkpatch on the kernel sources
+
+KVER    ?= $(shell uname -r)
+KDIR    ?= /lib/modules/$(KVER)/build
+PREFIX  ?= /usr/local
+DESTDIR ?=
+P53G_CACHE ?= /var/cache/port53guard
+export P53G_CACHE
+
+all: module tool
+
+module:
+	@test -d "$(KDIR)" || { echo "port53guard: no kernel build tree at $(KDIR);" \
+		"install linux-headers-$(KVER) or set KDIR=" >&2; exit 1; }
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules
+
+tool:
+	$(MAKE) -C tools
+
+install: all
+	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" INSTALL_MOD_PATH="$(DESTDIR)" \
+		INSTALL_MOD_DIR=updates/dkms modules_install
+	$(MAKE) -C tools install DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
+
+uninstall:
+	rm -f "$(DESTDIR)/lib/modules/$(KVER)/updates/dkms/port53guard.ko"*
+	-depmod -b "$(if $(DESTDIR),$(DESTDIR),/)" -a "$(KVER)"
+	$(MAKE) -C tools uninstall DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
+
+clean:
+	-$(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean 2>/dev/null
+	rm -f module/*.o module/*.ko module/*.mod* module/.*.cmd module/modules.order \
+		module/Module.symvers Module.symvers modules.order .*.cmd
+	$(MAKE) -C tools clean
+	rm -rf tests/out
+
+style:
+	@tests/style.sh
+
+check:
+	@tests/check.sh
+
+demo:
+	@tests/demo.sh
+
+.PHONY: all module tool install uninstall clean style check demo
