@@ -1,0 +1,90 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make check: every test, one PASS:/FAIL: line each, then exactly one line
+# "N passed, N failed". Exits non-zero on any failure. A missing
+# prerequisite is a failure with the command that fixes it, never a skip.
+#
+#   1. userspace: the harness's own checks, the probes
+#   2. style: checkpatch
+#   3. builds: the module with W=1 against Debian's 6.1 and 6.12 headers and
+#      the debug kernel (built from linux-source-6.1, cached)
+#   4. guests: each kernel boots under QEMU and runs the guest tests; the
+#      debug kernel also runs KUnit and a kmemleak scan
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+
+results=$P53G_OUT/results.txt
+: >"$results"
+start=$(date +%s)
+
+emit() { tee -a "$results"; }
+# step NAME CMD...: PASS when CMD succeeds; its output goes to a log file.
+step() {
+	local name=$1 slug; shift
+	slug=$(echo "$name" | tr -c 'a-zA-Z0-9.\n' '_')
+	if "$@" >"$P53G_OUT/step-$slug.log" 2>&1; then
+		echo "PASS: $name" | emit
+	else
+		echo "FAIL: $name ($(tail -n 1 "$P53G_OUT/step-$slug.log"); log: tests/out/step-$slug.log)" | emit
+		return 1
+	fi
+}
+
+log "userspace"
+"$P53G_TOP/tests/selftest.sh" | emit
+step "probes build as static binaries" bash -c "make -s -C '$P53G_TOP/tests/probes' &&
+	for p in '$P53G_TOP'/tests/probes/p53g-*; do [ -x \"\$p\" ] || continue;
+	file \"\$p\" | grep -q 'statically linked' || { echo \"\$p is not static\"; exit 1; }; done"
+
+log "style"
+step "checkpatch --strict is clean on module/" "$P53G_TOP/tests/style.sh"
+
+# kernels: LABEL KERNEL-IMAGE KDIR KVER STOCKROOT TESTS
+declare -a kernels=()
+for series in 6.1 6.12; do
+	if out=$("$P53G_TOP/tests/stock-kernel.sh" "$series" 2>"$P53G_OUT/stock-$series.err"); then
+		read -r abi root hdr <<<"$out"
+		kernels+=("$series $root/boot/vmlinuz-$abi $hdr $abi $root basic")
+	else
+		echo "FAIL: Debian $series kernel and headers available ($(tail -n1 "$P53G_OUT/stock-$series.err"))" | emit
+	fi
+done
+log "debug kernel (cached by config hash)"
+if dbg=$("$P53G_TOP/tests/debug-kernel.sh" 2>"$P53G_OUT/debug-kernel.err"); then
+	echo "PASS: debug kernel (KUnit, KASAN, lockdep, kmemleak) built from linux-source-6.1" | emit
+	kernels+=("debug $dbg/arch/x86/boot/bzImage $dbg $(cat "$dbg/include/config/kernel.release") - basic,kunit,kmemleak")
+else
+	echo "FAIL: debug kernel built ($(tail -n1 "$P53G_OUT/debug-kernel.err"))" | emit
+fi
+
+for k in "${kernels[@]}"; do
+	read -r label image kdir kver stock tests <<<"$k"
+	log "kernel $label ($kver)"
+	if ! kos=$("$P53G_TOP/tests/build-module.sh" "$label" "$kdir" 2>"$P53G_OUT/build-$label.err"); then
+		echo "FAIL: [$label] module builds with W=1 and no warnings ($(tail -n1 "$P53G_OUT/build-$label.err"))" | emit
+		continue
+	fi
+	echo "PASS: [$label] module builds with W=1 and no warnings" | emit
+	if [ "$label" = debug ]; then
+		echo "$kos" | grep -q port53guard_test.ko &&
+			echo "PASS: [$label] KUnit module port53guard_test.ko built" | emit ||
+			echo "FAIL: [$label] KUnit module port53guard_test.ko built" | emit
+	fi
+	initrd=$P53G_OUT/initrd-$label.cpio.gz
+	# shellcheck disable=SC2086
+	if ! "$P53G_TOP/tests/initramfs.sh" "$initrd" "$kver" "$stock" $kos 2>"$P53G_OUT/initrd-$label.err"; then
+		echo "FAIL: [$label] initramfs built ($(tail -n1 "$P53G_OUT/initrd-$label.err"))" | emit
+		continue
+	fi
+	mem=1024 tmo=300
+	[ "$label" = debug ] && mem=2048 tmo=900
+	P53G_MEM=$mem "$P53G_TOP/tests/run-guest.sh" "$label" "$image" "$initrd" "$tests" "$tmo" | emit
+	"$P53G_TOP/tests/ktap.sh" "$P53G_OUT/guest-$label.log" "$label" | emit
+done
+
+passed=$(grep -c '^PASS: ' "$results")
+failed=$(grep -c '^FAIL: ' "$results")
+log "make check took $(($(date +%s) - start)) s"
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ] && [ "$passed" -gt 0 ]

@@ -1,0 +1,19 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The harness checks itself: the splat scanner and the KTAP parser must
+# catch what they exist to catch, and pass what is clean.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+fx=$P53G_TOP/tests/fixtures
+t() { local d=$1; shift; if "$@" >/dev/null 2>&1; then echo "PASS: harness: $d"; else echo "FAIL: harness: $d"; fi; }
+splat() { "$P53G_TOP/tests/splat.sh" "$fx/$1"; }
+ktap() { "$P53G_TOP/tests/ktap.sh" "$fx/$1" t; }
+
+t "splat scanner passes a clean log (guest text and command line ignored)" test -z "$(splat clean.log)"
+for f in warn kasan lockdep leak; do
+	t "splat scanner reports $f.log" test -n "$(splat $f.log)"
+done
+t "ktap parser fails a 'not ok' case" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/mixed.ktap' t | grep -q '^FAIL: .*classify: tcp'"
+t "ktap parser passes an 'ok' parameter" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/mixed.ktap' t | grep -q '^PASS: .*classify: udp 53'"
+t "ktap parser fails a skipped case" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/skip.ktap' t | grep -q '^FAIL: .*needs_hardware'"
+t "ktap parser fails a suite with no results" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/empty.ktap' t | grep -q '^FAIL: .*no results'"
