@@ -1,0 +1,51 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# make demo, inside the guest: a real DNS server (dnsmasq) in namespace
+# "dut", a real client (dig) in namespace "peer", before, with and after
+# the guard. Lines starting with "demo|" are shown to the person.
+. /p53g/guest/lib.sh
+say() { echo "demo| $*"; }
+now_cs() { cut -d' ' -f1 /proc/uptime | tr -d .; }
+
+# ask ADDR: run dig from peer, show its answer or error, and how long it took.
+ask() {
+	t0=$(now_cs)
+	out=$(in_ns peer dig +time=3 +tries=1 +short @"$1" www.example.test A 2>&1)
+	t1=$(now_cs)
+	echo "$out" | while IFS= read -r l; do say "    $l"; done
+	say "    ($(( (t1 - t0) * 10 )) ms)"
+}
+
+topo_up >/dev/null
+in_ns dut dnsmasq --user=root --group=root --no-resolv --no-hosts \
+	--listen-address=$DUT4 --listen-address=$DUT6 --listen-address=127.0.0.1 \
+	--address=/www.example.test/192.0.2.80 --pid-file=/tmp/dnsmasq.pid
+wait_until 5 test -s /tmp/dnsmasq.pid
+
+say ""
+say "Two network namespaces joined by a veth pair:"
+say "  dut  ($DUT4, $DUT6) runs dnsmasq, a real DNS server, on port 53"
+say "  peer ($PEER4, $PEER6) asks it with dig"
+say ""
+say "1. No guard: the query is answered."
+say "  peer\$ dig @$DUT4 www.example.test"
+ask $DUT4
+say ""
+say "2. modprobe port53guard: the same query is refused at once with ICMP"
+say "   port unreachable, so dig reports 'connection refused' instead of waiting."
+modprobe port53guard && say "  # modprobe port53guard   (loaded)"
+say "  peer\$ dig @$DUT4 www.example.test"
+ask $DUT4
+say "  peer\$ dig @$DUT6 www.example.test"
+ask $DUT6
+say "  dut\$ dig @127.0.0.1 www.example.test   (loopback always passes)"
+t0=$(in_ns dut dig +time=3 +tries=1 +short @127.0.0.1 www.example.test A 2>&1)
+say "    $t0"
+say ""
+say "3. rmmod port53guard: answered again, no hook is left behind."
+rmmod port53guard && say "  # rmmod port53guard   (unloaded)"
+say "  peer\$ dig @$DUT4 www.example.test"
+ask $DUT4
+say ""
+kill "$(cat /tmp/dnsmasq.pid)" 2>/dev/null
+topo_down
