@@ -52,6 +52,12 @@ done
 
 ok "modprobe port53guard" modprobe port53guard
 ok "port53guard is listed in /proc/modules" grep -q '^port53guard ' /proc/modules
+# Stock kernels build the reject helpers as modules: depmod must pull them in.
+if grep -q 'nf_reject_ipv4.ko' "/lib/modules/$(uname -r)/modules.dep"; then
+	for m in nf_reject_ipv4 nf_reject_ipv6; do
+		ok "modprobe pulled in $m" grep -q "^$m " /proc/modules
+	done
+fi
 
 # 2. Blocked: ICMP error with the right type and code, listener starved.
 b4=$(unreach4) b6=$(unreach6)
