@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Differences between the kernels port53guard builds against, probed by
+ * feature, in one place.
+ */
+#ifndef P53G_COMPAT_H
+#define P53G_COMPAT_H
+
+#include <linux/kconfig.h>
+#include <linux/module.h>
+
+/*
+ * Blocked packets are answered by the kernel's own reject helpers, which
+ * know when no reply may be sent (broadcast, multicast, bad checksum,
+ * non-first fragment, ICMP errors); the guard never builds ICMP itself.
+ */
+#if !IS_ENABLED(CONFIG_NF_REJECT_IPV4)
+#error "port53guard needs CONFIG_NF_REJECT_IPV4 (nf_send_unreach)"
+#endif
+#if IS_ENABLED(CONFIG_IPV6) && !IS_ENABLED(CONFIG_NF_REJECT_IPV6)
+#error "port53guard needs CONFIG_NF_REJECT_IPV6 (nf_send_unreach6)"
+#endif
+
+/*
+ * The classifier is exported to the KUnit module with the kernel's own
+ * EXPORT_SYMBOL_IF_KUNIT().  MODULE_IMPORT_NS() took a bare identifier
+ * until 6.12 and takes a string from 6.13 on; the modinfo tag it expands
+ * to is the same in both, so name the namespace through that.
+ */
+#define P53G_IMPORT_KUNIT_NS() \
+	MODULE_INFO(import_ns, "EXPORTED_FOR_KUNIT_TESTING")
+
+#endif /* P53G_COMPAT_H */
