@@ -3,8 +3,9 @@
 #
 # Build the debug kernel (KUnit, KASAN, lockdep, PROVE_RCU, kmemleak) from
 # Debian's linux-source-6.1: tinyconfig plus tests/debug.config. The result
-# is cached under $P53G_CACHE/debug-<hash>, keyed by the fragment, this
-# script and the source package version, so repeated runs skip the build.
+# is cached under $P53G_CACHE/debug-<hash>, keyed by the fragment, the
+# recipe version below and the source package version, so repeated runs
+# skip the build.
 # Prints the build directory (bzImage at arch/x86/boot/bzImage; usable as KDIR).
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -16,14 +17,21 @@ for t in make:make gcc:gcc bc:bc bison:bison flex:flex perl:perl; do need "${t%%
 [ -f /usr/include/openssl/ssl.h ] || die "missing openssl headers: run 'apt-get install libssl-dev'"
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
-key=$( { cat "$P53G_TOP/tests/debug.config" "$0"; echo "$srcver"; } | sha256sum | cut -c1-16)
+recipe=1	# bump when the build steps below change what they produce
+key=$( { cat "$P53G_TOP/tests/debug.config"; echo "$srcver $recipe"; } | sha256sum | cut -c1-16)
 dir=$P53G_CACHE/debug-$key
 src=$P53G_CACHE/linux-source-6.1-$srcver
 
 exec 9>"$P53G_CACHE/.debug.lock"
 flock 9
 
+# External modules resolve vmlinux's symbols through Module.symvers, which
+# only a `make modules` writes; with everything built in it equals
+# vmlinux.symvers.
+symvers() { [ -f "$1/Module.symvers" ] || cp "$1/vmlinux.symvers" "$1/Module.symvers"; }
+
 if [ -f "$dir/.done" ]; then
+	symvers "$dir/build"
 	echo "$dir/build"
 	exit 0
 fi
@@ -65,5 +73,6 @@ done <"$P53G_TOP/tests/debug.config"
 log "building debug kernel (several minutes on 2 cores; cached afterwards)"
 make -C "$src" O="$b" -j"$(nproc)" bzImage modules_prepare >"$dir/build.log" 2>&1 ||
 	{ tail -n 30 "$dir/build.log" >&2; die "debug kernel build failed (log: $dir/build.log)"; }
+symvers "$b"
 touch "$dir/.done"
 echo "$b"
