@@ -13,7 +13,9 @@ t "splat scanner passes a clean log (guest text and command line ignored)" test 
 for f in warn kasan lockdep leak; do
 	t "splat scanner reports $f.log" test -n "$(splat $f.log)"
 done
-t "ktap parser fails a 'not ok' case" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/mixed.ktap' t | grep -q '^FAIL: .*classify: tcp'"
-t "ktap parser passes an 'ok' parameter" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/mixed.ktap' t | grep -q '^PASS: .*classify: udp 53'"
+t "ktap parser fails a 'not ok' case" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/mixed.ktap' t | grep -q '^FAIL: .*port53guard_x: tcp'"
+t "ktap parser passes an 'ok' parameter" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/mixed.ktap' t | grep -q '^PASS: .*port53guard_x: udp 53'"
 t "ktap parser fails a skipped case" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/skip.ktap' t | grep -q '^FAIL: .*needs_hardware'"
-t "ktap parser fails a suite with no results" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/empty.ktap' t | grep -q '^FAIL: .*no results'"
+t "ktap parser fails a suite with no results" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/empty.ktap' t | grep -q '^FAIL: .*no KTAP results'"
+t "ktap parser fails a plan that does not match" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/short.ktap' t | grep -q '^FAIL: .*plan says 3 tests, saw 1'"
+t "ktap parser fails a failed suite" sh -c "'$P53G_TOP/tests/ktap.sh' '$fx/mixed.ktap' t | grep -q '^FAIL: \[t\] kunit port53guard_x$'"
