@@ -41,6 +41,12 @@ if grep -a -q '^P53G-DONE' "$logf"; then
 else
 	echo "FAIL: [$label] guest finished (qemu exit $qrc, 124 = timeout; log $logf)"
 fi
+# The scanner reads only timestamped kernel lines: prove it can see them.
+if grep -a -q -E '^\[ *[0-9]+\.[0-9]+\] Linux version' "$logf"; then
+	echo "PASS: [$label] kernel log is timestamped, so the splat scan sees it"
+else
+	echo "FAIL: [$label] kernel log is timestamped (CONFIG_PRINTK_TIME), so the splat scan sees it"
+fi
 splat=$("$P53G_TOP/tests/splat.sh" "$logf")
 if [ -z "$splat" ]; then
 	echo "PASS: [$label] kernel log has no BUG/WARNING/KASAN/lockdep/Oops/leak report"

@@ -8,7 +8,7 @@
 dmesg -c >/dev/null
 ok "modprobe port53guard_test" modprobe port53guard_test
 echo "P53G-KTAP-BEGIN"
-dmesg | sed -e 's/^\[[^]]*\] //' | sed -n '/^KTAP version/,$p'
+dmesg | sed -e 's/^\[[^]]*\] //' | sed -n '/KTAP version/,$p'
 echo "P53G-KTAP-END"
 n=$(ls -d /sys/kernel/debug/kunit/port53guard_* 2>/dev/null | wc -l)
 ok "KUnit registered port53guard suites ($n)" test "$n" -gt 0

@@ -7,7 +7,7 @@
  * on any failure.  P53G_SEED=N in the environment changes the random sets.
  */
 #include <arpa/inet.h>
-#include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,7 +46,6 @@ static void group_end(const char *what)
 static void check(int ok, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-#include <stdarg.h>
 static void check(int ok, const char *fmt, ...)
 {
 	va_list ap;
@@ -541,9 +540,11 @@ static const char *const mix_name[] = {
 /* prefix length for family width @w */
 static unsigned int rnd_plen(enum mix mix, unsigned int w)
 {
-	static const u8 bgp[] = {	/* per mille, /8 .. /32 */
-		1, 0, 1, 1, 2, 2, 3, 3, 10, 6, 8, 15, 30, 45, 90, 100,
-		590, 3, 3, 4, 5, 5, 10, 10, 53 };
+	/* per 100,000, /8 .. /32, shaped like a BGP table */
+	static const u32 bgp[] = {
+		2, 1, 4, 10, 30, 60, 100, 200, 1300, 700, 1200, 2300, 3400,
+		4000, 9000, 9300, 61804, 400, 400, 400, 400, 400, 400, 400,
+		3789 };
 	unsigned int r, l;
 
 	switch (mix) {
@@ -551,13 +552,15 @@ static unsigned int rnd_plen(enum mix mix, unsigned int w)
 		return w == 32 ? 24 : 48;
 	case MIX_48:
 		return 48;
+	case MIX_CLUSTER:
+		return w == 32 ? 10 + rnd() % 23 : 28 + rnd() % 101;
 	case MIX_BGP:
 		if (w == 128) {
 			static const u8 v6[] = { 32, 29, 36, 40, 44, 48, 56, 64, 128 };
 
 			return v6[rnd() % sizeof(v6)];
 		}
-		r = rnd() % 1000;
+		r = rnd() % 100000;
 		for (l = 0; l < sizeof(bgp); l++) {
 			if (r < bgp[l])
 				return 8 + l;
@@ -578,10 +581,10 @@ static void rnd_entry(struct p53g_entry *e, enum mix mix, unsigned int w,
 	memset(e, 0, sizeof(*e));
 	e->plen = rnd_plen(mix, w);
 	if (mix == MIX_CLUSTER) {
-		/* a few random bases: many prefixes nest or touch */
-		hi = (pool[rnd() % 4] & ~0xffffULL) | (hi & 0xffff);
-		if (w == 32)
-			hi = (hi & ~0xffffffffULL) | (pool[0] >> 32 & 0xff000000) << 32 >> 32 << 32;
+		/* under one of four /12s (v4) or /32s (v6): nested, touching */
+		u64 top = w == 32 ? 0xfff0000000000000ULL : 0xffffffff00000000ULL;
+
+		hi = (pool[rnd() % 4] & top) | (hi & ~top);
 	}
 	if (w == 32) {
 		e->kind = P53G_ENTRY_V4;
@@ -651,6 +654,10 @@ static void rnd_addr(const struct p53g_entry *e, size_t n, unsigned int w,
 	unsigned int how = p ? rnd() % 5 : 0, i;
 	u64 r = rnd();
 
+	*a4 = r >> 32;
+	for (i = 0; i < 16; i++)
+		a6->s6_addr[i] = rnd();
+
 	if (w == 32) {
 		u32 m = p ? mask4(p->plen) : 0, base = p ? ntohl(p->v4) : 0;
 
@@ -663,8 +670,6 @@ static void rnd_addr(const struct p53g_entry *e, size_t n, unsigned int w,
 		}
 		return;
 	}
-	for (i = 0; i < 16; i++)
-		a6->s6_addr[i] = rnd();
 	if (!how)
 		return;
 	{
@@ -794,7 +799,7 @@ static void diff_all_lengths(unsigned int w, size_t per_len, size_t k)
 	struct p53g_pset *s;
 	struct oracle o;
 	struct in6_addr a6;
-	unsigned int l;
+	unsigned int l, u;
 	char what[160];
 	u32 a4;
 
@@ -916,8 +921,8 @@ int main(void)
 	unsigned int i, mix;
 
 	rng_state = env ? strtoull(env, NULL, 0) : 53;
-	printf("# pset tests, %s, P53G_SEED=%" PRIu64 "\n", PSET_TEST_VARIANT,
-	       rng_state);
+	printf("# pset tests, %s, P53G_SEED=%llu\n", PSET_TEST_VARIANT,
+	       (unsigned long long)rng_state);
 	test_table();
 	test_api();
 	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
