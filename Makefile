@@ -27,11 +27,12 @@ tool:
 install: all
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" INSTALL_MOD_PATH="$(DESTDIR)" \
 		INSTALL_MOD_DIR=updates/dkms modules_install
+	depmod $(if $(DESTDIR),-b "$(DESTDIR)") -a "$(KVER)"
 	$(MAKE) -C tools install DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
 
 uninstall:
 	rm -f "$(DESTDIR)/lib/modules/$(KVER)/updates/dkms/port53guard.ko"*
-	-depmod -b "$(if $(DESTDIR),$(DESTDIR),/)" -a "$(KVER)"
+	-depmod $(if $(DESTDIR),-b "$(DESTDIR)") -a "$(KVER)"
 	$(MAKE) -C tools uninstall DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
 
 clean:
