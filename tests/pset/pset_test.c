@@ -538,7 +538,7 @@ static const char *const mix_name[] = {
 };
 
 /* prefix length for family width @w */
-static unsigned int rnd_plen(enum mix mix, unsigned int w)
+static unsigned int rnd_plen(enum mix mix, unsigned int w, size_t n)
 {
 	/* per 100,000, /8 .. /32, shaped like a BGP table */
 	static const u32 bgp[] = {
@@ -567,19 +567,21 @@ static unsigned int rnd_plen(enum mix mix, unsigned int w)
 			r -= bgp[l];
 		}
 		return 24;
-	default:
-		return 1 + rnd() % w;
+	default:	/* all lengths the set can have and leave misses */
+		for (l = 2; n >> (l - 2); l++)
+			;
+		return l + rnd() % (w - l + 1);
 	}
 }
 
 static void rnd_entry(struct p53g_entry *e, enum mix mix, unsigned int w,
-		      const u64 *pool)
+		      size_t n, const u64 *pool)
 {
 	u64 hi = rnd(), lo = rnd();
 	unsigned int i;
 
 	memset(e, 0, sizeof(*e));
-	e->plen = rnd_plen(mix, w);
+	e->plen = rnd_plen(mix, w, n);
 	if (mix == MIX_CLUSTER) {
 		/* under one of four /12s (v4) or /32s (v6): nested, touching */
 		u64 top = w == 32 ? 0xfff0000000000000ULL : 0xffffffff00000000ULL;
@@ -601,7 +603,7 @@ static void rnd_entry(struct p53g_entry *e, enum mix mix, unsigned int w,
 
 static void rnd_name(char *name, unsigned int len)
 {
-	static const char abc[] = "abew0+-.";
+	static const char abc[] = "abegwx01+-.";
 	unsigned int i;
 
 	for (i = 0; i < len; i++)
@@ -720,7 +722,7 @@ static void diff_prefixes(unsigned int w, enum mix mix, size_t n, size_t k,
 
 	group_start();
 	for (i = 0; i < n; i++)
-		rnd_entry(&e[i], mix, w, pool);
+		rnd_entry(&e[i], mix, w, n, pool);
 	m = n;
 	if (unsorted) {		/* random order, with duplicates */
 		for (i = 0; i < n / 4; i++)
@@ -791,49 +793,59 @@ out:
 	group_end("differential: build");
 }
 
-/* Every length at once, disjoint: the most levels a set can ask for. */
+static void setbit(u8 *a, unsigned int i)
+{
+	a[i / 8] |= 0x80 >> (i % 8);
+}
+
+static void fill_prefix(struct p53g_entry *p, unsigned int w, const u8 *a,
+			unsigned int plen)
+{
+	memset(p, 0, sizeof(*p));
+	p->plen = plen;
+	if (w == 32) {
+		p->kind = P53G_ENTRY_V4;
+		memcpy(&p->v4, a, 4);
+	} else {
+		p->kind = P53G_ENTRY_V6;
+		memcpy(&p->v6, a, 16);
+	}
+}
+
+/*
+ * Every length 2..w at once, disjoint (a /1 would cover half the space):
+ * the most tables a set can ask for.  Down the all-zero path, the sibling
+ * subtree at depth l-1 holds the /l staircase prefix in its first half;
+ * for L >= 8, the second half of the sibling at depth L-7 holds
+ * @per_len - 1 more /L prefixes.
+ */
 static void diff_all_lengths(unsigned int w, size_t per_len, size_t k)
 {
-	size_t n = w * per_len + 1, i, m = 0, hits = 0;
+	size_t n = w * per_len, i, m = 0, hits = 0;
 	struct p53g_entry *e = calloc(n, sizeof(*e));
 	struct p53g_pset *s;
 	struct oracle o;
 	struct in6_addr a6;
-	unsigned int l, u;
+	unsigned int l, b;
 	char what[160];
+	u8 a[16];
 	u32 a4;
 
 	group_start();
-	/* length l lives under its own /8 (v4: l-th /8 of 0.0.0.0/1) */
-	for (l = 1; l <= w; l++) {
-		for (i = 0; i < per_len; i++) {
-			struct p53g_entry *p = &e[m++];
-			u64 r = rnd();
+	for (l = 2; l <= w; l++) {
+		memset(a, 0, sizeof(a));
+		setbit(a, l - 2);
+		fill_prefix(&e[m++], w, a, l);
+		for (i = 1; i < per_len && l >= 8; i++) {
+			u64 r = rnd() % 64;
 
-			p->plen = l;
-			if (w == 32) {
-				p->kind = P53G_ENTRY_V4;
-				if (l <= 8) {	/* /1../8: 128.0.0.0/1 ... */
-					p->v4 = htonl(mask4(l) & ~mask4(l - 1));
-					m -= i > 0;
-					continue;
-				}
-				p->v4 = htonl(((u32)l << 24 | (u32)(r >> 40)) &
-					      mask4(l));
-			} else {
-				p->kind = P53G_ENTRY_V6;
-				memset(&p->v6, 0, 16);
-				if (l <= 8) {
-					p->v6.s6_addr[0] = 0x80 >> (l - 1);
-					m -= i > 0;
-					continue;
-				}
-				p->v6.s6_addr[0] = 0x0;
-				p->v6.s6_addr[1] = l;
-				for (u = 2; u < 16; u++)
-					p->v6.s6_addr[u] = rnd();
-				mask6(&p->v6, l);
-			}
+			memset(a, 0, sizeof(a));
+			setbit(a, l - 8);
+			setbit(a, l - 7);
+			for (b = 0; b < 6; b++)
+				if (r >> b & 1)
+					setbit(a, l - 1 - b);
+			fill_prefix(&e[m++], w, a, l);
 		}
 	}
 	m = canonical(e, m);
@@ -854,8 +866,8 @@ static void diff_all_lengths(unsigned int w, size_t per_len, size_t k)
 	}
 	check(hits > 0 && hits < k, "%zu hits of %zu", hits, k);
 	snprintf(what, sizeof(what),
-		 "differential: all %u %s lengths present (%zu prefixes), %zu lookups, %u probes, %.1f bytes/prefix",
-		 w, w == 32 ? "IPv4" : "IPv6", m, k,
+		 "differential: all %u %s lengths 2-%u present (%zu prefixes), %zu lookups, %u probes, %.1f bytes/prefix",
+		 w - 1, w == 32 ? "IPv4" : "IPv6", w, m, k,
 		 p53g_pset_probes(s, w == 32 ? P53G_ENTRY_V4 : P53G_ENTRY_V6),
 		 (double)p53g_pset_bytes(s) / m);
 	oracle_free(&o);
@@ -877,10 +889,12 @@ static void diff_devs(size_t n, size_t k)
 
 	group_start();
 	for (i = 0; i < n; i++) {
-		unsigned int len = rnd() % 8;
+		unsigned int len = 1 + rnd() % 7;
 
 		e[i].kind = P53G_ENTRY_DEV;
-		e[i].wildcard = rnd() % 3 == 0 || !len;
+		e[i].wildcard = rnd() % 3 == 0;
+		if (e[i].wildcard && len < 3 && n > 10)
+			len += 2;	/* so that some names miss */
 		e[i].namelen = len;
 		rnd_name(name, len);
 		memcpy(e[i].dev, name, len);
