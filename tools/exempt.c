@@ -1,0 +1,409 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * port53guard exempt list|add|del|flush|replace|check: the exemption list.
+ * Every entry is checked with the module's own parser before anything is
+ * written, and the bad ones are named.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "p53g.h"
+
+#define P53G_MAX_REPORTED 10	/* bad lines named before the rest are counted */
+
+struct exempt_cmd {
+	const char *name;
+	int (*main)(int argc, char *argv[]);
+	const char *args;
+	const char *help;
+};
+
+static const struct exempt_cmd *exempt_find(const char *name);
+
+static int exempt_usage_of(const char *name, FILE *f, int ret)
+{
+	const struct exempt_cmd *c = exempt_find(name);
+
+	fprintf(f, "Usage: %s exempt %s%s%s\n\n%s\n", PROG_NAME, c->name, *c->args ? " " : "",
+		c->args, c->help);
+	return f == stdout ? p53g_finish_stdout(ret) : ret;
+}
+
+/*
+ * --help anywhere, or a wrong number of arguments: the exit status to
+ * return at once. -1: go on.
+ */
+static int exempt_args(int argc, char *argv[], int min, int max)
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (p53g_is_help(argv[i]))
+			return exempt_usage_of(argv[0], stdout, EXIT_OK);
+	if (argc - 1 < min || (max >= 0 && argc - 1 > max)) {
+		p53g_err("exempt %s: %s arguments", argv[0], argc - 1 < min ? "missing" : "too many");
+		return exempt_usage_of(argv[0], stderr, EXIT_USAGE);
+	}
+	return -1;
+}
+
+static int exempt_list(int argc, char *argv[])
+{
+	const char *path;
+	char chunk[65536];
+	ssize_t r;
+	int fd, rc;
+
+	rc = exempt_args(argc, argv, 0, 0);
+	if (rc >= 0)
+		return rc;
+	if (p53g_require_module())
+		return EXIT_FAIL;
+	path = p53g_path("exempt");
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		p53g_err("%s: %s", path, strerror(errno));
+		return EXIT_FAIL;
+	}
+	/* streamed: the module's text is canonical already, and may be large */
+	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			p53g_err("%s: %s", path, strerror(errno));
+			close(fd);
+			return EXIT_FAIL;
+		}
+		if (fwrite(chunk, 1, r, stdout) != (size_t)r)
+			break;
+	}
+	close(fd);
+	return p53g_finish_stdout(EXIT_OK);
+}
+
+/* add and del: every entry valid, duplicates merged, one atomic change. */
+static int exempt_change(int argc, char *argv[], int op)
+{
+	struct p53g_list l = { 0 };
+	struct p53g_op *ops;
+	struct p53g_entry e;
+	size_t i, n = 0;
+	int bad = 0, rc;
+
+	rc = exempt_args(argc, argv, 1, -1);
+	if (rc >= 0)
+		return rc;
+	if (p53g_require_module())
+		return EXIT_FAIL;
+	for (i = 1; i < (size_t)argc; i++) {
+		if (p53g_parse_arg_entry(argv[i], &e))
+			bad = 1;
+		else if (p53g_list_push(&l, &e))
+			return EXIT_FAIL;
+	}
+	if (bad) {
+		p53g_list_free(&l);
+		return EXIT_FAIL;
+	}
+	/* a repeated del would fail the batch: send each entry once */
+	p53g_list_sort(&l);
+	ops = calloc(l.n, sizeof(*ops));
+	if (!ops) {
+		p53g_err("out of memory");
+		p53g_list_free(&l);
+		return EXIT_FAIL;
+	}
+	for (i = 0; i < l.n; i++) {
+		if (n && !p53g_entry_cmp(&ops[n - 1].cmd.entry, &l.v[i]))
+			continue;
+		ops[n].cmd.op = op;
+		ops[n].cmd.entry = l.v[i];
+		n++;
+	}
+	rc = p53g_exempt_apply(ops, n);
+	free(ops);
+	p53g_list_free(&l);
+	return rc ? EXIT_FAIL : EXIT_OK;
+}
+
+static int exempt_add(int argc, char *argv[])
+{
+	return exempt_change(argc, argv, P53G_CMD_ADD);
+}
+
+static int exempt_del(int argc, char *argv[])
+{
+	return exempt_change(argc, argv, P53G_CMD_DEL);
+}
+
+static int exempt_flush(int argc, char *argv[])
+{
+	struct p53g_op op = { .cmd.op = P53G_CMD_FLUSH };
+	int rc;
+
+	rc = exempt_args(argc, argv, 0, 0);
+	if (rc >= 0)
+		return rc;
+	if (p53g_require_module())
+		return EXIT_FAIL;
+	return p53g_exempt_apply(&op, 1) ? EXIT_FAIL : EXIT_OK;
+}
+
+static int op_cmp(const void *a, const void *b)
+{
+	return p53g_entry_cmp(&((const struct p53g_op *)a)->cmd.entry,
+			      &((const struct p53g_op *)b)->cmd.entry);
+}
+
+static int exempt_replace(int argc, char *argv[])
+{
+	const char *file, *name, *why;
+	struct p53g_buf in = { 0 };
+	struct p53g_op *ops = NULL;
+	size_t n = 0, cap = 0, lineno = 0, len;
+	char *p, *end, *line;
+	unsigned long bad = 0;
+	int rc;
+
+	rc = exempt_args(argc, argv, 1, 1);
+	if (rc >= 0)
+		return rc;
+	if (p53g_require_module())
+		return EXIT_FAIL;
+	file = argv[1];
+	name = p53g_input_name(file);
+	if (p53g_read_input(file, &in))
+		return EXIT_FAIL;
+	for (p = in.data, end = in.data + in.len; p53g_next_line(&p, end, &line, &len);) {
+		lineno++;
+		p53g_trim(&line, &len);
+		if (!len || line[0] == '#')
+			continue;
+		if (n + 1 >= cap) {
+			struct p53g_op *o;
+
+			cap = cap ? 2 * cap : 1024;
+			o = realloc(ops, cap * sizeof(*ops));
+			if (!o) {
+				p53g_err("out of memory");
+				goto err;
+			}
+			ops = o;
+		}
+		if (!n) {
+			memset(&ops[n], 0, sizeof(ops[n]));
+			ops[n++].cmd.op = P53G_CMD_FLUSH;
+		}
+		memset(&ops[n], 0, sizeof(ops[n]));
+		if (p53g_entry_parse(line, len, &ops[n].cmd.entry, &why)) {
+			if (bad++ < P53G_MAX_REPORTED)
+				p53g_err("%s:%zu: %.*s: %s", name, lineno, (int)len, line, why);
+			continue;
+		}
+		ops[n].cmd.op = P53G_CMD_ADD;
+		ops[n].file = name;
+		ops[n].line = lineno;
+		n++;
+	}
+	if (bad) {
+		if (bad > P53G_MAX_REPORTED)
+			p53g_err("%s: %lu more bad lines", name, bad - P53G_MAX_REPORTED);
+		p53g_err("%s: nothing changed", name);
+		goto err;
+	}
+	if (n > 1) {
+		/* sorted, each entry once: the lines the module will print */
+		size_t i, u = 2;
+
+		qsort(ops + 1, n - 1, sizeof(*ops), op_cmp);
+		for (i = 2; i < n; i++)
+			if (p53g_entry_cmp(&ops[u - 1].cmd.entry, &ops[i].cmd.entry))
+				ops[u++] = ops[i];
+		n = u;
+	}
+	if (!n) {
+		/* an empty file is an empty list */
+		struct p53g_op flush = { .cmd.op = P53G_CMD_FLUSH };
+
+		rc = p53g_exempt_apply(&flush, 1);
+	} else {
+		rc = p53g_exempt_apply(ops, n);
+	}
+	free(ops);
+	p53g_buf_free(&in);
+	return rc ? EXIT_FAIL : EXIT_OK;
+err:
+	free(ops);
+	p53g_buf_free(&in);
+	return EXIT_FAIL;
+}
+
+/* From the device's flags when it exists here, else by its usual name. */
+static bool is_loopback(const char *dev)
+{
+	char path[64], buf[32];
+	unsigned long flags;
+	ssize_t r;
+	int fd;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/flags", dev);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return !strcmp(dev, "lo");
+	r = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (r <= 0)
+		return !strcmp(dev, "lo");
+	buf[r] = '\0';
+	flags = strtoul(buf, NULL, 0);
+	return flags & 0x8;	/* IFF_LOOPBACK */
+}
+
+static int exempt_check(int argc, char *argv[])
+{
+	const struct p53g_entry *by_addr = NULL, *by_dev = NULL;
+	char enabled[8], action[16], loopback[8], who[80], text[P53G_ENTRY_MAXLEN];
+	struct p53g_entry addr, dev = { 0 }, probe;
+	struct p53g_list l = { 0 };
+	const char *ifname = NULL, *why;
+	size_t i;
+	int rc;
+
+	rc = exempt_args(argc, argv, 1, 3);
+	if (rc >= 0)
+		return rc;
+	if (argc == 3 || (argc == 4 && strcmp(argv[2], "dev"))) {
+		p53g_err("exempt check: expected 'dev IF' after the address");
+		return exempt_usage_of("check", stderr, EXIT_USAGE);
+	}
+	if (p53g_require_module())
+		return EXIT_FAIL;
+	if (p53g_parse_arg_entry(argv[1], &addr))
+		return EXIT_FAIL;
+	if (addr.kind == P53G_ENTRY_DEV || strchr(argv[1], '/')) {
+		p53g_err("%s: check takes one IPv4 or IPv6 address%s", argv[1],
+			 addr.kind == P53G_ENTRY_DEV ? "; give the interface as 'dev IF'" :
+			 ", not a prefix");
+		return EXIT_FAIL;
+	}
+	if (argc == 4) {
+		char spec[IFNAMSIZ + 8];
+
+		ifname = argv[3];
+		if (strlen(ifname) > IFNAMSIZ - 1) {
+			p53g_err("%s: interface name longer than 15 bytes", ifname);
+			return EXIT_FAIL;
+		}
+		/* the name as it is, a trailing '+' included, but valid as a name */
+		snprintf(spec, sizeof(spec), "dev:%s", ifname);
+		if (p53g_entry_parse(spec, strlen(spec), &probe, &why)) {
+			p53g_err("%s: %s", ifname, why);
+			return EXIT_FAIL;
+		}
+		dev.kind = P53G_ENTRY_DEV;
+		dev.namelen = strlen(ifname);
+		memcpy(dev.dev, ifname, dev.namelen);
+	}
+	if (p53g_setting_get(p53g_setting_find("enabled"), enabled, sizeof(enabled)) ||
+	    p53g_setting_get(p53g_setting_find("action"), action, sizeof(action)) ||
+	    p53g_setting_get(p53g_setting_find("loopback"), loopback, sizeof(loopback)) ||
+	    p53g_list_load(&l))
+		return EXIT_FAIL;
+
+	p53g_entry_format(&addr, text, sizeof(text));
+	*strchr(text, '/') = '\0';
+	snprintf(who, sizeof(who), "%s%s%s", text, ifname ? " on " : "", ifname ? ifname : "");
+	for (i = 0; i < l.n; i++) {
+		if (p53g_entry_covers(&l.v[i], &addr) &&
+		    (!by_addr || l.v[i].plen > by_addr->plen))
+			by_addr = &l.v[i];
+		if (ifname && !by_dev && p53g_entry_covers(&l.v[i], &dev))
+			by_dev = &l.v[i];
+	}
+	rc = EXIT_OK;
+	if (!strcmp(enabled, "0")) {
+		printf("%s: passes (the guard is disabled)\n", who);
+	} else if (ifname && !strcmp(loopback, "1") && is_loopback(ifname)) {
+		printf("%s: passes (arrived on a loopback device)\n", who);
+	} else if (by_addr || by_dev) {
+		p53g_entry_format(by_addr ? by_addr : by_dev, text, sizeof(text));
+		printf("%s: passes (exempt by %s)\n", who, text);
+	} else if (!strcmp(action, "monitor")) {
+		printf("%s: passes (action monitor: counted and logged, not blocked)\n", who);
+	} else if (!strcmp(action, "drop")) {
+		printf("%s: blocked (action drop: dropped silently)\n", who);
+		rc = EXIT_FAIL;
+	} else {
+		printf("%s: blocked (action reject: answered with %s port unreachable)\n", who,
+		       addr.kind == P53G_ENTRY_V4 ? "ICMP" : "ICMPv6");
+		rc = EXIT_FAIL;
+	}
+	p53g_list_free(&l);
+	return p53g_finish_stdout(rc);
+}
+
+static const struct exempt_cmd exempt_cmds[] = {
+	{ "list", exempt_list, "",
+	  "Prints the exemption list, canonical, one entry a line." },
+	{ "add", exempt_add, "ENTRY...",
+	  "Adds entries, all or none. An entry already there is not an error.\n"
+	  "ENTRY: A.B.C.D[/LEN], an IPv6 address [/LEN], dev:NAME or dev:NAME+." },
+	{ "del", exempt_del, "ENTRY...",
+	  "Deletes entries, all or none: fails if one of them is not in the list." },
+	{ "flush", exempt_flush, "",
+	  "Empties the exemption list." },
+	{ "replace", exempt_replace, "FILE|-",
+	  "Replaces the whole list with the entries of FILE (or standard input),\n"
+	  "one a line; blank lines and lines starting with # are skipped.\n"
+	  "Atomic whatever the size: packets see the old list or the new one." },
+	{ "check", exempt_check, "ADDR [dev IF]",
+	  "Says whether a UDP query to port 53 from ADDR (arriving on IF) would pass\n"
+	  "(exit 0) or be blocked (exit 1), and why." },
+};
+
+static const struct exempt_cmd *exempt_find(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(exempt_cmds) / sizeof(exempt_cmds[0]); i++)
+		if (!strcmp(exempt_cmds[i].name, name))
+			return &exempt_cmds[i];
+	return NULL;
+}
+
+static void exempt_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s exempt <cmd> [<args>]\n\n", PROG_NAME);
+	for (i = 0; i < sizeof(exempt_cmds) / sizeof(exempt_cmds[0]); i++)
+		fprintf(f, "  %s exempt %s %s\n", PROG_NAME, exempt_cmds[i].name, exempt_cmds[i].args);
+	fprintf(f, "\nENTRY: A.B.C.D[/LEN], an IPv6 address[/LEN], dev:NAME or dev:NAME+\n"
+		   "(every interface whose name starts with NAME). A bare address is /32 or /128.\n"
+		   "Pass --help after a command for more.\n");
+}
+
+int exempt_main(int argc, char *argv[])
+{
+	const struct exempt_cmd *c;
+
+	if (argc == 2 && p53g_is_help(argv[1])) {
+		exempt_usage(stdout);
+		return p53g_finish_stdout(EXIT_OK);
+	}
+	if (argc < 2) {
+		p53g_err("exempt: missing command");
+		exempt_usage(stderr);
+		return EXIT_USAGE;
+	}
+	c = exempt_find(argv[1]);
+	if (!c) {
+		p53g_err("exempt: unknown command '%s'", argv[1]);
+		exempt_usage(stderr);
+		return EXIT_USAGE;
+	}
+	return c->main(argc - 1, argv + 1);
+}

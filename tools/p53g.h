@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The port53guard tool: what its files share.
+ */
+#ifndef P53G_TOOL_H
+#define P53G_TOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "entry.h"
+
+#define PROG_NAME		"port53guard"
+#define P53G_VERSION		"0.1.0"
+#define P53G_SYSFS_DEFAULT	"/sys/kernel/port53guard"
+
+/* Exit status: 0 success, 1 failure (or "would be blocked"), 2 usage. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+/* The subcommands, each in its own file. */
+int status_main(int argc, char *argv[]);
+int exempt_main(int argc, char *argv[]);
+int set_main(int argc, char *argv[]);
+int save_main(int argc, char *argv[]);
+int restore_main(int argc, char *argv[]);
+
+void p53g_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+bool p53g_is_help(const char *arg);
+int p53g_finish_stdout(int ret);
+
+/* sysfs.c: the files under /sys/kernel/port53guard (or $P53G_SYSFS) */
+struct p53g_buf {
+	char *data;
+	size_t len;
+	size_t cap;
+};
+
+const char *p53g_root(void);
+const char *p53g_path(const char *name);
+int p53g_require_module(void);
+int p53g_read_file(const char *name, struct p53g_buf *b);
+int p53g_read_fd(int fd, struct p53g_buf *b);
+int p53g_read_value(const char *name, char *out, size_t size);
+int p53g_write_whole(int fd, const char *data, size_t len);
+void p53g_buf_free(struct p53g_buf *b);
+int p53g_buf_append(struct p53g_buf *b, const char *data, size_t len);
+unsigned int p53g_wait_seconds(void);
+int p53g_read_input(const char *file, struct p53g_buf *b);
+const char *p53g_input_name(const char *file);
+bool p53g_next_line(char **p, char *end, char **line, size_t *len);
+void p53g_trim(char **s, size_t *len);
+bool p53g_next_word(char **s, size_t *len, char **word, size_t *wlen);
+
+enum p53g_setting_type { P53G_BOOL, P53G_ACTION, P53G_RATE };
+
+struct p53g_setting {
+	const char *name;
+	enum p53g_setting_type type;
+	const char *help;
+};
+
+#define P53G_NSETTINGS 6
+extern const struct p53g_setting p53g_settings[P53G_NSETTINGS];
+#define p53g_nsettings ((size_t)P53G_NSETTINGS)
+
+const struct p53g_setting *p53g_setting_find(const char *name);
+int p53g_setting_normalize(const struct p53g_setting *s, const char *in,
+			   char *out, size_t size, const char **why);
+int p53g_setting_get(const struct p53g_setting *s, char *out, size_t size);
+int p53g_setting_set(const struct p53g_setting *s, const char *value);
+
+/* list.c: the exemption list, and changing it atomically */
+struct p53g_list {
+	struct p53g_entry *v;
+	size_t n;
+	size_t cap;
+};
+
+struct p53g_op {
+	struct p53g_cmd cmd;	/* P53G_CMD_ADD, _DEL or _FLUSH */
+	const char *file;	/* where it was read, for messages, or NULL */
+	size_t line;
+};
+
+int p53g_list_push(struct p53g_list *l, const struct p53g_entry *e);
+void p53g_list_free(struct p53g_list *l);
+void p53g_list_sort(struct p53g_list *l);
+int p53g_list_load(struct p53g_list *l);
+int p53g_list_count(size_t *count);
+int p53g_exempt_apply(const struct p53g_op *ops, size_t n);
+int p53g_parse_arg_entry(const char *arg, struct p53g_entry *e);
+
+#endif /* P53G_TOOL_H */

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * port53guard: read and set the port53guard module's settings and
+ * exemption list through sysfs. A table of subcommands, each its own
+ * function with its own --help.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "p53g.h"
+
+static const struct {
+	const char *name;
+	int (*main)(int argc, char *argv[]);
+	const char *description;
+} subcommands[] = {
+	{ "status", status_main, "Show the settings, the counters and the size of the exemption list" },
+	{ "exempt", exempt_main, "List, change, replace or check the exemption list" },
+	{ "set", set_main, "Change one setting" },
+	{ "save", save_main, "Print the running configuration, for restore or modprobe.d" },
+	{ "restore", restore_main, "Apply a configuration printed by save" },
+};
+
+void p53g_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	fflush(stdout);
+	fputs(PROG_NAME ": ", stderr);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+bool p53g_is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h") || !strcmp(arg, "help");
+}
+
+/* Output that could not be written is a failure, not a silent truncation. */
+int p53g_finish_stdout(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		p53g_err("stdout: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return ret;
+}
+
+static void show_usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f, "Usage: %s <cmd> [<args>]\n\n", PROG_NAME);
+	fprintf(f, "Available subcommands:\n");
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-8s %s\n", subcommands[i].name, subcommands[i].description);
+	fprintf(f, "\nWith no subcommand, runs 'status'. Pass --help to any subcommand for its usage.\n"
+		   "The module's files are under %s (or $P53G_SYSFS).\n", P53G_SYSFS_DEFAULT);
+}
+
+int main(int argc, char *argv[])
+{
+	static char *status_argv[] = { "status", NULL };
+	size_t i;
+
+	if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") ||
+			  !strcmp(argv[1], "version"))) {
+		printf("%s %s\n", PROG_NAME, P53G_VERSION);
+		return p53g_finish_stdout(EXIT_OK);
+	}
+	if (argc == 2 && p53g_is_help(argv[1])) {
+		show_usage(stdout);
+		return p53g_finish_stdout(EXIT_OK);
+	}
+	if (argc < 2)
+		return status_main(1, status_argv);
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		if (!strcmp(argv[1], subcommands[i].name))
+			return subcommands[i].main(argc - 1, argv + 1);
+	p53g_err("unknown subcommand '%s'", argv[1]);
+	show_usage(stderr);
+	return EXIT_USAGE;
+}

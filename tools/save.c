@@ -1,0 +1,307 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * port53guard save [--modprobe] and port53guard restore FILE|-.
+ *
+ * The save format is a list of port53guard commands, one a line, that
+ * restore plays back:
+ *
+ *	set NAME VALUE			one per setting
+ *	exempt flush			then the list, one entry a line
+ *	exempt add ENTRY...
+ *	exempt del ENTRY...		(accepted, never written by save)
+ *
+ * Blank lines and lines starting with # are skipped. restore checks the
+ * whole file first and changes nothing if a line is wrong; then it applies
+ * the exempt lines, in order, as one atomic change of the list (one write,
+ * or a staged replace), and then the settings, in order.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "p53g.h"
+
+/* A kernel string parameter holds at most 1023 bytes (param_set_charp). */
+#define P53G_PARAM_MAX 1023
+
+static void save_usage(FILE *f)
+{
+	fprintf(f, "Usage: %s save [--modprobe]\n\n"
+		   "Prints the running configuration as lines that 'restore' applies:\n"
+		   "  set NAME VALUE      each setting\n"
+		   "  exempt flush        then the list, one 'exempt add ENTRY' a line\n"
+		   "  --modprobe   instead, one 'options port53guard ...' line for\n"
+		   "               /etc/modprobe.d, giving the same configuration at load\n",
+		PROG_NAME);
+}
+
+static void restore_usage(FILE *f)
+{
+	fprintf(f, "Usage: %s restore FILE|-\n\n"
+		   "Applies a file written by 'save' (or standard input): lines\n"
+		   "'set NAME VALUE', 'exempt flush', 'exempt add ENTRY...' and\n"
+		   "'exempt del ENTRY...'; # starts a comment line. The whole file is\n"
+		   "checked first; the exempt lines are applied as one atomic change of\n"
+		   "the list, then the settings in order.\n", PROG_NAME);
+}
+
+static int save_modprobe(char values[][32], const struct p53g_list *l)
+{
+	char text[P53G_ENTRY_MAXLEN];
+	struct p53g_buf ex = { 0 };
+	size_t i;
+	int n;
+
+	for (i = 0; i < l->n; i++) {
+		n = p53g_entry_format(&l->v[i], text, sizeof(text));
+		/* ',' separates entries; '"' and '\\' mean something to the parsers */
+		if (strpbrk(text, ",\"\\")) {
+			p53g_err("%s: cannot be written as a module parameter (it holds '%c')",
+				 text, *strpbrk(text, ",\"\\"));
+			goto err;
+		}
+		if ((i && p53g_buf_append(&ex, ",", 1)) || p53g_buf_append(&ex, text, n))
+			goto err;
+	}
+	if (ex.len > P53G_PARAM_MAX) {
+		p53g_err("save --modprobe: the exempt list needs %zu bytes as a module parameter, "
+			 "more than the kernel's %d; use 'port53guard save' and restore it at boot",
+			 ex.len, P53G_PARAM_MAX);
+		goto err;
+	}
+	printf("options port53guard");
+	for (i = 0; i < p53g_nsettings; i++)
+		printf(" %s=%s", p53g_settings[i].name, values[i]);
+	/* an empty list is the module's default: no exempt= at all */
+	if (ex.len)
+		printf(" exempt=%s", ex.data);
+	printf("\n");
+	p53g_buf_free(&ex);
+	return 0;
+err:
+	p53g_buf_free(&ex);
+	return -1;
+}
+
+int save_main(int argc, char *argv[])
+{
+	char values[P53G_NSETTINGS][32], text[P53G_ENTRY_MAXLEN];
+	struct p53g_list l = { 0 };
+	bool modprobe = false;
+	int i, rc = 0;
+	size_t k;
+
+	for (i = 1; i < argc; i++) {
+		if (p53g_is_help(argv[i])) {
+			save_usage(stdout);
+			return p53g_finish_stdout(EXIT_OK);
+		} else if (!strcmp(argv[i], "--modprobe")) {
+			modprobe = true;
+		} else {
+			p53g_err("save: unexpected argument '%s'", argv[i]);
+			save_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (p53g_require_module())
+		return EXIT_FAIL;
+	for (k = 0; k < p53g_nsettings; k++)
+		if (p53g_setting_get(&p53g_settings[k], values[k], sizeof(values[k])))
+			return EXIT_FAIL;
+	if (p53g_list_load(&l))
+		return EXIT_FAIL;
+	if (modprobe) {
+		rc = save_modprobe(values, &l);
+	} else {
+		for (k = 0; k < p53g_nsettings; k++)
+			printf("set %s %s\n", p53g_settings[k].name, values[k]);
+		printf("exempt flush\n");
+		for (k = 0; k < l.n; k++) {
+			p53g_entry_format(&l.v[k], text, sizeof(text));
+			printf("exempt add %s\n", text);
+		}
+	}
+	p53g_list_free(&l);
+	return p53g_finish_stdout(rc ? EXIT_FAIL : EXIT_OK);
+}
+
+struct restore_set {
+	const struct p53g_setting *s;
+	char value[32];
+};
+
+struct restore {
+	const char *name;
+	struct p53g_op *ops;
+	size_t nops, capops;
+	struct restore_set *sets;
+	size_t nsets, capsets;
+	unsigned long bad;
+};
+
+static void __attribute__((format(printf, 3, 4)))
+restore_bad(struct restore *r, size_t lineno, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+
+	if (r->bad++ >= 10)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	p53g_err("%s:%zu: %s", r->name, lineno, msg);
+}
+
+static int restore_push_op(struct restore *r, const struct p53g_op *op)
+{
+	if (r->nops == r->capops) {
+		size_t cap = r->capops ? 2 * r->capops : 256;
+		struct p53g_op *o = realloc(r->ops, cap * sizeof(*o));
+
+		if (!o) {
+			p53g_err("out of memory");
+			return -1;
+		}
+		r->ops = o;
+		r->capops = cap;
+	}
+	r->ops[r->nops++] = *op;
+	return 0;
+}
+
+static bool word_is(const char *w, size_t len, const char *s)
+{
+	return len == strlen(s) && !memcmp(w, s, len);
+}
+
+/* One line of a save file; a wrong one is reported and counted. */
+static int restore_line(struct restore *r, char *line, size_t len, size_t lineno)
+{
+	char *w[3], name[32], val[64];
+	size_t wl[3], nw = 0;
+	struct p53g_op op;
+	const char *why;
+
+	while (nw < 2 && p53g_next_word(&line, &len, &w[nw], &wl[nw]))
+		nw++;
+	if (nw == 2 && word_is(w[0], wl[0], "set")) {
+		const struct p53g_setting *s;
+
+		snprintf(name, sizeof(name), "%.*s", (int)wl[1], w[1]);
+		s = p53g_setting_find(name);
+		if (!s) {
+			restore_bad(r, lineno, "unknown setting '%.*s'", (int)wl[1], w[1]);
+			return 0;
+		}
+		if (!p53g_next_word(&line, &len, &w[2], &wl[2]) || (p53g_trim(&line, &len), len)) {
+			restore_bad(r, lineno, "expected 'set %.*s VALUE'", (int)wl[1], w[1]);
+			return 0;
+		}
+		snprintf(val, sizeof(val), "%.*s", (int)wl[2], w[2]);
+		if (r->nsets == r->capsets) {
+			size_t cap = r->capsets ? 2 * r->capsets : 8;
+			struct restore_set *n = realloc(r->sets, cap * sizeof(*n));
+
+			if (!n) {
+				p53g_err("out of memory");
+				return -1;
+			}
+			r->sets = n;
+			r->capsets = cap;
+		}
+		if (wl[2] >= sizeof(val) ||
+		    p53g_setting_normalize(s, val, r->sets[r->nsets].value,
+					   sizeof(r->sets[0].value), &why)) {
+			restore_bad(r, lineno, "%s: %.*s: %s", s->name, (int)wl[2], w[2],
+				    wl[2] >= sizeof(val) ? "value too long" : why);
+			return 0;
+		}
+		r->sets[r->nsets++].s = s;
+		return 0;
+	}
+	if (nw == 2 && word_is(w[0], wl[0], "exempt") && word_is(w[1], wl[1], "flush")) {
+		p53g_trim(&line, &len);
+		if (len) {
+			restore_bad(r, lineno, "exempt flush takes no argument");
+			return 0;
+		}
+		memset(&op, 0, sizeof(op));
+		op.cmd.op = P53G_CMD_FLUSH;
+		return restore_push_op(r, &op);
+	}
+	if (nw == 2 && word_is(w[0], wl[0], "exempt") &&
+	    (word_is(w[1], wl[1], "add") || word_is(w[1], wl[1], "del"))) {
+		int kind = word_is(w[1], wl[1], "add") ? P53G_CMD_ADD : P53G_CMD_DEL;
+		bool any = false;
+
+		while (p53g_next_word(&line, &len, &w[2], &wl[2])) {
+			any = true;
+			memset(&op, 0, sizeof(op));
+			if (p53g_entry_parse(w[2], wl[2], &op.cmd.entry, &why)) {
+				restore_bad(r, lineno, "%.*s: %s", (int)wl[2], w[2], why);
+				continue;
+			}
+			op.cmd.op = kind;
+			op.file = r->name;
+			op.line = lineno;
+			if (restore_push_op(r, &op))
+				return -1;
+		}
+		if (!any)
+			restore_bad(r, lineno, "exempt %.*s needs an entry", (int)wl[1], w[1]);
+		return 0;
+	}
+	restore_bad(r, lineno, "expected 'set NAME VALUE' or 'exempt flush|add|del'");
+	return 0;
+}
+
+int restore_main(int argc, char *argv[])
+{
+	struct restore r = { 0 };
+	struct p53g_buf in = { 0 };
+	size_t lineno = 0, len, i;
+	char *p, *end, *line;
+	int rc = EXIT_FAIL;
+
+	for (i = 1; i < (size_t)argc; i++)
+		if (p53g_is_help(argv[i])) {
+			restore_usage(stdout);
+			return p53g_finish_stdout(EXIT_OK);
+		}
+	if (argc != 2) {
+		p53g_err("restore: expected one FILE (or - for standard input)");
+		restore_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (p53g_require_module())
+		return EXIT_FAIL;
+	r.name = p53g_input_name(argv[1]);
+	if (p53g_read_input(argv[1], &in))
+		return EXIT_FAIL;
+	for (p = in.data, end = in.data + in.len; p53g_next_line(&p, end, &line, &len);) {
+		lineno++;
+		p53g_trim(&line, &len);
+		if (!len || line[0] == '#')
+			continue;
+		if (restore_line(&r, line, len, lineno))
+			goto out;
+	}
+	if (r.bad) {
+		if (r.bad > 10)
+			p53g_err("%s: %lu more bad lines", r.name, r.bad - 10);
+		p53g_err("%s: nothing changed", r.name);
+		goto out;
+	}
+	if (p53g_exempt_apply(r.ops, r.nops))
+		goto out;
+	for (i = 0; i < r.nsets; i++)
+		if (p53g_setting_set(r.sets[i].s, r.sets[i].value))
+			goto out;
+	rc = EXIT_OK;
+out:
+	free(r.ops);
+	free(r.sets);
+	p53g_buf_free(&in);
+	return rc;
+}
