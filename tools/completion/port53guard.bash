@@ -1,0 +1,83 @@
+# SPDX-License-Identifier: GPL-2.0
+# bash completion for port53guard(8): subcommands, setting names and values,
+# entries of the list for "exempt del", interfaces for dev:NAME and "dev IF".
+# Needs nothing but bash (not the bash-completion package).
+
+_port53guard_interfaces() {
+	local d
+	for d in /sys/class/net/*; do
+		[[ -e $d ]] && printf '%s\n' "${d##*/}"
+	done
+}
+
+_port53guard() {
+	local line=${COMP_LINE:0:COMP_POINT} cur sub cword w
+	local -a words opts=()
+
+	# Split on blanks only: "dev:eth0" is one word here, whatever
+	# COMP_WORDBREAKS says about ':'.
+	read -ra words <<<"$line"
+	[[ $line == *[[:blank:]] || ${#words[@]} -eq 0 ]] && words+=("")
+	cword=$((${#words[@]} - 1))
+	cur=${words[cword]}
+	sub=${words[1]-}
+	COMPREPLY=()
+
+	if ((cword == 1)); then
+		opts=(status exempt set save restore --help --version)
+	else
+		case $sub in
+		status)
+			((cword == 2)) && opts=(--json --help) ;;
+		save)
+			((cword == 2)) && opts=(--modprobe --help) ;;
+		restore)
+			if ((cword == 2)); then
+				compopt -o filenames 2>/dev/null
+				mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+				[[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
+				return
+			fi ;;
+		set)
+			case $cword in
+			2) opts=(enabled action tcp loopback log rate) ;;
+			3) case ${words[2]} in
+			   enabled|tcp|loopback|log) opts=(1 0 on off yes no) ;;
+			   action) opts=(reject drop monitor) ;;
+			   esac ;;
+			esac ;;
+		exempt)
+			if ((cword == 2)); then
+				opts=(list add del flush replace check --help)
+			else
+				case ${words[2]} in
+				add)
+					mapfile -t opts < <(_port53guard_interfaces | sed 's/^/dev:/') ;;
+				del)
+					mapfile -t opts < <(port53guard exempt list 2>/dev/null) ;;
+				replace)
+					if ((cword == 3)); then
+						compopt -o filenames 2>/dev/null
+						mapfile -t COMPREPLY < <(compgen -f -- "$cur")
+						[[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
+						return
+					fi ;;
+				check)
+					((cword == 4)) && opts=(dev)
+					((cword == 5)) && [[ ${words[4]} == dev ]] &&
+						mapfile -t opts < <(_port53guard_interfaces) ;;
+				esac
+			fi ;;
+		esac
+	fi
+	while IFS= read -r w; do
+		[[ -n $w ]] && COMPREPLY+=("$w")
+	done < <(compgen -W "${opts[*]}" -- "$cur")
+	# bash replaces only what follows the last ':' of the word
+	if [[ $cur == *:* ]]; then
+		w=${cur%"${cur##*:}"}
+		COMPREPLY=("${COMPREPLY[@]#"$w"}")
+	fi
+}
+
+complete -F _port53guard port53guard
