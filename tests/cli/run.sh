@@ -1,0 +1,679 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# CLI tests of port53guard against a fake module: a directory of plain files
+# ($P53G_SYSFS) and fake-sysfs.so, preloaded into the tool, which plays the
+# kernel's side of every write (the exempt command protocol with its errno
+# values, begin/commit, the settings) and logs each write() as one record
+# of $SYS/.writes, so the tests see the exact bytes of every write.
+#
+#   P53G_BIN=path/to/port53guard P53G_FAKE=path/to/fake-sysfs.so tests/cli/run.sh
+#
+# One PASS:/FAIL: line per assertion; exits non-zero on any FAIL.
+
+# The bash -c '...' snippets take their values as "$1"...: not expanded here.
+# shellcheck disable=SC2016
+set -uo pipefail
+
+BIN=${P53G_BIN:?set P53G_BIN to the port53guard binary}
+FAKE=${P53G_FAKE:?set P53G_FAKE to fake-sysfs.so}
+HERE=$(cd "$(dirname "$0")" && pwd)
+TOP=$(cd "$HERE/../.." && pwd)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/p53g-cli.XXXXXX")
+SYS=$WORK/sys
+OUT=$WORK/out
+ERR=$WORK/err
+passed=0
+failed=0
+bg_pids=()
+
+cleanup() {
+	local p
+	for p in "${bg_pids[@]}"; do kill "$p" 2>/dev/null; done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+pass() { echo "PASS: cli: $1"; passed=$((passed + 1)); }
+fail() { echo "FAIL: cli: $1${2:+ ($2)}"; failed=$((failed + 1)); }
+
+# check DESC CMD...: one assertion.
+check() {
+	local desc=$1; shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+# is DESC GOT WANT: one assertion on a string, showing both on failure.
+is() {
+	if [ "$2" = "$3" ]; then
+		pass "$1"
+	else
+		fail "$1" "got '$(printf %s "$2" | head -c 400 | tr '\n' '|')', want '$(printf %s "$3" | head -c 400 | tr '\n' '|')'"
+	fi
+}
+
+violations=$WORK/violations
+: >"$violations"
+
+# A fresh fake module: default settings, a small list, some counters.
+fresh() {
+	[ -f "$SYS/.violations" ] && cat "$SYS/.violations" >>"$violations"
+	rm -rf "$SYS"
+	mkdir -p "$SYS"
+	echo 1 >"$SYS/enabled"
+	echo reject >"$SYS/action"
+	echo 0 >"$SYS/tcp"
+	echo 1 >"$SYS/loopback"
+	echo 0 >"$SYS/log"
+	echo 200 >"$SYS/rate"
+	printf '10.0.0.0/8\n192.0.2.0/24\n2001:db8::/32\ndev:wg+\n' >"$SYS/exempt"
+	printf 'rejected 12\ndropped 3\nmonitored 0\nexempted 7\nreplies 2\nudp4 10\n' >"$SYS/stats"
+}
+
+# run ARGS...: the tool on the fake module; sets $rc, $out, $err.
+# A sanitizer report fails the test on its own, whatever the exit status.
+run() {
+	LD_PRELOAD=$FAKE P53G_SYSFS=${RUN_SYSFS-$SYS} \
+		ASAN_OPTIONS=verify_asan_link_order=0:detect_leaks=1:exitcode=99 \
+		UBSAN_OPTIONS=print_stacktrace=1:exitcode=98 \
+		"$BIN" "$@" >"$OUT" 2>"$ERR" <"${RUN_STDIN:-/dev/null}"
+	rc=$?
+	out=$(cat "$OUT")
+	err=$(cat "$ERR")
+	if [ $rc -ge 98 ] || grep -q -e 'Sanitizer' -e 'runtime error' "$ERR"; then
+		fail "no sanitizer report: port53guard $*" "$(head -c 600 "$ERR")"
+	fi
+}
+
+# The write() records of the fake, for one file: "len result bytes".
+writes() { sed -n "s/^$1 //p" "$SYS/.writes" 2>/dev/null; }
+nwrites() { writes "$1" | grep -c .; }
+# rec BYTES [RESULT]: the record the fake logs for a write of BYTES (\n escaped)
+rec() { echo "$(printf '%b' "$1" | wc -c) ${2:-ok} $1"; }
+state() { cat "$SYS"/{enabled,action,tcp,loopback,log,rate,exempt}; }
+
+NOMOD="port53guard: module not loaded (try: sudo modprobe port53guard)"
+
+########################################################################
+# Usage, help, version: no module needed.
+fresh
+run --version
+is "--version prints the version" "$out" "port53guard 0.1.0"
+is "--version exits 0" "$rc" 0
+run --help
+check "--help prints the usage with every subcommand" \
+	bash -c 'grep -q "^Usage: port53guard" "$1" && for s in status exempt set save restore; do grep -q "^  $s " "$1" || exit 1; done' _ "$OUT"
+is "--help exits 0" "$rc" 0
+for sub in status exempt "exempt list" "exempt add" "exempt del" "exempt flush" \
+	"exempt replace" "exempt check" set save restore; do
+	# shellcheck disable=SC2086
+	RUN_SYSFS=$WORK/absent run $sub --help
+	check "$sub --help prints its usage and exits 0, module or not" \
+		test "$rc" = 0 -a "${out%%$'\n'*}" != "" -a -z "$err"
+	check "$sub --help names its own command" grep -q "^Usage: port53guard $sub" "$OUT"
+done
+
+usage_case() {
+	local want=$1; shift
+	run "$@"
+	is "port53guard $*: exits 2 (usage)" "$rc" 2
+	is "port53guard $*: says what is wrong" "$(head -n 1 "$ERR")" "$want"
+}
+usage_case "port53guard: unknown subcommand 'frobnicate'" frobnicate
+usage_case "port53guard: exempt: unknown command 'show'" exempt show
+usage_case "port53guard: exempt: missing command" exempt
+usage_case "port53guard: exempt add: missing arguments" exempt add
+usage_case "port53guard: exempt del: missing arguments" exempt del
+usage_case "port53guard: exempt list: too many arguments" exempt list extra
+usage_case "port53guard: exempt flush: too many arguments" exempt flush now
+usage_case "port53guard: exempt replace: missing arguments" exempt replace
+usage_case "port53guard: exempt check: missing arguments" exempt check
+usage_case "port53guard: exempt check: expected 'dev IF' after the address" exempt check 192.0.2.1 eth0
+usage_case "port53guard: set: expected NAME VALUE" set action
+usage_case "port53guard: set: unknown setting 'colour' (enabled, action, tcp, loopback, log, rate)" set colour red
+usage_case "port53guard: status: unexpected argument '--yaml'" status --yaml
+usage_case "port53guard: save: unexpected argument '--iptables'" save --iptables
+usage_case "port53guard: restore: expected one FILE (or - for standard input)" restore
+usage_case "port53guard: restore: expected one FILE (or - for standard input)" restore a b
+check "usage errors wrote nothing" test ! -e "$SYS/.writes"
+
+########################################################################
+# No module.
+for cmd in "status" "exempt list" "exempt add 192.0.2.1" "exempt del 192.0.2.1" "exempt flush" \
+	"exempt replace -" "exempt check 192.0.2.1" "set enabled 1" "save" "save --modprobe" "restore -"; do
+	# shellcheck disable=SC2086
+	RUN_SYSFS=$WORK/absent run $cmd
+	is "no module: $cmd exits 1" "$rc" 1
+	is "no module: $cmd says how to load it" "$err" "$NOMOD"
+done
+RUN_SYSFS=$WORK/absent run
+is "no module: no arguments (status) says how to load it" "$err" "$NOMOD"
+: >"$WORK/plainfile"
+RUN_SYSFS=$WORK/plainfile run status
+is "no module: a file where the directory should be" "$err" "$NOMOD"
+if [ ! -e /sys/kernel/port53guard ]; then
+	RUN_SYSFS='' run status
+	check "no module: the default /sys/kernel/port53guard is used without P53G_SYSFS" \
+		test "$rc" = 1 -a "$err" = "$NOMOD"
+fi
+
+########################################################################
+# status
+fresh
+run status
+is "status exits 0" "$rc" 0
+is "status shows settings, list size and every counter" "$out" "settings:
+  enabled: 1
+  action: reject
+  tcp: 0
+  loopback: 1
+  log: 0
+  rate: 200
+exempt: 4 entries
+counters:
+  rejected: 12
+  dropped: 3
+  monitored: 0
+  exempted: 7
+  replies: 2
+  udp4: 10"
+run
+is "no subcommand runs status" "$out" "$(LD_PRELOAD=$FAKE P53G_SYSFS=$SYS ASAN_OPTIONS=verify_asan_link_order=0 "$BIN" status)"
+run status --json
+is "status --json exits 0" "$rc" 0
+is "status --json is the expected object" "$out" '{
+  "enabled": true,
+  "action": "reject",
+  "tcp": false,
+  "loopback": true,
+  "log": false,
+  "rate": 200,
+  "exempt": 4,
+  "counters": {
+    "rejected": 12,
+    "dropped": 3,
+    "monitored": 0,
+    "exempted": 7,
+    "replies": 2,
+    "udp4": 10
+  }
+}'
+is "status --json parses as JSON (jq)" "$(jq -c '[.enabled, .action, .rate, .exempt, .counters.rejected]' "$OUT")" \
+	'[true,"reject",200,4,12]'
+echo Y >"$SYS/enabled"
+run status --json
+is "status reads a module boolean Y as true" "$(jq .enabled "$OUT")" true
+echo maybe >"$SYS/tcp"
+run status
+is "status names a setting file with an unexpected value" "$err" "port53guard: $SYS/tcp: unexpected value 'maybe'"
+is "status exits 1 on it" "$rc" 1
+fresh
+: >"$SYS/exempt"
+run status
+check "status counts an empty list" grep -qx "exempt: 0 entries" "$OUT"
+rm "$SYS/stats"
+run status
+is "status names a missing file" "$err" "port53guard: $SYS/stats: No such file or directory"
+fresh
+seq 0 199999 | awk '{printf "10.%d.%d.0/24\n", int($1/256)%256, $1%256}' >"$SYS/exempt"
+run status
+check "status counts a 200000-entry list (several MB)" grep -qx "exempt: 200000 entries" "$OUT"
+run exempt list
+check "exempt list prints a list of several MB whole, not cut at 4 KiB" cmp -s "$OUT" "$SYS/exempt"
+if command -v timeout >/dev/null; then
+	check "status > /dev/full fails (exit 1), not a silent truncation" \
+		bash -c 'LD_PRELOAD=$1 P53G_SYSFS=$2 ASAN_OPTIONS=verify_asan_link_order=0 "$3" status >/dev/full 2>"$4"; [ $? = 1 ] && grep -q "stdout: No space left on device" "$4"' _ "$FAKE" "$SYS" "$BIN" "$WORK/full.err"
+fi
+
+########################################################################
+# exempt list, add
+fresh
+run exempt list
+is "exempt list prints the list as the module does" "$out" "$(cat "$SYS/exempt")"
+run exempt add 198.51.100.7/24 2001:DB8:0:0:1::/80 dev:br-lan 203.0.113.9
+is "exempt add exits 0" "$rc" 0
+is "exempt add sends one write of canonical add lines, sorted" "$(writes exempt)" \
+	"$(rec 'add 198.51.100.0/24\nadd 203.0.113.9/32\nadd 2001:db8:0:0:1::/80\nadd dev:br-lan\n')"
+is "exempt add: the list holds the new entries" "$(cat "$SYS/exempt")" "10.0.0.0/8
+192.0.2.0/24
+198.51.100.0/24
+203.0.113.9/32
+2001:db8::/32
+2001:db8:0:0:1::/80
+dev:br-lan
+dev:wg+"
+fresh
+run exempt add 10.1.1.1 10.1.1.1/32 10.0.0.0/8
+is "exempt add merges duplicates; an entry already there is fine" "$(writes exempt)" \
+	"$(rec 'add 10.0.0.0/8\nadd 10.1.1.1/32\n')"
+
+bad_entry() {
+	local reason=$1; shift
+	fresh
+	run exempt add "$@"
+	is "exempt add $*: exits 1" "$rc" 1
+	is "exempt add $*: names the bad entry and why" "$err" "$reason"
+	check "exempt add $*: writes nothing" test ! -e "$SYS/.writes"
+}
+bad_entry "port53guard: 10.0.0.0/33: prefix length must be 0-32" 10.0.0.0/33
+bad_entry "port53guard: 10.0.0.0/33: prefix length must be 0-32
+port53guard: eth0: not an IPv4 or IPv6 address, nor dev:NAME" 192.0.2.1 10.0.0.0/33 eth0
+bad_entry "port53guard: 010.0.0.1: leading zero in IPv4 address" 010.0.0.1
+bad_entry "port53guard: fe80::1%eth0: IPv6 zone index (%...) not allowed" fe80::1%eth0
+bad_entry "port53guard: 2001:db8::/129: prefix length must be 0-128" 2001:db8::/129
+bad_entry "port53guard: dev:: empty interface name" dev:
+bad_entry "port53guard: dev:abcdefghijklmnop: interface name longer than 15 bytes" dev:abcdefghijklmnop
+bad_entry "port53guard: dev:a/b: '/' in interface name" dev:a/b
+bad_entry "port53guard: 1.2.3: IPv4 address must have 4 parts" 1.2.3
+bad_entry "port53guard: : empty entry" ""
+bad_entry "port53guard: 10.0.0.1 : whitespace in entry" "10.0.0.1 "
+
+# More than one write can hold: a staged transaction from the current list.
+fresh
+mapfile -t many < <(seq 1 300 | awk '{printf "172.16.%d.%d\n", int($1/256), $1%256}')
+run exempt add "${many[@]}"
+is "exempt add of 300 entries exits 0" "$rc" 0
+is "exempt add of 300 entries: the list is the old one plus all of them" \
+	"$(cat "$SYS/exempt")" \
+	"$(echo 10.0.0.0/8; printf '%s/32\n' "${many[@]}"; printf '192.0.2.0/24\n2001:db8::/32\ndev:wg+\n')"
+is "exempt add of 300 entries: begin first" "$(writes exempt | head -n 1)" '6 ok begin\n'
+is "exempt add of 300 entries: commit last" "$(writes exempt | tail -n 1)" '7 ok commit\n'
+check "exempt add of 300 entries: each write between is whole add lines, at most 4096 bytes" \
+	bash -c 'sed "1d;\$d" | while read -r len res bytes; do
+		[ "$len" -le 4096 ] && [ "$res" = ok ] && [[ $bytes == add\ *\\n ]] || exit 1
+		[[ ${bytes//\\nadd /} != *\\n*\\n ]] || exit 1
+	done' < <(writes exempt)
+is "exempt add of 300 entries: the staged writes hold the whole new list" \
+	"$(writes exempt | sed '1d;$d' | cut -d' ' -f3- | sed 's/\\n/\n/g' | grep -c '^add ')" 304
+
+fresh
+echo 5 >"$SYS/.max_entries"
+run exempt add 192.0.2.1 192.0.2.2
+is "exempt add over max_entries: exits 1" "$rc" 1
+is "exempt add over max_entries: says so" "$err" \
+	"port53guard: $SYS/exempt: No space left on device (the list would exceed the module's max_entries)"
+is "exempt add over max_entries: the list is unchanged" "$(cat "$SYS/exempt")" \
+	"$(printf '10.0.0.0/8\n192.0.2.0/24\n2001:db8::/32\ndev:wg+')"
+fresh
+touch "$SYS/.eperm"
+run exempt add 192.0.2.1
+is "exempt add without CAP_NET_ADMIN (EPERM): exits 1" "$rc" 1
+is "exempt add without CAP_NET_ADMIN (EPERM): says what is needed" "$err" \
+	"port53guard: $SYS/exempt: Operation not permitted (needs CAP_NET_ADMIN in the initial user namespace)"
+fresh
+touch "$SYS/.eacces"
+run exempt add 192.0.2.1
+is "exempt add as a user (EACCES at open): says to run as root" "$err" \
+	"port53guard: $SYS/exempt: Permission denied (run as root)"
+fresh
+touch "$SYS/.short"
+run exempt add 192.0.2.1
+is "a short write is a failure: exits 1" "$rc" 1
+is "a short write is a failure: says so" "$err" \
+	"port53guard: $SYS/exempt: short write: the module took part of a command"
+is "a short write is not continued" "$(nwrites exempt)" 1
+fresh
+echo EINVAL >"$SYS/.inject"
+run exempt add 192.0.2.1
+is "the module refusing an entry the tool accepts (EINVAL) is named" "$err" \
+	"port53guard: $SYS/exempt: Invalid argument (the module refused a command this tool accepts: are they the same version?)"
+
+########################################################################
+# exempt del, flush
+fresh
+run exempt del 192.0.2.9/24 dev:wg+
+is "exempt del exits 0" "$rc" 0
+is "exempt del sends one write of del lines" "$(writes exempt)" "$(rec 'del 192.0.2.0/24\ndel dev:wg+\n')"
+is "exempt del: the entries are gone" "$(cat "$SYS/exempt")" "$(printf '10.0.0.0/8\n2001:db8::/32')"
+fresh
+run exempt del 10.0.0.0/8 198.51.100.0/24
+is "exempt del of an absent entry: exits 1" "$rc" 1
+is "exempt del of an absent entry: names it" "$err" "port53guard: 198.51.100.0/24: not in the exempt list"
+is "exempt del of an absent entry: nothing is deleted (atomic)" "$(wc -l <"$SYS/exempt")" 4
+fresh
+run exempt del 10.0.0.0/8 10.9.9.9/8
+is "exempt del of one entry spelled twice deletes it once" "$(writes exempt)" "$(rec 'del 10.0.0.0/8\n')"
+fresh
+seq 1 400 | awk '{printf "172.16.%d.%d/32\n", int($1/256), $1%256}' >>"$SYS/exempt"
+mapfile -t dels < <(seq 1 399 | awk '{printf "172.16.%d.%d\n", int($1/256), $1%256}')
+run exempt del "${dels[@]}"
+is "exempt del of 399 entries (staged) exits 0" "$rc" 0
+is "exempt del of 399 entries: the rest remains" "$(cat "$SYS/exempt")" \
+	"$(printf '10.0.0.0/8\n172.16.1.144/32\n192.0.2.0/24\n2001:db8::/32\ndev:wg+')"
+fresh
+seq 1 400 | awk '{printf "172.16.%d.%d/32\n", int($1/256), $1%256}' >>"$SYS/exempt"
+cp "$SYS/exempt" "$WORK/before"
+run exempt del "${dels[@]}" 198.51.100.1
+is "exempt del of many with one absent (staged): exits 1" "$rc" 1
+is "exempt del of many with one absent (staged): names it" "$err" "port53guard: 198.51.100.1/32: not in the exempt list"
+check "exempt del of many with one absent (staged): the list is unchanged" cmp -s "$SYS/exempt" "$WORK/before"
+is "exempt del of many with one absent (staged): begin then abort" "$(writes exempt | tr '\n' ' ')" \
+	'6 ok begin\n 6 ok abort\n '
+fresh
+run exempt flush
+is "exempt flush exits 0" "$rc" 0
+is "exempt flush sends one write: flush" "$(writes exempt)" "$(rec 'flush\n')"
+is "exempt flush empties the list" "$(cat "$SYS/exempt")" ""
+
+########################################################################
+# exempt replace
+fresh
+printf '# the LAN\n  192.0.2.77/24 \r\n\n2001:DB8::/48\n\t# more\ndev:br-lan\n192.0.2.0/24\n' >"$WORK/list"
+run exempt replace "$WORK/list"
+is "exempt replace FILE exits 0" "$rc" 0
+is "exempt replace FILE: one write, flush then the entries (comments, blanks, CRLF skipped)" \
+	"$(writes exempt)" "$(rec 'flush\nadd 192.0.2.0/24\nadd 2001:db8::/48\nadd dev:br-lan\n')"
+is "exempt replace FILE: the list is exactly the file's" "$(cat "$SYS/exempt")" \
+	"$(printf '192.0.2.0/24\n2001:db8::/48\ndev:br-lan')"
+fresh
+seq 1 5000 | awk '{printf "2001:db8:%x::/48\n", $1}' >"$WORK/big"
+RUN_STDIN=$WORK/big run exempt replace -
+is "exempt replace - (5000 entries from stdin) exits 0" "$rc" 0
+is "exempt replace -: the list is exactly the input" "$(cat "$SYS/exempt")" "$(cat "$WORK/big")"
+is "exempt replace -: staged: begin first, commit last" \
+	"$(writes exempt | sed -n '1p;$p' | tr '\n' ' ')" '6 ok begin\n 7 ok commit\n '
+check "exempt replace -: more than one add write, each at most 4096 bytes of whole lines" \
+	bash -c 'n=0; while read -r len res bytes; do n=$((n + 1))
+		[ "$len" -le 4096 ] && [ "$res" = ok ] && [[ $bytes == add\ *\\n ]] || exit 1
+	done < <(sed "1d;\$d"); [ $n -gt 1 ]' < <(writes exempt)
+fresh
+printf '192.0.2.0/24\n# ok\n10.0.0.0/33\n2001:db8::/32\n10.1.1.1 10.2.2.2\n' >"$WORK/badlist"
+run exempt replace "$WORK/badlist"
+is "exempt replace of a bad file: exits 1" "$rc" 1
+is "exempt replace of a bad file: names each bad line, changes nothing" "$err" \
+	"port53guard: $WORK/badlist:3: 10.0.0.0/33: prefix length must be 0-32
+port53guard: $WORK/badlist:5: 10.1.1.1 10.2.2.2: whitespace in entry
+port53guard: $WORK/badlist: nothing changed"
+check "exempt replace of a bad file writes nothing" test ! -e "$SYS/.writes"
+printf 'bogus\n' | RUN_STDIN=/dev/stdin run exempt replace -
+is "exempt replace - names standard input as stdin" "$(head -n 1 "$ERR")" \
+	"port53guard: stdin:1: bogus: not an IPv4 or IPv6 address, nor dev:NAME"
+run exempt replace "$WORK/nonexistent"
+is "exempt replace of a missing file: named" "$err" "port53guard: $WORK/nonexistent: No such file or directory"
+is "exempt replace of a missing file: exits 1" "$rc" 1
+: >"$WORK/empty"
+run exempt replace "$WORK/empty"
+is "exempt replace of an empty file: one flush" "$(writes exempt)" "$(rec 'flush\n')"
+fresh
+echo 100 >"$SYS/.max_entries"
+run exempt replace "$WORK/big"
+is "exempt replace over max_entries: exits 1" "$rc" 1
+is "exempt replace over max_entries: says so" "$err" \
+	"port53guard: $SYS/exempt: No space left on device (the list would exceed the module's max_entries)"
+is "exempt replace over max_entries: ENOSPC at commit, then abort" \
+	"$(writes exempt | tail -n 2 | tr '\n' ' ')" '7 ENOSPC commit\n 6 ok abort\n '
+is "exempt replace over max_entries: the list is unchanged" "$(wc -l <"$SYS/exempt")" 4
+
+# Another process holds a staged replace.
+fresh
+sleep 30 &
+holder=$!
+bg_pids+=("$holder")
+echo "$holder" >"$SYS/.staged_owner"
+: >"$SYS/.staged"
+t0=$(date +%s%N)
+P53G_WAIT=1 run exempt replace "$WORK/big"
+t1=$(date +%s%N)
+is "begin while another process is staged (EBUSY), P53G_WAIT=1: exits 1" "$rc" 1
+is "EBUSY: says who holds the list and how long it waited" "$err" \
+	"port53guard: $SYS/exempt: another process is replacing the list (begin ... commit); gave up after 1 s"
+check "EBUSY: it waited about P53G_WAIT seconds (1-5 s), no longer" \
+	test $(((t1 - t0) / 1000000)) -ge 1000 -a $(((t1 - t0) / 1000000)) -lt 5000
+check "EBUSY: it tried again more than once" test "$(writes exempt | grep -c EBUSY)" -gt 2
+is "EBUSY: the list is unchanged" "$(wc -l <"$SYS/exempt")" 4
+kill "$holder"
+wait "$holder" 2>/dev/null
+fresh
+sleep 1 &
+holder=$!
+bg_pids+=("$holder")
+echo "$holder" >"$SYS/.staged_owner"
+: >"$SYS/.staged"
+run exempt replace "$WORK/big"
+is "EBUSY until the holder exits, then the replace goes through" "$rc" 0
+is "EBUSY then success: the list is the new one" "$(cat "$SYS/exempt")" "$(cat "$WORK/big")"
+check "EBUSY then success: the first begins failed with EBUSY" \
+	test "$(writes exempt | head -n 1)" = '6 EBUSY begin\n'
+
+########################################################################
+# exempt check
+fresh
+printf '10.0.0.0/8\n10.1.0.0/16\n2001:db8::/32\ndev:eth0\ndev:wg+\n' >"$SYS/exempt"
+check_case() {
+	local want_rc=$1 want=$2; shift 2
+	run exempt check "$@"
+	is "exempt check $*: exits $want_rc" "$rc" "$want_rc"
+	is "exempt check $*: says why" "$out" "$want"
+}
+check_case 0 "10.1.2.3: passes (exempt by 10.1.0.0/16)" 10.1.2.3
+check_case 0 "10.2.0.1: passes (exempt by 10.0.0.0/8)" 10.2.0.1
+check_case 1 "192.0.2.1: blocked (action reject: answered with ICMP port unreachable)" 192.0.2.1
+check_case 0 "2001:db8::53: passes (exempt by 2001:db8::/32)" 2001:DB8:0::53
+check_case 1 "2001:db9::1: blocked (action reject: answered with ICMPv6 port unreachable)" 2001:db9::1
+check_case 0 "192.0.2.1 on wg0: passes (exempt by dev:wg+)" 192.0.2.1 dev wg0
+check_case 0 "192.0.2.1 on eth0: passes (exempt by dev:eth0)" 192.0.2.1 dev eth0
+check_case 1 "192.0.2.1 on eth1: blocked (action reject: answered with ICMP port unreachable)" 192.0.2.1 dev eth1
+check_case 0 "192.0.2.1 on lo: passes (arrived on a loopback device)" 192.0.2.1 dev lo
+echo 0 >"$SYS/loopback"
+check_case 1 "192.0.2.1 on lo: blocked (action reject: answered with ICMP port unreachable)" 192.0.2.1 dev lo
+echo drop >"$SYS/action"
+check_case 1 "192.0.2.1: blocked (action drop: dropped silently)" 192.0.2.1
+echo monitor >"$SYS/action"
+check_case 0 "192.0.2.1: passes (action monitor: counted and logged, not blocked)" 192.0.2.1
+echo reject >"$SYS/action"
+echo 0 >"$SYS/enabled"
+check_case 0 "192.0.2.1: passes (the guard is disabled)" 192.0.2.1
+echo 1 >"$SYS/enabled"
+check_bad() {
+	local want=$1; shift
+	run exempt check "$@"
+	is "exempt check $*: exits 1" "$rc" 1
+	is "exempt check $*: names the bad argument" "$err" "$want"
+}
+check_bad "port53guard: 10.0.0.0/8: check takes one IPv4 or IPv6 address, not a prefix" 10.0.0.0/8
+check_bad "port53guard: dev:eth0: check takes one IPv4 or IPv6 address; give the interface as 'dev IF'" dev:eth0
+check_bad "port53guard: 300.1.1.1: IPv4 part out of range 0-255" 300.1.1.1
+check_bad "port53guard: a/b: '/' in interface name" 192.0.2.1 dev a/b
+check_bad "port53guard: abcdefghijklmnop: interface name longer than 15 bytes" 192.0.2.1 dev abcdefghijklmnop
+check "exempt check writes nothing" test ! -e "$SYS/.writes"
+
+########################################################################
+# set
+set_case() {
+	local name=$1 value=$2 stored=$3
+	fresh
+	run set "$name" "$value"
+	is "set $name $value: exits 0" "$rc" 0
+	is "set $name $value: writes '$stored' once" "$(writes "$name")" "$((${#stored} + 1)) ok $stored\\n"
+	is "set $name $value: the module holds $stored" "$(cat "$SYS/$name")" "$stored"
+}
+set_case enabled 0 0
+set_case enabled off 0
+set_case enabled YES 1
+set_case tcp on 1
+set_case tcp false 0
+set_case loopback n 0
+set_case log true 1
+set_case action drop drop
+set_case action monitor monitor
+set_case rate 0 0
+set_case rate 1000000 1000000
+bad_set() {
+	local want=$1; shift
+	fresh
+	run set "$@"
+	is "set $*: exits 1" "$rc" 1
+	is "set $*: names the setting, the value and what it takes" "$err" "$want"
+	check "set $*: writes nothing" test ! -e "$SYS/.writes"
+}
+bad_set "port53guard: action: bogus: must be reject, drop or monitor" action bogus
+bad_set "port53guard: action: REJECT: must be reject, drop or monitor" action REJECT
+bad_set "port53guard: enabled: 2: must be 1 or 0 (or y/n, yes/no, on/off, true/false)" enabled 2
+bad_set "port53guard: log: : must be 1 or 0 (or y/n, yes/no, on/off, true/false)" log ""
+bad_set "port53guard: rate: 1000001: must be a decimal number 0-1000000 (no sign, no leading zeros)" rate 1000001
+bad_set "port53guard: rate: 007: must be a decimal number 0-1000000 (no sign, no leading zeros)" rate 007
+bad_set "port53guard: rate: -1: must be a decimal number 0-1000000 (no sign, no leading zeros)" rate -1
+bad_set "port53guard: rate: 12k: must be a decimal number 0-1000000 (no sign, no leading zeros)" rate 12k
+fresh
+touch "$SYS/.eperm"
+run set enabled 0
+is "set without CAP_NET_ADMIN: exits 1" "$rc" 1
+is "set without CAP_NET_ADMIN: says so" "$err" "port53guard: $SYS/enabled: 0: Operation not permitted (needs CAP_NET_ADMIN)"
+fresh
+echo EINVAL >"$SYS/.inject"
+run set rate 5
+is "set refused by the module: names file, value and error" "$err" "port53guard: $SYS/rate: 5: Invalid argument"
+fresh
+touch "$SYS/.short"
+run set rate 5
+is "set with a short write: exits 1" "$rc" 1
+is "set with a short write: says so" "$err" "port53guard: $SYS/rate: short write: the module took part of '5'"
+
+########################################################################
+# save, restore
+fresh
+run save
+is "save exits 0" "$rc" 0
+is "save prints settings, then flush and the list" "$out" "set enabled 1
+set action reject
+set tcp 0
+set loopback 1
+set log 0
+set rate 200
+exempt flush
+exempt add 10.0.0.0/8
+exempt add 192.0.2.0/24
+exempt add 2001:db8::/32
+exempt add dev:wg+"
+run save --modprobe
+is "save --modprobe prints one options line" "$out" \
+	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200 exempt=10.0.0.0/8,192.0.2.0/24,2001:db8::/32,dev:wg+"
+: >"$SYS/exempt"
+run save --modprobe
+is "save --modprobe with an empty list leaves exempt= out" "$out" \
+	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200"
+seq 1 100 | awk '{printf "2001:db8:%x::/48\n", $1}' >"$SYS/exempt"
+need=$(paste -sd, "$SYS/exempt" | tr -d '\n' | wc -c)
+run save --modprobe
+is "save --modprobe of a list over 1023 bytes: exits 1" "$rc" 1
+is "save --modprobe of a list over 1023 bytes: prints nothing" "$out" ""
+is "save --modprobe of a list over 1023 bytes: says why and what to do" "$err" \
+	"port53guard: save --modprobe: the exempt list needs $need bytes as a module parameter, more than the kernel's 1023; use 'port53guard save' and restore it at boot"
+seq 1 60 | awk '{printf "2001:db8:%x::/48\n", $1}' >"$SYS/exempt"
+run save --modprobe
+check "save --modprobe of a list just under 1023 bytes fits" \
+	test "$rc" = 0 -a "$(sed 's/.* exempt=//' "$OUT" | tr -d '\n' | wc -c)" -gt 1000 -a \
+	"$(sed 's/.* exempt=//' "$OUT" | tr -d '\n' | wc -c)" -le 1023
+printf 'dev:a,b\n' >"$SYS/exempt"
+run save --modprobe
+is "save --modprobe refuses an interface name with a comma" "$err" \
+	"port53guard: dev:a,b: cannot be written as a module parameter (it holds ',')"
+
+# Round trip: a configuration saved, everything changed, restored.
+fresh
+echo 1 >"$SYS/tcp"
+echo drop >"$SYS/action"
+echo 0 >"$SYS/loopback"
+echo 1 >"$SYS/log"
+echo 5000 >"$SYS/rate"
+seq 0 299 | awk '{printf "10.%d.%d.0/24\n", int($1/256), $1%256}' >"$SYS/exempt"
+printf 'fe80::/10\ndev:br-lan\n' >>"$SYS/exempt"
+state >"$WORK/state-a"
+run save
+cp "$OUT" "$WORK/saved"
+is "save of the configuration to restore exits 0" "$rc" 0
+run exempt flush
+run exempt add 192.0.2.1
+run set action reject
+run set rate 7
+run set tcp 0
+run set log 0
+run set loopback 1
+check "the configuration was changed before restore" test "$(state)" != "$(cat "$WORK/state-a")"
+: >"$SYS/.writes"
+run restore "$WORK/saved"
+is "restore FILE exits 0" "$rc" 0
+is "restore FILE gives back the saved list and settings" "$(state)" "$(cat "$WORK/state-a")"
+run save
+check "save after restore prints the same file" cmp -s "$OUT" "$WORK/saved"
+check "restore replaced the list in a staged transaction (begin ... commit)" \
+	test "$(writes exempt | head -n 1)" = '6 ok begin\n' -a "$(writes exempt | tail -n 1)" = '7 ok commit\n'
+last_exempt=$(grep -n '^exempt ' "$SYS/.writes" | tail -n 1 | cut -d: -f1)
+first_setting=$(grep -vn '^exempt ' "$SYS/.writes" | head -n 1 | cut -d: -f1)
+check "restore applied the list before the settings" \
+	test "${last_exempt:-0}" -gt 0 -a "${first_setting:-0}" -gt "${last_exempt:-0}"
+fresh
+RUN_STDIN=$WORK/saved run restore -
+is "restore - (stdin) exits 0" "$rc" 0
+is "restore - gives back the saved list and settings" "$(state)" "$(cat "$WORK/state-a")"
+fresh
+printf '# only a setting\nset log on\n' >"$WORK/partial"
+run restore "$WORK/partial"
+is "restore of a file with no exempt line leaves the list alone" "$(cat "$SYS/exempt")" \
+	"$(printf '10.0.0.0/8\n192.0.2.0/24\n2001:db8::/32\ndev:wg+')"
+is "restore of 'set log on' sets log to 1" "$(cat "$SYS/log")" 1
+check "restore of a file with no exempt line writes nothing to exempt" test "$(nwrites exempt)" = 0
+fresh
+printf 'exempt add 198.51.100.0/24 203.0.113.0/24\nexempt del 10.0.0.0/8\nset rate 50\n' >"$WORK/small"
+run restore "$WORK/small"
+is "restore of a small change: one atomic write of its lines, in order" "$(writes exempt)" \
+	"$(rec 'add 198.51.100.0/24\nadd 203.0.113.0/24\ndel 10.0.0.0/8\n')"
+is "restore of a small change: then the setting" "$(writes rate)" "$(rec '50\n')"
+fresh
+printf 'set action reject\nexempt del 198.51.100.0/24\n' >"$WORK/absent"
+run restore "$WORK/absent"
+is "restore with a del of an absent entry: exits 1" "$rc" 1
+is "restore with a del of an absent entry: names file, line and entry" "$err" \
+	"port53guard: $WORK/absent:2: 198.51.100.0/24: not in the exempt list"
+check "restore with a del of an absent entry: no setting is applied" test "$(nwrites action)" = 0
+fresh
+printf 'set action reject\nset action sideways\nexempt add 10.0.0.0/33\nset colour red\nexempt flush now\nexempt add\nfrobnicate\nset rate\n' >"$WORK/bad"
+run restore "$WORK/bad"
+is "restore of a bad file: exits 1" "$rc" 1
+is "restore of a bad file: names every bad line, changes nothing" "$err" \
+	"port53guard: $WORK/bad:2: action: sideways: must be reject, drop or monitor
+port53guard: $WORK/bad:3: 10.0.0.0/33: prefix length must be 0-32
+port53guard: $WORK/bad:4: unknown setting 'colour'
+port53guard: $WORK/bad:5: exempt flush takes no argument
+port53guard: $WORK/bad:6: exempt add needs an entry
+port53guard: $WORK/bad:7: expected 'set NAME VALUE' or 'exempt flush|add|del'
+port53guard: $WORK/bad:8: expected 'set rate VALUE'
+port53guard: $WORK/bad: nothing changed"
+check "restore of a bad file writes nothing" test ! -e "$SYS/.writes"
+run restore "$WORK/nonexistent"
+is "restore of a missing file: named, exit 1" "$rc:$err" "1:port53guard: $WORK/nonexistent: No such file or directory"
+
+########################################################################
+# The write protocol, over every test above.
+fresh
+check "every write to exempt was whole lines, at most 4096 bytes, begin/commit alone, only add while staged" \
+	test ! -s "$violations"
+[ -s "$violations" ] && head -n 5 "$violations"
+
+########################################################################
+# Bash completion and man page.
+comp() {
+	bash -c 'source "$1"; COMP_LINE=$2; COMP_POINT=${#2}; _port53guard; echo "${COMPREPLY[*]}"' \
+		_ "$TOP/tools/completion/port53guard.bash" "$1"
+}
+is "completion: subcommands" "$(comp 'port53guard ')" "status exempt set save restore --help --version"
+is "completion: exempt commands" "$(comp 'port53guard exempt ')" "list add del flush replace check --help"
+is "completion: setting names" "$(comp 'port53guard set ')" "enabled action tcp loopback log rate"
+is "completion: action values" "$(comp 'port53guard set action ')" "reject drop monitor"
+is "completion: boolean values" "$(comp 'port53guard set log o')" "on off"
+is "completion: dev:NAME of the interfaces, after the colon" "$(comp 'port53guard exempt add dev:l')" "lo"
+is "completion: dev keyword of check" "$(comp 'port53guard exempt check 192.0.2.1 ')" "dev"
+mkdir -p "$WORK/bin"
+ln -sf "$BIN" "$WORK/bin/port53guard"
+is "completion: entries of the list for del" \
+	"$(PATH=$WORK/bin:$PATH P53G_SYSFS=$SYS comp 'port53guard exempt del 1')" "10.0.0.0/8 192.0.2.0/24"
+check "man page renders with no groff warnings" \
+	bash -c '[ -z "$(LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 "$1" 2>&1)" ]' _ "$TOP/tools/port53guard.8"
+check "man page covers every subcommand, setting and the sysfs protocol" \
+	bash -c 'for w in status "exempt list" "exempt add" "exempt del" "exempt flush" "exempt replace" \
+		"exempt check" "set" "save" "restore" enabled action tcp loopback log rate begin commit abort \
+		EBUSY ENOENT ENOSPC EPERM P53G_SYSFS "EXIT STATUS" "SAVE FORMAT"; do
+		MANWIDTH=200 man -l "$1" 2>/dev/null | grep -q -- "$w" || { echo "$w"; exit 1; }; done' _ "$TOP/tools/port53guard.8"
+
+echo "cli: $passed passed, $failed failed"
+[ "$failed" = 0 ]
