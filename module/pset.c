@@ -11,33 +11,43 @@
  *
  * 2. Levels.  Each remaining prefix is stored at one level, a prefix length
  *    at least its own: /p stored at level l becomes the 2^(l-p) prefixes /l
- *    it covers (disjoint prefixes expand to distinct keys).  A lookup masks
- *    the address to each level's length and probes that level once, so it
- *    costs one probe per level, however many prefixes there are.  The
- *    shortest level may be a direct bitmap (lengths up to 24: 2 MiB at
- *    most) indexed by the address's top bits, a single load; every other
- *    level is a hash table.
+ *    it covers (disjoint prefixes expand to distinct keys).  A probe masks
+ *    the address to a level's length and looks it up there.  The shortest
+ *    level may be a direct bitmap (lengths up to 24: 2 MiB at most)
+ *    indexed by the address's top bits, a single load; every other level
+ *    is a hash table.
  *
- * 3. Choosing the levels.  One level per distinct length would cost a miss
- *    up to 32 probes for IPv4 and 128 for IPv6.  Instead the build picks
- *    the levels by dynamic programming over the lengths present: the
- *    fewest probes (a bitmap weighs a quarter of a table) whose memory,
- *    expansion included, fits a budget of PSET_BUDGET_V4 bytes per
- *    collapsed IPv4 prefix (PSET_BUDGET_V6 for IPv6) plus PSET_SLACK; if
- *    nothing fits, the least memory, which is no expansion at all.  So a
- *    million /24s become one 2 MiB bitmap, a few thousand /24s one table,
- *    and a mix of /16-/32 a bitmap and one or two tables.
+ * 3. Binary search on length (Waldvogel et al., SIGCOMM 1997).  The tables
+ *    are probed like a sorted array: a table holding the address's prefix
+ *    answers yes, one holding a marker (a longer prefix starts with these
+ *    bits) sends the search to longer tables, one holding neither to
+ *    shorter ones.  Since no prefix is inside another, no backtracking is
+ *    needed.  k tables cost at most floor(log2 k) + 1 probes: 33 tables,
+ *    6 probes.  A marker is one more key, shared by the prefixes it leads
+ *    to, and flagged by the first bit past the level's length.
  *
- * 4. Tables.  Bucketized cuckoo hashing: every key lives in one of its two
- *    buckets of four slots, so a probe reads exactly eight slots: the same
- *    instructions hit or miss, at any size, whatever source address an
- *    attacker picks.  Keys are 4 bytes (lengths up to 32), 8 (up to 64) or
- *    16; tables are 86% full, 4.6 bytes per IPv4 key.  Empty slots hold a
- *    copy of a key of the table, so a probe needs no "empty" test.  Each
- *    table has its own seed from get_random_u64() at every build, mixed
- *    into the key by a 64-bit multiply-xorshift finaliser: a list cannot be
- *    prepared to defeat insertion, and an insertion that still fails
- *    retries with a new seed, then with more buckets.
+ * 4. Choosing the levels.  The build picks them by dynamic programming
+ *    over the lengths present: for each count of tables, with or without
+ *    a bitmap, the levels that expand least; of those plans, counting
+ *    their markers too, the fewest probes (a bitmap weighs a quarter of a
+ *    table) that fit a budget of PSET_BUDGET_V4 bytes per collapsed IPv4 prefix
+ *    (PSET_BUDGET_V6 for IPv6) plus PSET_SLACK, or else the least memory.
+ *    So a million /24s become one 2 MiB bitmap, a thousand /24s one table,
+ *    a BGP-like mix of /8-/32 a bitmap and one or two tables.  None of
+ *    this depends on how many prefixes there are: the cost of a lookup is
+ *    flat as the list grows.
+ *
+ * 5. Tables.  Bucketized cuckoo hashing: every key lives in one of its two
+ *    buckets of four slots, so a probe reads exactly eight slots (sixteen
+ *    in a table with markers that misses): the same instructions hit or
+ *    miss, at any size, whatever source address an attacker picks.  Keys
+ *    are 4 bytes (up to 32 bits), 8 (up to 64) or 16; tables are 86% full,
+ *    4.6 bytes per IPv4 key.  Empty slots hold a copy of a key of the
+ *    table, so a probe needs no "empty" test.  Each table has its own seed
+ *    from get_random_u64() at every build, mixed into the key by a 64-bit
+ *    multiply-xorshift finaliser: a list cannot be prepared to defeat
+ *    insertion, and an insertion that still fails retries with a new seed,
+ *    then with more buckets.
  *
  * Interfaces: a name (at most 15 bytes), its length and its wildcard flag
  * pack into a 16-byte key of one more cuckoo table.  A name is probed as
@@ -98,6 +108,7 @@ static size_t pset_allocated(size_t size)
 
 #define PAGE_SIZE		4096
 #define __force
+#define noinline		__attribute_noinline__	/* glibc: sys/cdefs.h */
 #define be32_to_cpu(x)		ntohl(x)
 #define cpu_to_be32(x)		htonl(x)
 #define be64_to_cpu(x)		be64toh(x)
@@ -169,12 +180,17 @@ struct pset_key {
 struct pset_level {
 	u64 mhi;		/* netmask over the 128-bit key */
 	u64 mlo;
+	u64 fhi;		/* marker flag: the first bit past the mask, */
+	u64 flo;		/* or 0 when the table holds no markers */
 	u64 seed;
 	void *slots;		/* nbuckets * PSET_SLOTS keys of ksize bytes */
 	u32 nbuckets;
 	u8 plen;
-	u8 ksize;		/* 4 (lengths up to 32), 8 (to 64) or 16 */
+	u8 ksize;		/* 4 (keys up to 32 bits), 8 (to 64) or 16 */
 };
+
+/* What a probe of one table found. */
+enum { PSET_NONE, PSET_MARKER, PSET_PREFIX };
 
 /*
  * One address family.  Addresses are 128-bit keys, most significant bit
@@ -268,8 +284,28 @@ static inline bool has128(const struct pset_key *b, u64 hi, u64 lo)
 	       ((b[3].hi == hi) & (b[3].lo == lo));
 }
 
-/* One probe: both buckets, all eight slots, no early exit. */
-static inline bool level_has(const struct pset_level *lv, u64 hi, u64 lo)
+/* Whether the buckets at @b1 and @b2 hold the key @hi:@lo. */
+static bool buckets_have(const struct pset_level *lv, size_t b1, size_t b2,
+			 u64 hi, u64 lo)
+{
+	const struct pset_key *k = lv->slots;
+	const u64 *d = lv->slots;
+	const u32 *w = lv->slots;
+
+	if (lv->ksize == 4)
+		return has32(w + b1, hi >> 32) | has32(w + b2, hi >> 32);
+	if (lv->ksize == 8)
+		return has64(d + b1, hi) | has64(d + b2, hi);
+	return has128(k + b1, hi, lo) | has128(k + b2, hi, lo);
+}
+
+/*
+ * One probe: both buckets, all eight slots, no early exit; then, only in
+ * a table with markers, the same slots for the key with its flag (out of
+ * line: the common table has none).
+ */
+static __always_inline int level_probe(const struct pset_level *lv, u64 hi,
+				       u64 lo)
 {
 	u64 khi = hi & lv->mhi;
 	u64 klo = lo & lv->mlo;
@@ -278,23 +314,47 @@ static inline bool level_has(const struct pset_level *lv, u64 hi, u64 lo)
 	size_t b2 = (size_t)pset_reduce(h >> 32, lv->nbuckets) * PSET_SLOTS;
 
 	if (lv->ksize == 4) {
-		const u32 *s = lv->slots;
+		const u32 *w = lv->slots;
+		u32 key = khi >> 32;
 
-		return has32(s + b1, khi >> 32) | has32(s + b2, khi >> 32);
+		if (has32(w + b1, key) | has32(w + b2, key))
+			return PSET_PREFIX;
+	} else if (buckets_have(lv, b1, b2, khi, klo)) {
+		return PSET_PREFIX;
 	}
-	if (lv->ksize == 8) {
-		const u64 *s = lv->slots;
-
-		return has64(s + b1, khi) | has64(s + b2, khi);
-	}
-	return has128((const struct pset_key *)lv->slots + b1, khi, klo) |
-	       has128((const struct pset_key *)lv->slots + b2, khi, klo);
+	if (!(lv->fhi | lv->flo))
+		return PSET_NONE;
+	return buckets_have(lv, b1, b2, khi | lv->fhi, klo | lv->flo);
 }
 
-static bool fam_match(const struct pset_fam *f, u64 hi, u64 lo)
+/*
+ * The tables are searched like a sorted array, by length: a table found
+ * to hold the address's prefix answers yes; one holding a marker (some
+ * longer prefix starts with these bits) sends the search to the longer
+ * tables; one holding neither, to the shorter.  No backtracking: the set
+ * holds no prefix inside another, so when a marker says "longer", no
+ * shorter prefix can hold the address.
+ */
+static noinline bool fam_search(const struct pset_fam *f, u64 hi, u64 lo)
 {
-	u32 i;
+	u32 first = 0, end = f->nlv, mid;
+	int r;
 
+	while (first < end) {
+		mid = (first + end) / 2;
+		r = level_probe(&f->lv[mid], hi, lo);
+		if (r == PSET_PREFIX)
+			return true;
+		if (r == PSET_MARKER)
+			first = mid + 1;
+		else
+			end = mid;
+	}
+	return false;
+}
+
+static inline bool fam_match(const struct pset_fam *f, u64 hi, u64 lo)
+{
 	if (f->all)
 		return true;
 	if (f->bmlen) {
@@ -303,10 +363,7 @@ static bool fam_match(const struct pset_fam *f, u64 hi, u64 lo)
 		if ((f->bitmap[bit >> 6] >> (bit & 63)) & 1)
 			return true;
 	}
-	for (i = 0; i < f->nlv; i++)
-		if (level_has(&f->lv[i], hi, lo))
-			return true;
-	return false;
+	return f->nlv && fam_search(f, hi, lo);
 }
 
 static void in6_key(const struct in6_addr *a, u64 *hi, u64 *lo)
@@ -352,7 +409,7 @@ static bool dev_probe(const struct p53g_pset *s, const char *name,
 	name_key(&k, name, len, flag);
 	memcpy(&hi, &k.b[0], 8);
 	memcpy(&lo, &k.b[8], 8);
-	return level_has(&s->dev, hi, lo);
+	return level_probe(&s->dev, hi, lo) == PSET_PREFIX;
 }
 
 bool p53g_pset_match_dev(const struct p53g_pset *s, const char *ifname)
@@ -488,7 +545,7 @@ static bool fill_key(struct pset_fill *fl, u64 hi, u64 lo)
 	u64 h, vhi, vlo;
 
 	for (kick = 0; kick < PSET_KICKS; kick++) {
-		h = level_hash(lv, hi, lo);
+		h = level_hash(lv, hi & lv->mhi, lo & lv->mlo);
 		b1 = pset_reduce(h, lv->nbuckets);
 		b2 = pset_reduce(h >> 32, lv->nbuckets);
 		if (fl->cnt[b1] < PSET_SLOTS) {
@@ -574,17 +631,54 @@ static int level_build(struct pset_level *lv, u64 keys,
 	return -ENOMEM;
 }
 
-/* The prefixes of a family kept by the collapse, lengths in (lo, hi]. */
+/*
+ * What one table of a family holds: the prefixes kept by the collapse with
+ * lengths in (lo, hi], expanded to hi; and, when mk > hi, a marker for
+ * each distinct hi-bit start of the prefixes with lengths in (hi, mk].
+ */
 struct pset_span {
 	const struct pset_fam *f;
 	const u64 *kept;
+	const struct pset_level *lv;
 	unsigned int lo;
 	unsigned int hi;
+	unsigned int mk;
 };
 
 static bool kept_test(const u64 *kept, size_t i)
 {
 	return (kept[i / 64] >> (i % 64)) & 1;
+}
+
+/*
+ * The markers of @sp, counted, or inserted into @fl.  Entries are sorted
+ * by address, so equal markers come in a row.
+ */
+static u64 span_markers(const struct pset_span *sp, struct pset_fill *fl)
+{
+	const struct pset_fam *f = sp->f;
+	const struct pset_level *lv = sp->lv;
+	u64 hi, lo, phi = 0, plo = 0, n = 0;
+	size_t i;
+
+	for (i = 0; i < f->n; i++) {
+		if (!kept_test(sp->kept, i) || f->plen[i] <= sp->hi ||
+		    f->plen[i] > sp->mk)
+			continue;
+		fam_get(f, i, &hi, &lo);
+		hi &= lv->mhi;
+		lo &= lv->mlo;
+		if (n && hi == phi && lo == plo)
+			continue;
+		phi = hi;
+		plo = lo;
+		n++;
+		if (fl && !fill_key(fl, hi | lv->fhi, lo | lv->flo))
+			return 0;
+		if (!(n % 1024))
+			pset_resched();
+	}
+	return n;
 }
 
 static bool span_fill(struct pset_fill *fl, const void *ctx)
@@ -612,7 +706,7 @@ static bool span_fill(struct pset_fill *fl, const void *ctx)
 		if (!(i % 1024))
 			pset_resched();
 	}
-	return true;
+	return sp->mk <= sp->hi || span_markers(sp, fl);
 }
 
 static bool names_fill(struct pset_fill *fl, const void *ctx)
@@ -652,12 +746,44 @@ struct pset_plan {
 struct pset_work {
 	size_t cnt[129];		/* collapsed prefixes of each length */
 	struct pset_plan plan;
+	struct pset_plan cand;
 	u8 len[128];			/* the lengths present */
-	u64 cur[2][128];		/* [bitmap?][last level]: least memory */
+	u64 cur[2][128];		/* [bitmap?][last table]: least memory */
 	u64 nxt[2][128];
 	u64 total[2][129];		/* [bitmap?][tables] covering all */
-	u8 from[2][129][128];		/* previous level + 1, 0: first */
+	u8 from[2][129][128];		/* previous table + 1, 0: first */
+	u64 own[128];			/* keys of each table, expanded */
+	u64 src[128];			/* prefixes stored in each table */
 };
+
+/* Probes a miss takes in a binary search over @k tables. */
+static unsigned int pset_depth(unsigned int k)
+{
+	unsigned int d = 0;
+
+	for (; k; k >>= 1)
+		d++;
+	return d;
+}
+
+/*
+ * The binary search over @k tables reaches tables m+1 up to the returned
+ * one (excluded) only through table @m: @m holds their markers.
+ */
+static unsigned int pset_marked_end(unsigned int m, unsigned int k)
+{
+	unsigned int first = 0, end = k, mid;
+
+	for (;;) {
+		mid = (first + end) / 2;
+		if (mid == m)
+			return end;
+		if (m > mid)
+			first = mid + 1;
+		else
+			end = mid;
+	}
+}
 
 static u64 keys_add(u64 keys, u64 cnt, unsigned int shift)
 {
@@ -734,9 +860,58 @@ static void plan_search(struct pset_work *w, unsigned int d)
 	}
 }
 
+/* The tables of the least-memory way found with @b and @k into @p. */
+static void plan_walk(struct pset_work *w, unsigned int d, unsigned int b,
+		      unsigned int k, struct pset_plan *p)
+{
+	unsigned int i, j = d - 1;
+
+	memset(p, 0, sizeof(*p));
+	p->nlv = k;
+	for (; k > 0; k--) {
+		p->len[k - 1] = w->len[j];
+		i = w->from[b][k][j];
+		if (!i)
+			break;
+		j = i - 1;
+	}
+	if (b)
+		p->bmlen = w->len[j];
+}
+
+/*
+ * Memory of plan @p, markers included (one per prefix they lead to: an
+ * upper bound, as prefixes sharing a start share a marker).
+ */
+static u64 plan_bytes(struct pset_work *w, const struct pset_plan *p)
+{
+	u64 bytes = p->bmlen ? plan_bitmap_bytes(p->bmlen) : 0, keys, t;
+	unsigned int m, j, l, lo = p->bmlen, end;
+
+	for (m = 0; m < p->nlv; lo = p->len[m++]) {
+		w->own[m] = 0;
+		w->src[m] = 0;
+		for (l = lo + 1; l <= p->len[m]; l++) {
+			w->own[m] = keys_add(w->own[m], w->cnt[l],
+					     p->len[m] - l);
+			w->src[m] = keys_add(w->src[m], w->cnt[l], 0);
+		}
+	}
+	for (m = 0; m < p->nlv; m++) {
+		end = pset_marked_end(m, p->nlv);
+		for (keys = w->own[m], j = m + 1; j < end; j++)
+			keys = keys_add(keys, w->src[j], 0);
+		t = plan_table_bytes(keys, p->len[m] + (end > m + 1));
+		if (t == PSET_INF)
+			return PSET_INF;
+		bytes += t;
+	}
+	return bytes;
+}
+
 static void plan_levels(struct pset_work *w, unsigned int width, u64 budget)
 {
-	unsigned int d = 0, b, k, i, j, bb = 0, bk = 0;
+	unsigned int d = 0, b, k, i;
 	u64 cost, mem, bcost = PSET_INF, bmem = PSET_INF;
 	bool fits, bfits = false;
 
@@ -748,37 +923,28 @@ static void plan_levels(struct pset_work *w, unsigned int width, u64 budget)
 		return;
 	plan_search(w, d);
 
+	/* the fewest probes within budget, else the least memory */
 	for (b = 0; b < 2; b++) {
 		for (k = 0; k <= d; k++) {
-			mem = w->total[b][k];
+			if (w->total[b][k] == PSET_INF)
+				continue;
+			plan_walk(w, d, b, k, &w->cand);
+			mem = plan_bytes(w, &w->cand);
 			if (mem == PSET_INF)
 				continue;
-			cost = k * PSET_COST_TABLE + b * PSET_COST_BITMAP;
+			cost = pset_depth(k) * PSET_COST_TABLE +
+			       b * PSET_COST_BITMAP;
 			fits = mem <= budget;
 			if (fits != bfits ? fits :
 			    fits ? cost < bcost || (cost == bcost && mem < bmem)
 				 : mem < bmem || (mem == bmem && cost < bcost)) {
-				bb = b;
-				bk = k;
+				w->plan = w->cand;
 				bcost = cost;
 				bmem = mem;
 				bfits = fits;
 			}
 		}
 	}
-
-	/* walk back from the longest length */
-	j = d - 1;
-	w->plan.nlv = bk;
-	for (k = bk; k > 0; k--) {
-		w->plan.len[k - 1] = w->len[j];
-		i = w->from[bb][k][j];
-		if (!i)
-			break;
-		j = i - 1;
-	}
-	if (bb)
-		w->plan.bmlen = w->len[j];
 }
 
 /* ---- building a family ---- */
@@ -932,13 +1098,23 @@ static int fam_build(struct pset_fam *f, u64 per_prefix)
 	sp.lo = f->bmlen;
 	for (m = 0; m < w->plan.nlv; m++, sp.lo = sp.hi) {
 		struct pset_level *lv = &f->lv[m];
+		unsigned int end = pset_marked_end(m, w->plan.nlv);
 
+		sp.lv = lv;
 		sp.hi = w->plan.len[m];
+		sp.mk = end > m + 1 ? w->plan.len[end - 1] : 0;
 		lv->plen = sp.hi;
-		lv->ksize = pset_ksize(sp.hi);
 		pset_mask(sp.hi, &lv->mhi, &lv->mlo);
+		if (sp.mk) {
+			pset_mask(sp.hi + 1, &lv->fhi, &lv->flo);
+			lv->fhi &= ~lv->mhi;
+			lv->flo &= ~lv->mlo;
+		}
+		lv->ksize = pset_ksize(sp.hi + !!sp.mk);
 		for (keys = 0, l = sp.lo + 1; l <= sp.hi; l++)
 			keys = keys_add(keys, w->cnt[l], sp.hi - l);
+		if (sp.mk)
+			keys += span_markers(&sp, NULL);
 		err = level_build(lv, keys, span_fill, &sp);
 		if (err)
 			goto out;
@@ -1135,7 +1311,7 @@ unsigned int p53g_pset_probes(const struct p53g_pset *s,
 		return s->ndev ? !!s->nexact + __builtin_popcount(s->devwild)
 			       : 0;
 	f = k == P53G_ENTRY_V4 ? &s->v4 : &s->v6;
-	return f->all ? 0 : f->nlv + !!f->bmlen;
+	return f->all ? 0 : pset_depth(f->nlv) + !!f->bmlen;
 }
 
 bool p53g_pset_entry(const struct p53g_pset *s, size_t i,

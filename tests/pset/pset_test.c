@@ -530,11 +530,11 @@ static void oracle_free(struct oracle *o)
 
 /* ---- random sets ---- */
 
-enum mix { MIX_UNIFORM, MIX_BGP, MIX_24, MIX_48, MIX_CLUSTER };
+enum mix { MIX_UNIFORM, MIX_BGP, MIX_24, MIX_48, MIX_CLUSTER, MIX_SEQ };
 
 static const char *const mix_name[] = {
 	"uniform lengths", "BGP-like /8-/32", "all /24", "all /48",
-	"clustered, nested and adjacent",
+	"clustered, nested and adjacent", "sequential /32 or /128 and /24 or /64",
 };
 
 /* prefix length for family width @w */
@@ -582,7 +582,21 @@ static void rnd_entry(struct p53g_entry *e, enum mix mix, unsigned int w,
 
 	memset(e, 0, sizeof(*e));
 	e->plen = rnd_plen(mix, w, n);
-	if (mix == MIX_CLUSTER) {
+	if (mix == MIX_SEQ) {
+		/* consecutive hosts and consecutive networks: structured keys */
+		static u64 next;
+
+		e->plen = rnd() & 1 ? w : w / 4 * 3;
+		hi = pool[0] & 0xff00000000000000ULL;
+		lo = 0;
+		if (w == 32)
+			hi |= (e->plen == 32 ? next : next << 8) << 32 & 0x00ffffff00000000ULL;
+		else if (e->plen == 128)
+			lo = next;
+		else
+			hi |= next;
+		next++;
+	} else if (mix == MIX_CLUSTER) {
 		/* under one of four /12s (v4) or /32s (v6): nested, touching */
 		u64 top = w == 32 ? 0xfff0000000000000ULL : 0xffffffff00000000ULL;
 
@@ -865,6 +879,10 @@ static void diff_all_lengths(unsigned int w, size_t per_len, size_t k)
 		check(got == want, "lookup %zu: set %d, oracle %d", i, got, want);
 	}
 	check(hits > 0 && hits < k, "%zu hits of %zu", hits, k);
+	/* a binary search over at most 32 or 128 tables, and the bitmap */
+	check(p53g_pset_probes(s, w == 32 ? P53G_ENTRY_V4 : P53G_ENTRY_V6) <=
+	      (w == 32 ? 7u : 9u), "%u probes",
+	      p53g_pset_probes(s, w == 32 ? P53G_ENTRY_V4 : P53G_ENTRY_V6));
 	snprintf(what, sizeof(what),
 		 "differential: all %u %s lengths 2-%u present (%zu prefixes), %zu lookups, %u probes, %.1f bytes/prefix",
 		 w - 1, w == 32 ? "IPv4" : "IPv6", w, m, k,
@@ -950,6 +968,8 @@ int main(void)
 		diff_prefixes(32, MIX_UNIFORM, sizes[i], 5000, 1);
 		diff_prefixes(128, MIX_UNIFORM, sizes[i], 5000, 1);
 	}
+	diff_prefixes(32, MIX_SEQ, 100000, 20000, 0);
+	diff_prefixes(128, MIX_SEQ, 100000, 20000, 0);
 	diff_all_lengths(32, 1, 20000);
 	diff_all_lengths(32, 50, 20000);
 	diff_all_lengths(128, 1, 20000);
