@@ -37,6 +37,26 @@ step "probes build as static binaries" bash -c "make -s -C '$P53G_TOP/tests/prob
 	for p in '$P53G_TOP'/tests/probes/p53g-*; do [ -x \"\$p\" ] || continue;
 	file \"\$p\" | grep -q 'statically linked' || { echo \"\$p is not static\"; exit 1; }; done"
 
+# suite NAME CMD...: a test program that prints its own PASS:/FAIL: lines;
+# it must also exit 0, and print at least one PASS.
+suite() {
+	local name=$1 slug out rc; shift
+	slug=$(echo "$name" | tr -c 'a-zA-Z0-9.\n' '_')
+	"$@" >"$P53G_OUT/suite-$slug.log" 2>&1
+	rc=$?
+	grep -a -E '^(PASS|FAIL): ' "$P53G_OUT/suite-$slug.log" | emit
+	if [ $rc = 0 ] && grep -a -q '^PASS: ' "$P53G_OUT/suite-$slug.log"; then
+		echo "PASS: $name ran to the end" | emit
+	else
+		echo "FAIL: $name ran to the end (exit $rc; log: tests/out/suite-$slug.log)" | emit
+	fi
+}
+step "tool builds with -Wall -Wextra -Werror" make -s -C "$P53G_TOP/tools"
+suite "entry grammar and CLI tests (ASan, UBSan)" make -s -C "$P53G_TOP/tools" test
+suite "lookup table tests (ASan, UBSan)" make -s -C "$P53G_TOP/tests/pset" test
+step "libFuzzer smoke run of the entry grammar finds no crash" \
+	make -s -C "$P53G_TOP/tools" fuzz-smoke FUZZ_TIME=${P53G_FUZZ_TIME:-20}
+
 log "style"
 step "checkpatch --strict is clean on module/" "$P53G_TOP/tests/style.sh"
 
