@@ -2,7 +2,7 @@
 #
 # port53guard: the human entry point.
 #   make            build the module (against KDIR) and the tool
-#   make install    install both (DESTDIR, PREFIX honoured) and run depmod
+#   make install    install both (DESTDIR, PREFIX honoured); depmod unless DESTDIR
 #   make check      every test: userspace, builds, guests, KUnit
 #   make demo       boot a guest and show the guard refusing DNS
 #   make style      checkpatch on the kernel sources
@@ -27,12 +27,12 @@ tool:
 install: all
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" INSTALL_MOD_PATH="$(DESTDIR)" \
 		INSTALL_MOD_DIR=updates/dkms modules_install
-	depmod $(if $(DESTDIR),-b "$(DESTDIR)") -a "$(KVER)"
+	$(if $(DESTDIR),,depmod -a "$(KVER)")
 	$(MAKE) -C tools install DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
 
 uninstall:
-	rm -f "$(DESTDIR)/lib/modules/$(KVER)/updates/dkms/port53guard.ko"*
-	-depmod $(if $(DESTDIR),-b "$(DESTDIR)") -a "$(KVER)"
+	rm -f "$(DESTDIR)/lib/modules/$(KVER)/updates/dkms/module/port53guard.ko"*
+	$(if $(DESTDIR),,-depmod -a "$(KVER)")
 	$(MAKE) -C tools uninstall DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
 
 clean:
