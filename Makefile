@@ -32,7 +32,7 @@ install: all
 
 uninstall:
 	rm -f "$(DESTDIR)/lib/modules/$(KVER)/updates/dkms/module/port53guard.ko"*
-	$(if $(DESTDIR),,-depmod -a "$(KVER)")
+	$(if $(DESTDIR),,depmod -a "$(KVER)" || true)
 	$(MAKE) -C tools uninstall DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
 
 clean:
