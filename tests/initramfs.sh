@@ -7,8 +7,8 @@
 # (ip, nft, dnsmasq, dig, kmod) with their shared libraries, the kernel
 # modules the tests need from the stock image (STOCKROOT, or - for the
 # debug kernel, which has everything built in), the given .ko files under
-# /lib/modules/KVER/extra with a depmod'ed tree, the project's probes and the
-# guest scripts.
+# /lib/modules/KVER/extra with a depmod'ed tree, the port53guard tool (static),
+# the project's probes and the guest scripts.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -85,6 +85,8 @@ if [ -f "$P53G_TOP/tests/probes/Makefile" ]; then make -s -C "$P53G_TOP/tests/pr
 for p in "$P53G_TOP"/tests/probes/p53g-*; do
 	[ -x "$p" ] && cp "$p" "$r/usr/local/bin/"
 done
+make -s -C "$P53G_TOP/tools" static >/dev/null || die "building the static port53guard tool failed"
+cp "$P53G_TOP/tools/build/port53guard-static" "$r/usr/sbin/port53guard"
 cp -r "$P53G_TOP/tests/guest" "$r/p53g/"
 install -m 0755 "$P53G_TOP/tests/guest/init" "$r/init"
 
