@@ -42,7 +42,7 @@ else
 	echo "FAIL: [$label] guest finished (qemu exit $qrc, 124 = timeout; log $logf)"
 fi
 # The scanner reads only timestamped kernel lines: prove it can see them.
-if grep -a -q -E '^\[ *[0-9]+\.[0-9]+\] Linux version' "$logf"; then
+if grep -a -q -E '^\[ *[0-9]+\.[0-9]+\] Run \/init as init process' "$logf"; then
 	echo "PASS: [$label] kernel log is timestamped, so the splat scan sees it"
 else
 	echo "FAIL: [$label] kernel log is timestamped (CONFIG_PRINTK_TIME), so the splat scan sees it"
