@@ -57,6 +57,17 @@ suite "lookup table tests (ASan, UBSan)" make -s -C "$P53G_TOP/tests/pset" test
 step "libFuzzer smoke run of the entry grammar finds no crash" \
 	make -s -C "$P53G_TOP/tools" fuzz-smoke FUZZ_TIME=${P53G_FUZZ_TIME:-20}
 
+# --- packaging (tests/dkms/) ---------------------------------------------
+# make install into a DESTDIR; DKMS and its MOK signing; the Debian packages
+# built, linted, installed and purged. They use the host's real dkms, dpkg
+# and /lib/modules (as root; nothing is loaded) and put back what they add.
+log "packaging"
+suite "make install and uninstall honour DESTDIR and PREFIX" "$P53G_TOP/tests/dkms/install.sh"
+suite "DKMS adds, builds, installs and removes the module for 6.1 and 6.12" "$P53G_TOP/tests/dkms/dkms.sh"
+suite "DKMS signs the module with the configured MOK key" "$P53G_TOP/tests/dkms/sign.sh"
+suite "Debian packages build, pass lintian, install and purge" "$P53G_TOP/tests/dkms/debs.sh"
+# --- end of packaging ------------------------------------------------------
+
 log "style"
 step "checkpatch --strict is clean on module/" "$P53G_TOP/tests/style.sh"
 

@@ -3,7 +3,10 @@
 # The Debian packages the tests need, one line, for `apt-get install`.
 # Kernel images and headers are not here: tests/stock-kernel.sh downloads
 # and unpacks them into the cache (Debian's 6.12 headers package depends on
-# the kernel image, and no kernel is ever installed on the host).
+# the kernel image, and no kernel is ever installed on the host). The one
+# exception is linux-headers-amd64, the current 6.1 headers, which depend on
+# no image: the Debian package test (tests/dkms/debs.sh) needs a kernel
+# whose headers dpkg installed.
 #   deps.sh [demo]
 set -euo pipefail
 common="make gcc gcc-12 libc6-dev libelf1 libssl3 file cpio gzip xz-utils kmod busybox-static
@@ -12,5 +15,6 @@ if [ "${1:-}" = demo ]; then
 	echo $common
 else
 	echo $common linux-source-6.1 bc bison flex libelf-dev libssl-dev \
-		perl python3 clang libclang-rt-14-dev valgrind
+		perl python3 clang libclang-rt-14-dev valgrind \
+		dkms debhelper dh-dkms lintian dpkg-dev openssl git man-db linux-headers-amd64
 fi
