@@ -6,38 +6,74 @@
 #ifndef P53G_HOOK_H
 #define P53G_HOOK_H
 
+#include <linux/atomic.h>
 #include <linux/kconfig.h>
+#include <linux/types.h>
+
+#include "stats.h"
 
 struct net;
 struct net_device;
 struct sk_buff;
+struct p53g_conf;
+struct p53g_pset;
 
 #define P53G_DNS_PORT	53
 
 /**
- * enum p53g_verdict - what the guard decided about one inbound packet
- * @P53G_PASS: not bound for UDP port 53, or carries no port to read (a
- *	non-first fragment): accept it untouched.
- * @P53G_EXEMPT: would have been blocked or dropped, but arrived on a
- *	loopback device: accept it.
- * @P53G_BLOCK: a UDP datagram (or the first fragment of one) to port 53:
- *	answer with port unreachable, then drop it.
- * @P53G_MALFORMED: its headers end before the UDP destination port can
- *	be read, so it may be a query: drop it silently (fail-closed).
+ * enum p53g_class - what a packet is, before any setting is applied
+ * @P53G_CLASS_OTHER: not a query: another port or protocol, a later
+ *	fragment (no port to read, and it cannot complete without its
+ *	first), a TCP segment that is not a SYN, or TCP while tcp=0
+ * @P53G_CLASS_UDP: a UDP datagram (or the first fragment of one) to
+ *	port 53
+ * @P53G_CLASS_TCP_SYN: a TCP SYN to port 53 (asked for only with tcp=1)
+ * @P53G_CLASS_MALFORMED: the headers end before the destination port can
+ *	be read, so it may be a query
  */
-enum p53g_verdict {
-	P53G_PASS,
-	P53G_EXEMPT,
-	P53G_BLOCK,
-	P53G_MALFORMED,
+enum p53g_class {
+	P53G_CLASS_OTHER,
+	P53G_CLASS_UDP,
+	P53G_CLASS_TCP_SYN,
+	P53G_CLASS_MALFORMED,
 };
 
-enum p53g_verdict p53g_classify_ipv4(const struct sk_buff *skb,
-				     const struct net_device *in);
+/**
+ * struct p53g_pkt - what the classifier found
+ * @cls: enum p53g_class
+ * @proto: the transport protocol, when known
+ * @thoff: where the transport header starts, when known
+ */
+struct p53g_pkt {
+	u8 cls;
+	u8 proto;
+	unsigned int thoff;
+};
+
+void p53g_classify_ipv4(const struct sk_buff *skb, bool tcp,
+			struct p53g_pkt *pkt);
 #if IS_ENABLED(CONFIG_IPV6)
-enum p53g_verdict p53g_classify_ipv6(const struct sk_buff *skb,
-				     const struct net_device *in);
+void p53g_classify_ipv6(const struct sk_buff *skb, bool tcp,
+			struct p53g_pkt *pkt);
 #endif
+
+enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
+			     const struct net_device *in,
+			     const struct p53g_conf *conf,
+			     const struct p53g_pset *exempt,
+			     struct p53g_pkt *pkt);
+
+/**
+ * struct p53g_bucket - the guard's own token bucket for replies
+ * @tat: the theoretical arrival time (GCRA) of the next reply, in ns
+ */
+struct p53g_bucket {
+	atomic64_t tat;
+};
+
+bool p53g_bucket_take(struct p53g_bucket *b, u32 rate, u64 now);
+u32 p53g_bucket_burst(u32 rate);
+void p53g_ratelimit_reset(void);
 
 int p53g_hooks_register(struct net *net);
 void p53g_hooks_unregister(struct net *net);

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * KUnit tests of the packet classifiers: each case builds a packet as the
- * LOCAL_IN hook would see it and checks the verdict, once with the packet
- * in the skb's linear area and once with everything past the fixed IP
- * header in a page fragment.
+ * KUnit tests of the packet path: the classifiers, the verdict under the
+ * settings and an exemption table, and the reply rate limit.
+ *
+ * Each packet case builds a packet as the LOCAL_IN hook would see it and
+ * checks the result twice: with the packet in the skb's linear area, and
+ * with everything past the fixed IP header in a page fragment.
  */
 #include <kunit/test.h>
 #include <linux/gfp.h>
@@ -18,18 +20,29 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
+#include <net/tcp.h>
 
 #include "compat.h"
+#include "conf.h"
+#include "entry.h"
 #include "hook.h"
+#include "pset.h"
 
 #define P53G_MAX_EXT	3
 
+/* Source addresses a case can pick. */
+enum {
+	P53G_SRC_DOC,		/* 192.0.2.1, 2001:db8::1 */
+	P53G_SRC_OTHER,		/* 198.51.100.7, 2001:db8:1::7 */
+	P53G_SRC_LOOPBACK,	/* 127.0.0.1, ::1 */
+};
+
 /**
- * struct p53g_case - one packet and the verdict it must get
- * @name: what the case shows
+ * struct p53g_pktspec - one packet
  * @proto: transport protocol number (NEXTHDR_NONE for no header)
  * @sport: first 16 bits of the transport header (the UDP/TCP source port)
  * @dport: next 16 bits (the UDP/TCP destination port)
+ * @th_flags: TCP flags (TCPHDR_*); 0 means a plain SYN
  * @ext: IPv6 extension headers, outermost first
  * @n_ext: how many of @ext there are
  * @ip_options: IPv4 only: add a 4-byte router alert option
@@ -37,153 +50,164 @@
  *	the IPv6 fragment header
  * @more_frags: set the more-fragments flag there
  * @cut: bytes cut off the end of the packet (its length fields agree)
- * @loopback: the packet arrived on the loopback device
- * @want: the verdict the classifier must return
+ * @src: P53G_SRC_*
  */
-struct p53g_case {
-	const char *name;
+struct p53g_pktspec {
 	u8 proto;
 	u16 sport;
 	u16 dport;
+	u8 th_flags;
 	u8 ext[P53G_MAX_EXT];
 	unsigned int n_ext;
 	bool ip_options;
 	u16 frag_offset;
 	bool more_frags;
 	unsigned int cut;
-	bool loopback;
-	enum p53g_verdict want;
+	u8 src;
 };
+
+/**
+ * struct p53g_class_case - a packet and the class it must get
+ * @name: what the case shows
+ * @p: the packet
+ * @tcp: the tcp setting the classifier is asked under
+ * @want: enum p53g_class
+ */
+struct p53g_class_case {
+	const char *name;
+	struct p53g_pktspec p;
+	bool tcp;
+	u8 want;
+};
+
+#define UDP(d)		.proto = IPPROTO_UDP, .sport = 40000, .dport = (d)
+#define TCP(d)		.proto = IPPROTO_TCP, .sport = 40000, .dport = (d)
 
 /*
  * ICMP cases put 53 where a UDP destination port would be (it is the
  * checksum field there), so that a classifier reading ports out of other
  * protocols fails them.
  */
-static const struct p53g_case p53g_ipv4_cases[] = {
-	{ .name = "udp dport 53", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .want = P53G_BLOCK },
-	{ .name = "udp dport 5353", .proto = IPPROTO_UDP,
-	  .sport = 5353, .dport = 5353, .want = P53G_PASS },
-	{ .name = "udp sport 53 dport 1234", .proto = IPPROTO_UDP,
-	  .sport = 53, .dport = 1234, .want = P53G_PASS },
-	{ .name = "udp dport 53 byte-swapped (13568)", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 0x3500, .want = P53G_PASS },
-	{ .name = "tcp dport 53", .proto = IPPROTO_TCP,
-	  .sport = 40000, .dport = 53, .want = P53G_PASS },
-	{ .name = "icmp echo", .proto = IPPROTO_ICMP,
-	  .sport = 0x0800, .dport = 53, .want = P53G_PASS },
-	{ .name = "udp header truncated to 4 bytes", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .cut = 4, .want = P53G_MALFORMED },
-	{ .name = "udp no header at all", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .cut = 8, .want = P53G_MALFORMED },
-	{ .name = "udp dport 53 after ip options", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .ip_options = true,
-	  .want = P53G_BLOCK },
-	{ .name = "udp dport 5353 after ip options", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 5353, .ip_options = true,
-	  .want = P53G_PASS },
-	{ .name = "first fragment udp dport 53", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .more_frags = true,
-	  .want = P53G_BLOCK },
-	{ .name = "non-first fragment", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .frag_offset = 185,
-	  .more_frags = true, .want = P53G_PASS },
-	{ .name = "loopback udp dport 53", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .loopback = true,
-	  .want = P53G_EXEMPT },
-	{ .name = "loopback udp dport 5353", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 5353, .loopback = true,
-	  .want = P53G_PASS },
-	{ .name = "loopback udp truncated", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .cut = 4, .loopback = true,
-	  .want = P53G_EXEMPT },
+static const struct p53g_class_case p53g_ipv4_cases[] = {
+	{ "udp dport 53", { UDP(53) }, false, P53G_CLASS_UDP },
+	{ "udp dport 5353", { UDP(5353) }, false, P53G_CLASS_OTHER },
+	{ "udp sport 53 dport 1234",
+	  { .proto = IPPROTO_UDP, .sport = 53, .dport = 1234 }, false,
+	  P53G_CLASS_OTHER },
+	{ "udp dport 53 byte-swapped (13568)", { UDP(0x3500) }, false,
+	  P53G_CLASS_OTHER },
+	{ "tcp syn dport 53, tcp=0", { TCP(53) }, false, P53G_CLASS_OTHER },
+	{ "tcp syn dport 53, tcp=1", { TCP(53) }, true, P53G_CLASS_TCP_SYN },
+	{ "tcp syn dport 80, tcp=1", { TCP(80) }, true, P53G_CLASS_OTHER },
+	{ "tcp syn+ack dport 53, tcp=1",
+	  { TCP(53), .th_flags = TCPHDR_SYN | TCPHDR_ACK }, true,
+	  P53G_CLASS_OTHER },
+	{ "tcp ack dport 53, tcp=1", { TCP(53), .th_flags = TCPHDR_ACK },
+	  true, P53G_CLASS_OTHER },
+	{ "tcp syn+rst dport 53, tcp=1",
+	  { TCP(53), .th_flags = TCPHDR_SYN | TCPHDR_RST }, true,
+	  P53G_CLASS_OTHER },
+	{ "tcp header cut to 4 bytes, dport 53, tcp=1",
+	  { TCP(53), .cut = 16 }, true, P53G_CLASS_MALFORMED },
+	{ "tcp header cut to 4 bytes, dport 80, tcp=1",
+	  { TCP(80), .cut = 16 }, true, P53G_CLASS_OTHER },
+	{ "tcp header cut to 4 bytes, dport 53, tcp=0",
+	  { TCP(53), .cut = 16 }, false, P53G_CLASS_OTHER },
+	{ "icmp echo", { .proto = IPPROTO_ICMP, .sport = 0x0800, .dport = 53 },
+	  true, P53G_CLASS_OTHER },
+	{ "udp header truncated to 4 bytes", { UDP(53), .cut = 4 }, false,
+	  P53G_CLASS_MALFORMED },
+	{ "udp no header at all", { UDP(53), .cut = 8 }, false,
+	  P53G_CLASS_MALFORMED },
+	{ "udp dport 53 after ip options", { UDP(53), .ip_options = true },
+	  false, P53G_CLASS_UDP },
+	{ "udp dport 5353 after ip options", { UDP(5353), .ip_options = true },
+	  false, P53G_CLASS_OTHER },
+	{ "first fragment udp dport 53", { UDP(53), .more_frags = true },
+	  false, P53G_CLASS_UDP },
+	{ "non-first fragment",
+	  { UDP(53), .frag_offset = 185, .more_frags = true }, false,
+	  P53G_CLASS_OTHER },
 };
 
-static const struct p53g_case p53g_ipv6_cases[] = {
-	{ .name = "udp dport 53", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .want = P53G_BLOCK },
-	{ .name = "udp dport 5353", .proto = IPPROTO_UDP,
-	  .sport = 5353, .dport = 5353, .want = P53G_PASS },
-	{ .name = "udp sport 53 dport 1234", .proto = IPPROTO_UDP,
-	  .sport = 53, .dport = 1234, .want = P53G_PASS },
-	{ .name = "udp dport 53 byte-swapped (13568)", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 0x3500, .want = P53G_PASS },
-	{ .name = "tcp dport 53", .proto = IPPROTO_TCP,
-	  .sport = 40000, .dport = 53, .want = P53G_PASS },
-	{ .name = "icmpv6 echo", .proto = IPPROTO_ICMPV6,
-	  .sport = 0x8000, .dport = 53, .want = P53G_PASS },
-	{ .name = "no next header", .proto = NEXTHDR_NONE,
-	  .want = P53G_PASS },
-	{ .name = "udp header truncated to 4 bytes", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .cut = 4, .want = P53G_MALFORMED },
-	{ .name = "hop-by-hop, udp dport 53", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_HOP }, .n_ext = 1, .want = P53G_BLOCK },
-	{ .name = "hop-by-hop, dest options, udp dport 53",
-	  .proto = IPPROTO_UDP, .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_HOP, NEXTHDR_DEST }, .n_ext = 2,
-	  .want = P53G_BLOCK },
-	{ .name = "dest options, udp dport 5353", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 5353,
-	  .ext = { NEXTHDR_DEST }, .n_ext = 1, .want = P53G_PASS },
-	{ .name = "hop-by-hop, dest options, tcp dport 53",
-	  .proto = IPPROTO_TCP, .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_HOP, NEXTHDR_DEST }, .n_ext = 2,
-	  .want = P53G_PASS },
-	{ .name = "hop-by-hop cut in half", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_HOP }, .n_ext = 1, .cut = 12,
-	  .want = P53G_MALFORMED },
-	{ .name = "first fragment udp dport 53", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1, .more_frags = true,
-	  .want = P53G_BLOCK },
-	{ .name = "first fragment udp dport 5353", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 5353,
-	  .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1, .more_frags = true,
-	  .want = P53G_PASS },
-	{ .name = "atomic fragment udp dport 53", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1, .want = P53G_BLOCK },
-	{ .name = "hop-by-hop, first fragment, dest options, udp dport 53",
-	  .proto = IPPROTO_UDP, .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_HOP, NEXTHDR_FRAGMENT, NEXTHDR_DEST }, .n_ext = 3,
-	  .more_frags = true, .want = P53G_BLOCK },
-	{ .name = "first fragment too short for udp header",
-	  .proto = IPPROTO_UDP, .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1, .more_frags = true,
-	  .cut = 4, .want = P53G_MALFORMED },
-	{ .name = "middle fragment, udp next", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1, .frag_offset = 185,
-	  .more_frags = true, .want = P53G_PASS },
-	{ .name = "last fragment, udp next", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1, .frag_offset = 185,
-	  .want = P53G_PASS },
-	{ .name = "non-first fragment, dest options next",
-	  .proto = IPPROTO_UDP, .sport = 40000, .dport = 53,
-	  .ext = { NEXTHDR_FRAGMENT, NEXTHDR_DEST }, .n_ext = 2,
-	  .frag_offset = 185, .more_frags = true, .want = P53G_PASS },
-	{ .name = "loopback udp dport 53", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 53, .loopback = true,
-	  .want = P53G_EXEMPT },
-	{ .name = "loopback udp dport 5353", .proto = IPPROTO_UDP,
-	  .sport = 40000, .dport = 5353, .loopback = true,
-	  .want = P53G_PASS },
+static const struct p53g_class_case p53g_ipv6_cases[] = {
+	{ "udp dport 53", { UDP(53) }, false, P53G_CLASS_UDP },
+	{ "udp dport 5353", { UDP(5353) }, false, P53G_CLASS_OTHER },
+	{ "udp sport 53 dport 1234",
+	  { .proto = IPPROTO_UDP, .sport = 53, .dport = 1234 }, false,
+	  P53G_CLASS_OTHER },
+	{ "udp dport 53 byte-swapped (13568)", { UDP(0x3500) }, false,
+	  P53G_CLASS_OTHER },
+	{ "tcp syn dport 53, tcp=0", { TCP(53) }, false, P53G_CLASS_OTHER },
+	{ "tcp syn dport 53, tcp=1", { TCP(53) }, true, P53G_CLASS_TCP_SYN },
+	{ "tcp syn+ack dport 53, tcp=1",
+	  { TCP(53), .th_flags = TCPHDR_SYN | TCPHDR_ACK }, true,
+	  P53G_CLASS_OTHER },
+	{ "tcp header cut to 4 bytes, dport 53, tcp=1",
+	  { TCP(53), .cut = 16 }, true, P53G_CLASS_MALFORMED },
+	{ "hop-by-hop, dest options, tcp syn dport 53, tcp=1",
+	  { TCP(53), .ext = { NEXTHDR_HOP, NEXTHDR_DEST }, .n_ext = 2 },
+	  true, P53G_CLASS_TCP_SYN },
+	{ "icmpv6 echo",
+	  { .proto = IPPROTO_ICMPV6, .sport = 0x8000, .dport = 53 }, true,
+	  P53G_CLASS_OTHER },
+	{ "no next header", { .proto = NEXTHDR_NONE }, true,
+	  P53G_CLASS_OTHER },
+	{ "udp header truncated to 4 bytes", { UDP(53), .cut = 4 }, false,
+	  P53G_CLASS_MALFORMED },
+	{ "hop-by-hop, udp dport 53",
+	  { UDP(53), .ext = { NEXTHDR_HOP }, .n_ext = 1 }, false,
+	  P53G_CLASS_UDP },
+	{ "hop-by-hop, dest options, udp dport 53",
+	  { UDP(53), .ext = { NEXTHDR_HOP, NEXTHDR_DEST }, .n_ext = 2 },
+	  false, P53G_CLASS_UDP },
+	{ "dest options, udp dport 5353",
+	  { UDP(5353), .ext = { NEXTHDR_DEST }, .n_ext = 1 }, false,
+	  P53G_CLASS_OTHER },
+	{ "hop-by-hop, dest options, tcp dport 53, tcp=0",
+	  { TCP(53), .ext = { NEXTHDR_HOP, NEXTHDR_DEST }, .n_ext = 2 },
+	  false, P53G_CLASS_OTHER },
+	{ "hop-by-hop cut in half",
+	  { UDP(53), .ext = { NEXTHDR_HOP }, .n_ext = 1, .cut = 12 }, false,
+	  P53G_CLASS_MALFORMED },
+	{ "first fragment udp dport 53",
+	  { UDP(53), .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1,
+	    .more_frags = true }, false, P53G_CLASS_UDP },
+	{ "first fragment udp dport 5353",
+	  { UDP(5353), .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1,
+	    .more_frags = true }, false, P53G_CLASS_OTHER },
+	{ "atomic fragment udp dport 53",
+	  { UDP(53), .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1 }, false,
+	  P53G_CLASS_UDP },
+	{ "hop-by-hop, first fragment, dest options, udp dport 53",
+	  { UDP(53), .ext = { NEXTHDR_HOP, NEXTHDR_FRAGMENT, NEXTHDR_DEST },
+	    .n_ext = 3, .more_frags = true }, false, P53G_CLASS_UDP },
+	{ "first fragment too short for udp header",
+	  { UDP(53), .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1,
+	    .more_frags = true, .cut = 4 }, false, P53G_CLASS_MALFORMED },
+	{ "middle fragment, udp next",
+	  { UDP(53), .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1,
+	    .frag_offset = 185, .more_frags = true }, false,
+	  P53G_CLASS_OTHER },
+	{ "last fragment, udp next",
+	  { UDP(53), .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1,
+	    .frag_offset = 185 }, false, P53G_CLASS_OTHER },
+	{ "non-first fragment, dest options next",
+	  { UDP(53), .ext = { NEXTHDR_FRAGMENT, NEXTHDR_DEST }, .n_ext = 2,
+	    .frag_offset = 185, .more_frags = true }, false,
+	  P53G_CLASS_OTHER },
 };
 
-static void p53g_case_desc(const struct p53g_case *c, char *desc)
+static void p53g_class_desc(const struct p53g_class_case *c, char *desc)
 {
 	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
 }
 
-KUNIT_ARRAY_PARAM(p53g_ipv4, p53g_ipv4_cases, p53g_case_desc);
-KUNIT_ARRAY_PARAM(p53g_ipv6, p53g_ipv6_cases, p53g_case_desc);
+KUNIT_ARRAY_PARAM(p53g_ipv4, p53g_ipv4_cases, p53g_class_desc);
+KUNIT_ARRAY_PARAM(p53g_ipv6, p53g_ipv6_cases, p53g_class_desc);
 
 /* Writes the transport header; returns its length. */
-static unsigned int p53g_put_l4(u8 *p, const struct p53g_case *c)
+static unsigned int p53g_put_l4(u8 *p, const struct p53g_pktspec *c)
 {
 	struct tcphdr *th = (struct tcphdr *)p;
 	struct udphdr *uh = (struct udphdr *)p;
@@ -196,7 +220,7 @@ static unsigned int p53g_put_l4(u8 *p, const struct p53g_case *c)
 		th->source = htons(c->sport);
 		th->dest = htons(c->dport);
 		th->doff = sizeof(*th) / 4;
-		th->syn = 1;
+		tcp_flag_byte(th) = c->th_flags ? c->th_flags : TCPHDR_SYN;
 		return sizeof(*th);
 	default:
 		/* UDP, and the 8-byte ICMP/ICMPv6 echo header laid out alike */
@@ -208,8 +232,13 @@ static unsigned int p53g_put_l4(u8 *p, const struct p53g_case *c)
 	}
 }
 
-static unsigned int p53g_build_ipv4(u8 *buf, const struct p53g_case *c)
+static unsigned int p53g_build_ipv4(u8 *buf, const struct p53g_pktspec *c)
 {
+	static const __be32 src[] = {
+		[P53G_SRC_DOC] = htonl(0xc0000201),	/* 192.0.2.1 */
+		[P53G_SRC_OTHER] = htonl(0xc6336407),	/* 198.51.100.7 */
+		[P53G_SRC_LOOPBACK] = htonl(INADDR_LOOPBACK),
+	};
 	struct iphdr *iph = (struct iphdr *)buf;
 	unsigned int hlen = sizeof(*iph) + (c->ip_options ? 4 : 0);
 	unsigned int len;
@@ -227,18 +256,14 @@ static unsigned int p53g_build_ipv4(u8 *buf, const struct p53g_case *c)
 	iph->frag_off = htons(c->frag_offset | (c->more_frags ? IP_MF : 0));
 	iph->ttl = 64;
 	iph->protocol = c->proto;
-	if (c->loopback) {
-		iph->saddr = htonl(INADDR_LOOPBACK);
-		iph->daddr = htonl(INADDR_LOOPBACK);
-	} else {
-		iph->saddr = htonl(0xc0000201);	/* 192.0.2.1 */
-		iph->daddr = htonl(0xc6336401);	/* 198.51.100.1 */
-	}
+	iph->saddr = src[c->src];
+	iph->daddr = c->src == P53G_SRC_LOOPBACK ? htonl(INADDR_LOOPBACK) :
+						   htonl(0xc6336401);
 	iph->check = ip_fast_csum(iph, iph->ihl);
 	return len;
 }
 
-static unsigned int p53g_build_ipv6(u8 *buf, const struct p53g_case *c)
+static unsigned int p53g_build_ipv6(u8 *buf, const struct p53g_pktspec *c)
 {
 	struct ipv6hdr *ip6h = (struct ipv6hdr *)buf;
 	unsigned int off = sizeof(*ip6h);
@@ -277,14 +302,22 @@ static unsigned int p53g_build_ipv6(u8 *buf, const struct p53g_case *c)
 	ip6h->flow_lbl[2] = P53G_DNS_PORT;
 	ip6h->payload_len = htons(len - sizeof(*ip6h));
 	ip6h->hop_limit = 64;
-	if (c->loopback) {
+	switch (c->src) {
+	case P53G_SRC_LOOPBACK:
 		ip6h->saddr = in6addr_loopback;
 		ip6h->daddr = in6addr_loopback;
-	} else {
-		/* 2001:db8::1 -> 2001:db8::2 */
+		return len;
+	case P53G_SRC_OTHER:
+		/* 2001:db8:1::7 */
+		ipv6_addr_set(&ip6h->saddr, htonl(0x20010db8), htonl(0x10000),
+			      0, htonl(7));
+		break;
+	default:
+		/* 2001:db8::1 */
 		ipv6_addr_set(&ip6h->saddr, htonl(0x20010db8), 0, 0, htonl(1));
-		ipv6_addr_set(&ip6h->daddr, htonl(0x20010db8), 0, 0, htonl(2));
+		break;
 	}
+	ipv6_addr_set(&ip6h->daddr, htonl(0x20010db8), 0, 0, htonl(2));
 	return len;
 }
 
@@ -320,48 +353,66 @@ static struct sk_buff *p53g_skb(const u8 *pkt, unsigned int len,
 	return skb;
 }
 
-typedef enum p53g_verdict (*p53g_classify_t)(const struct sk_buff *skb,
-					       const struct net_device *in);
-
-static void p53g_check(struct kunit *test, const struct p53g_case *c,
-		       const u8 *pkt, unsigned int len, unsigned int l3len,
-		       __be16 protocol, p53g_classify_t classify)
+/* Builds the packet; returns its length and the fixed header's. */
+static unsigned int p53g_build(u8 *buf, const struct p53g_pktspec *p,
+			       enum p53g_family f, unsigned int *l3len)
 {
-	static const char * const layout[] = { "linear", "paged" };
-	unsigned int head[] = { len, min(len, l3len) };
-	struct net_device *dev = init_net.loopback_dev;
-	enum p53g_verdict got;
-	struct sk_buff *skb;
-	unsigned int i;
+	unsigned int len;
 
-	if (!c->loopback) {
-		/* The classifiers read only the flags of the input device. */
-		dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, dev);
-		dev->flags = IFF_UP | IFF_BROADCAST | IFF_MULTICAST;
+	if (f == P53G_IPV4) {
+		len = p53g_build_ipv4(buf, p);
+		*l3len = ((struct iphdr *)buf)->ihl * 4;
+	} else {
+		len = p53g_build_ipv6(buf, p);
+		*l3len = sizeof(struct ipv6hdr);
 	}
-	KUNIT_ASSERT_EQ(test, !!(dev->flags & IFF_LOOPBACK), (int)c->loopback);
+	return len;
+}
 
-	for (i = 0; i < ARRAY_SIZE(layout); i++) {
-		skb = p53g_skb(pkt, len, head[i], protocol, dev);
-		KUNIT_ASSERT_NOT_NULL(test, skb);
-		KUNIT_EXPECT_EQ_MSG(test, skb_headlen(skb), head[i], "%s skb",
-				    layout[i]);
-		got = classify(skb, skb->dev);
+static const char * const p53g_layout[] = { "linear", "paged" };
+
+static struct sk_buff *p53g_layout_skb(struct kunit *test, const u8 *pkt,
+				       unsigned int len, unsigned int l3len,
+				       unsigned int layout, enum p53g_family f,
+				       struct net_device *dev)
+{
+	unsigned int head = layout ? min(len, l3len) : len;
+	struct sk_buff *skb;
+
+	skb = p53g_skb(pkt, len, head, htons(f == P53G_IPV4 ? ETH_P_IP :
+					     ETH_P_IPV6), dev);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_EXPECT_EQ_MSG(test, skb_headlen(skb), head, "%s skb",
+			    p53g_layout[layout]);
+	return skb;
+}
+
+static void p53g_class_check(struct kunit *test, enum p53g_family f)
+{
+	const struct p53g_class_case *c = test->param_value;
+	u8 pkt[128] __aligned(8);
+	struct p53g_pkt got;
+	unsigned int i, len, l3len;
+	struct sk_buff *skb;
+
+	len = p53g_build(pkt, &c->p, f, &l3len);
+	for (i = 0; i < ARRAY_SIZE(p53g_layout); i++) {
+		skb = p53g_layout_skb(test, pkt, len, l3len, i, f, NULL);
+#if IS_ENABLED(CONFIG_IPV6)
+		if (f == P53G_IPV6)
+			p53g_classify_ipv6(skb, c->tcp, &got);
+		else
+#endif
+			p53g_classify_ipv4(skb, c->tcp, &got);
 		kfree_skb(skb);
-		KUNIT_EXPECT_EQ_MSG(test, got, c->want, "%s skb", layout[i]);
+		KUNIT_EXPECT_EQ_MSG(test, got.cls, c->want, "%s skb",
+				    p53g_layout[i]);
 	}
 }
 
 static void p53g_ipv4_test(struct kunit *test)
 {
-	const struct p53g_case *c = test->param_value;
-	u8 pkt[128] __aligned(8);
-	unsigned int len;
-
-	len = p53g_build_ipv4(pkt, c);
-	p53g_check(test, c, pkt, len, ((struct iphdr *)pkt)->ihl * 4,
-		   htons(ETH_P_IP), p53g_classify_ipv4);
+	p53g_class_check(test, P53G_IPV4);
 }
 
 static struct kunit_case p53g_ipv4_test_cases[] = {
@@ -377,13 +428,7 @@ static struct kunit_suite p53g_ipv4_suite = {
 #if IS_ENABLED(CONFIG_IPV6)
 static void p53g_ipv6_test(struct kunit *test)
 {
-	const struct p53g_case *c = test->param_value;
-	u8 pkt[128] __aligned(8);
-	unsigned int len;
-
-	len = p53g_build_ipv6(pkt, c);
-	p53g_check(test, c, pkt, len, sizeof(struct ipv6hdr),
-		   htons(ETH_P_IPV6), p53g_classify_ipv6);
+	p53g_class_check(test, P53G_IPV6);
 }
 
 static struct kunit_case p53g_ipv6_test_cases[] = {
@@ -395,13 +440,341 @@ static struct kunit_suite p53g_ipv6_suite = {
 	.name = "port53guard_classify_ipv6",
 	.test_cases = p53g_ipv6_test_cases,
 };
+#endif
 
-kunit_test_suites(&p53g_ipv4_suite, &p53g_ipv6_suite);
+/* The verdict: one packet, its device, settings and list, one outcome. */
+
+enum {
+	P53G_DEV_ETH0,
+	P53G_DEV_ETH1,
+	P53G_DEV_WG0,
+	P53G_DEV_W,
+	P53G_DEV_LO,
+};
+
+/**
+ * struct p53g_verdict_case - a packet under settings and its outcome
+ * @name: what the case shows
+ * @f: family
+ * @p: the packet
+ * @dev: P53G_DEV_*, the input device
+ * @conf: the settings
+ * @exempt: the exemption list, comma-separated, or NULL
+ * @want: the outcome
+ */
+struct p53g_verdict_case {
+	const char *name;
+	enum p53g_family f;
+	struct p53g_pktspec p;
+	u8 dev;
+	struct p53g_conf conf;
+	const char *exempt;
+	enum p53g_outcome want;
+};
+
+#define CONF(en, tcp_, lo, act)					\
+	{ .enabled = (en), .tcp = (tcp_), .loopback = (lo),		\
+	  .action = P53G_ACTION_##act, .rate = 300 }
+#define DFL		CONF(1, 0, 1, REJECT)
+#define V4		P53G_IPV4
+#define V6		P53G_IPV6
+
+static const struct p53g_verdict_case p53g_verdict_cases[] = {
+	{ "v4 udp 53: reject", V4, { UDP(53) }, P53G_DEV_ETH0, DFL,
+	  NULL, P53G_REJECT_UNREACH },
+	{ "v6 udp 53: reject", V6, { UDP(53) }, P53G_DEV_ETH0, DFL,
+	  NULL, P53G_REJECT_UNREACH },
+	{ "v4 udp 5353: passed", V4, { UDP(5353) }, P53G_DEV_ETH0, DFL,
+	  NULL, P53G_PASSED },
+	{ "v4 udp 53, enabled=0: disabled", V4, { UDP(53) }, P53G_DEV_ETH0,
+	  CONF(0, 0, 1, REJECT), NULL, P53G_DISABLED },
+	{ "v6 udp 5353, enabled=0: disabled", V6, { UDP(5353) },
+	  P53G_DEV_ETH0, CONF(0, 0, 1, REJECT), NULL, P53G_DISABLED },
+	{ "v4 udp 53, action=drop", V4, { UDP(53) }, P53G_DEV_ETH0,
+	  CONF(1, 0, 1, DROP), NULL, P53G_DROP_ACTION },
+	{ "v6 udp 53, action=drop", V6, { UDP(53) }, P53G_DEV_ETH0,
+	  CONF(1, 0, 1, DROP), NULL, P53G_DROP_ACTION },
+	{ "v4 udp 53, action=monitor", V4, { UDP(53) }, P53G_DEV_ETH0,
+	  CONF(1, 0, 1, MONITOR), NULL, P53G_MONITORED },
+	{ "v6 udp 53, action=monitor", V6, { UDP(53) }, P53G_DEV_ETH0,
+	  CONF(1, 0, 1, MONITOR), NULL, P53G_MONITORED },
+	{ "v4 tcp syn 53, tcp=0: passed", V4, { TCP(53) }, P53G_DEV_ETH0,
+	  DFL, NULL, P53G_PASSED },
+	{ "v4 tcp syn 53, tcp=1: reset", V4, { TCP(53) }, P53G_DEV_ETH0,
+	  CONF(1, 1, 1, REJECT), NULL, P53G_REJECT_RESET },
+	{ "v6 tcp syn 53, tcp=1: reset", V6, { TCP(53) }, P53G_DEV_ETH0,
+	  CONF(1, 1, 1, REJECT), NULL, P53G_REJECT_RESET },
+	{ "v4 tcp ack 53, tcp=1: passed", V4,
+	  { TCP(53), .th_flags = TCPHDR_ACK }, P53G_DEV_ETH0,
+	  CONF(1, 1, 1, REJECT), NULL, P53G_PASSED },
+	{ "v6 tcp syn+ack 53, tcp=1: passed", V6,
+	  { TCP(53), .th_flags = TCPHDR_SYN | TCPHDR_ACK }, P53G_DEV_ETH0,
+	  CONF(1, 1, 1, REJECT), NULL, P53G_PASSED },
+	{ "v4 tcp syn 53, tcp=1, action=drop", V4, { TCP(53) }, P53G_DEV_ETH0,
+	  CONF(1, 1, 1, DROP), NULL,
+	  P53G_DROP_ACTION },
+	{ "v6 tcp syn 53, tcp=1, action=monitor", V6, { TCP(53) },
+	  P53G_DEV_ETH0, CONF(1, 1, 1, MONITOR),
+	  NULL, P53G_MONITORED },
+	{ "v4 udp 53 on lo, loopback=1: exempted", V4,
+	  { UDP(53), .src = P53G_SRC_LOOPBACK }, P53G_DEV_LO, DFL, NULL,
+	  P53G_EXEMPT_LOOPBACK },
+	{ "v6 udp 53 on lo, loopback=1: exempted", V6,
+	  { UDP(53), .src = P53G_SRC_LOOPBACK }, P53G_DEV_LO, DFL, NULL,
+	  P53G_EXEMPT_LOOPBACK },
+	{ "v4 udp 53 on lo, loopback=0: reject", V4,
+	  { UDP(53), .src = P53G_SRC_LOOPBACK }, P53G_DEV_LO,
+	  CONF(1, 0, 0, REJECT), NULL, P53G_REJECT_UNREACH },
+	{ "v6 udp 53 on lo, loopback=0, action=drop", V6,
+	  { UDP(53), .src = P53G_SRC_LOOPBACK }, P53G_DEV_LO,
+	  CONF(1, 0, 0, DROP), NULL,
+	  P53G_DROP_ACTION },
+	{ "v4 tcp syn 53 on lo, tcp=1: exempted", V4,
+	  { TCP(53), .src = P53G_SRC_LOOPBACK }, P53G_DEV_LO,
+	  CONF(1, 1, 1, REJECT), NULL, P53G_EXEMPT_LOOPBACK },
+	{ "v4 udp cut short: dropped", V4, { UDP(53), .cut = 4 },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_DROP_MALFORMED },
+	{ "v6 udp cut short, action=monitor", V6, { UDP(53), .cut = 4 },
+	  P53G_DEV_ETH0, CONF(1, 0, 1, MONITOR), NULL,
+	  P53G_MONITORED },
+	{ "v4 udp cut short on lo: exempted", V4,
+	  { UDP(53), .cut = 4, .src = P53G_SRC_LOOPBACK }, P53G_DEV_LO,
+	  DFL, NULL, P53G_EXEMPT_LOOPBACK },
+	{ "v4 exempt 192.0.2.0/24, from 192.0.2.1", V4, { UDP(53) },
+	  P53G_DEV_ETH0, DFL, "192.0.2.0/24", P53G_EXEMPT_LIST },
+	{ "v4 exempt 192.0.2.0/24, from 198.51.100.7", V4,
+	  { UDP(53), .src = P53G_SRC_OTHER }, P53G_DEV_ETH0, DFL,
+	  "192.0.2.0/24", P53G_REJECT_UNREACH },
+	{ "v4 exempt 192.0.2.1 (/32), from it", V4, { UDP(53) },
+	  P53G_DEV_ETH0, DFL, "192.0.2.1", P53G_EXEMPT_LIST },
+	{ "v4 exempt 192.0.2.2 (/32), from 192.0.2.1", V4, { UDP(53) },
+	  P53G_DEV_ETH0, DFL, "192.0.2.2", P53G_REJECT_UNREACH },
+	{ "v4 exempt 0.0.0.0/0", V4, { UDP(53), .src = P53G_SRC_OTHER },
+	  P53G_DEV_ETH0, DFL, "0.0.0.0/0", P53G_EXEMPT_LIST },
+	{ "v6 packet, exempt 0.0.0.0/0 only", V6, { UDP(53) }, P53G_DEV_ETH0,
+	  DFL, "0.0.0.0/0", P53G_REJECT_UNREACH },
+	{ "v6 exempt 2001:db8::/32", V6, { UDP(53), .src = P53G_SRC_OTHER },
+	  P53G_DEV_ETH0, DFL, "2001:db8::/32", P53G_EXEMPT_LIST },
+	{ "v6 exempt 2001:db8::1 (/128), from it", V6, { UDP(53) },
+	  P53G_DEV_ETH0, DFL, "2001:db8::1", P53G_EXEMPT_LIST },
+	{ "v6 exempt 2001:db8::1 (/128), from 2001:db8:1::7", V6,
+	  { UDP(53), .src = P53G_SRC_OTHER }, P53G_DEV_ETH0, DFL,
+	  "2001:db8::1", P53G_REJECT_UNREACH },
+	{ "v6 exempt ::/0", V6, { UDP(53), .src = P53G_SRC_OTHER },
+	  P53G_DEV_ETH0, DFL, "::/0", P53G_EXEMPT_LIST },
+	{ "v4 packet, exempt ::/0 only", V4, { UDP(53) }, P53G_DEV_ETH0,
+	  DFL, "::/0", P53G_REJECT_UNREACH },
+	{ "v4 overlapping prefixes, from inside the widest", V4,
+	  { UDP(53), .src = P53G_SRC_OTHER }, P53G_DEV_ETH0, DFL,
+	  "198.51.100.7/32,198.51.0.0/16,198.0.0.0/8", P53G_EXEMPT_LIST },
+	{ "v4 exempt dev:eth0, on eth0", V4, { UDP(53) }, P53G_DEV_ETH0,
+	  DFL, "dev:eth0", P53G_EXEMPT_LIST },
+	{ "v6 exempt dev:eth0, on eth1", V6, { UDP(53) }, P53G_DEV_ETH1,
+	  DFL, "dev:eth0", P53G_REJECT_UNREACH },
+	{ "v4 exempt dev:wg+, on wg0", V4, { UDP(53) }, P53G_DEV_WG0,
+	  DFL, "dev:wg+", P53G_EXEMPT_LIST },
+	{ "v6 exempt dev:wg+, on w", V6, { UDP(53) }, P53G_DEV_W, DFL,
+	  "dev:wg+", P53G_REJECT_UNREACH },
+	{ "v4 exempt dev:+, on eth1", V4, { UDP(53) }, P53G_DEV_ETH1, DFL,
+	  "dev:+", P53G_EXEMPT_LIST },
+	{ "v4 exempt dev:wg0, tcp syn on wg0, tcp=1", V4, { TCP(53) },
+	  P53G_DEV_WG0, CONF(1, 1, 1, REJECT), "dev:wg0", P53G_EXEMPT_LIST },
+	{ "v4 exempt and action=drop: exempt wins", V4, { UDP(53) },
+	  P53G_DEV_ETH0, CONF(1, 0, 1, DROP), "192.0.2.0/24",
+	  P53G_EXEMPT_LIST },
+	{ "v4 exempt, cut short: exempt wins", V4, { UDP(53), .cut = 4 },
+	  P53G_DEV_ETH0, DFL, "192.0.2.0/24", P53G_EXEMPT_LIST },
+	{ "v4 exempt, enabled=0: disabled", V4, { UDP(53) }, P53G_DEV_ETH0,
+	  CONF(0, 0, 1, REJECT), "192.0.2.0/24", P53G_DISABLED },
+	{ "v4 exempt, udp 5353: passed", V4, { UDP(5353) }, P53G_DEV_ETH0,
+	  DFL, "192.0.2.0/24", P53G_PASSED },
+	{ "v6 list of other entries: reject", V6, { UDP(53) }, P53G_DEV_ETH0,
+	  DFL, "10.0.0.0/8,2001:db8:1::/48,dev:eth1,dev:wg+",
+	  P53G_REJECT_UNREACH },
+};
+
+static void p53g_verdict_desc(const struct p53g_verdict_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(p53g_verdict, p53g_verdict_cases, p53g_verdict_desc);
+
+/* The list, from text, as the sysfs file would take it. */
+static struct p53g_pset *p53g_test_pset(struct kunit *test, const char *list)
+{
+	struct p53g_entry e[8];
+	struct p53g_pset *ps;
+	size_t n = 0, len;
+	const char *comma;
+
+	while (*list) {
+		KUNIT_ASSERT_LT(test, n, ARRAY_SIZE(e));
+		comma = strchrnul(list, ',');
+		len = comma - list;
+		KUNIT_ASSERT_EQ_MSG(test, p53g_entry_parse(list, len, &e[n], NULL),
+				    0, "entry %.*s", (int)len, list);
+		n++;
+		list = *comma ? comma + 1 : comma;
+	}
+	ps = p53g_pset_build(e, n);
+	KUNIT_ASSERT_NOT_NULL(test, ps);
+	return ps;
+}
+
+static struct net_device *p53g_test_dev(struct kunit *test, u8 which)
+{
+	static const char * const names[] = {
+		[P53G_DEV_ETH0] = "eth0",
+		[P53G_DEV_ETH1] = "eth1",
+		[P53G_DEV_WG0] = "wg0",
+		[P53G_DEV_W] = "w",
+	};
+	struct net_device *dev;
+
+	if (which == P53G_DEV_LO)
+		return init_net.loopback_dev;
+	/* The verdict reads only the flags and the name of the device. */
+	dev = kunit_kzalloc(test, sizeof(*dev), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, dev);
+	dev->flags = IFF_UP | IFF_BROADCAST | IFF_MULTICAST;
+	strscpy(dev->name, names[which], sizeof(dev->name));
+	return dev;
+}
+
+static void p53g_verdict_test(struct kunit *test)
+{
+	const struct p53g_verdict_case *c = test->param_value;
+	struct p53g_pset *ps = NULL;
+	u8 pkt[128] __aligned(8);
+	unsigned int i, len, l3len;
+	struct net_device *dev;
+	enum p53g_outcome got;
+	struct p53g_pkt info;
+	struct sk_buff *skb;
+
+	if (IS_ENABLED(CONFIG_IPV6) || c->f == P53G_IPV4) {
+		dev = p53g_test_dev(test, c->dev);
+		if (c->exempt)
+			ps = p53g_test_pset(test, c->exempt);
+		len = p53g_build(pkt, &c->p, c->f, &l3len);
+		for (i = 0; i < ARRAY_SIZE(p53g_layout); i++) {
+			skb = p53g_layout_skb(test, pkt, len, l3len, i, c->f,
+					      dev);
+			got = p53g_judge(skb, c->f, dev, &c->conf, ps, &info);
+			kfree_skb(skb);
+			KUNIT_EXPECT_EQ_MSG(test, got, c->want, "%s skb",
+					    p53g_layout[i]);
+		}
+		p53g_pset_free(ps);
+	}
+}
+
+static struct kunit_case p53g_verdict_test_cases[] = {
+	KUNIT_CASE_PARAM(p53g_verdict_test, p53g_verdict_gen_params),
+	{}
+};
+
+static struct kunit_suite p53g_verdict_suite = {
+	.name = "port53guard_verdict",
+	.test_cases = p53g_verdict_test_cases,
+};
+
+/*
+ * The rate limit with an injected clock: at each step, @n replies are
+ * asked for at @t ns, and @allowed of them must be let through.
+ */
+#define P53G_MAX_STEPS	6
+
+struct p53g_rate_step {
+	u64 t;
+	unsigned int n;
+	unsigned int allowed;
+};
+
+struct p53g_rate_case {
+	const char *name;
+	u32 rate;
+	struct p53g_rate_step steps[P53G_MAX_STEPS];
+	unsigned int n_steps;
+};
+
+#define MS	1000000ULL
+#define S	1000000000ULL
+
+static const struct p53g_rate_case p53g_rate_cases[] = {
+	{ "rate 0: no limit", 0,
+	  { { S, 100000, 100000 }, { S, 1, 1 } }, 2 },
+	{ "rate 1: burst 1, one a second", 1,
+	  { { S, 5, 1 }, { S + 999 * MS, 1, 0 }, { 2 * S, 3, 1 },
+	    { 10 * S, 2, 1 } }, 4 },
+	{ "rate 10: burst 1, one per 100 ms", 10,
+	  { { S, 2, 1 }, { S + 99 * MS, 1, 0 }, { S + 100 * MS, 1, 1 },
+	    { S + 150 * MS, 1, 0 }, { S + 200 * MS, 2, 1 } }, 5 },
+	{ "rate 100: burst 10, refill 1 per 10 ms", 100,
+	  { { S, 11, 10 }, { S + 10 * MS, 2, 1 }, { S + 35 * MS, 3, 2 },
+	    { S + 35 * MS, 1, 0 } }, 4 },
+	{ "rate 100: a long idle refills the burst, no more", 100,
+	  { { S, 10, 10 }, { 100 * S, 20, 10 }, { 100 * S + 5 * MS, 1, 0 } },
+	  3 },
+	{ "rate 300 (default): burst 30", 300,
+	  { { S, 40, 30 }, { S + 100 * MS, 40, 30 } }, 2 },
+	{ "rate 1000000: burst 100000, 1 us apart", 1000000,
+	  { { S, 100001, 100000 }, { S + 1000, 2, 1 }, { S + 3000, 3, 2 } },
+	  3 },
+};
+
+static void p53g_rate_desc(const struct p53g_rate_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(p53g_rate, p53g_rate_cases, p53g_rate_desc);
+
+static void p53g_rate_test(struct kunit *test)
+{
+	const struct p53g_rate_case *c = test->param_value;
+	struct p53g_bucket b = { .tat = ATOMIC64_INIT(0) };
+	unsigned int i, k, allowed;
+
+	for (i = 0; i < c->n_steps; i++) {
+		const struct p53g_rate_step *s = &c->steps[i];
+
+		for (k = 0, allowed = 0; k < s->n; k++)
+			allowed += p53g_bucket_take(&b, c->rate, s->t);
+		KUNIT_EXPECT_EQ_MSG(test, allowed, s->allowed,
+				    "step %u: %u asked at %llu ns", i, s->n,
+				    s->t);
+	}
+}
+
+static void p53g_burst_test(struct kunit *test)
+{
+	KUNIT_EXPECT_EQ(test, p53g_bucket_burst(1), 1);
+	KUNIT_EXPECT_EQ(test, p53g_bucket_burst(19), 1);
+	KUNIT_EXPECT_EQ(test, p53g_bucket_burst(300), 30);
+	KUNIT_EXPECT_EQ(test, p53g_bucket_burst(P53G_RATE_MAX), 100000);
+}
+
+static struct kunit_case p53g_rate_test_cases[] = {
+	KUNIT_CASE_PARAM(p53g_rate_test, p53g_rate_gen_params),
+	KUNIT_CASE(p53g_burst_test),
+	{}
+};
+
+static struct kunit_suite p53g_rate_suite = {
+	.name = "port53guard_ratelimit",
+	.test_cases = p53g_rate_test_cases,
+};
+
+#if IS_ENABLED(CONFIG_IPV6)
+kunit_test_suites(&p53g_ipv4_suite, &p53g_ipv6_suite, &p53g_verdict_suite,
+		  &p53g_rate_suite);
 #else
-kunit_test_suites(&p53g_ipv4_suite);
+kunit_test_suites(&p53g_ipv4_suite, &p53g_verdict_suite, &p53g_rate_suite);
 #endif
 
 P53G_IMPORT_KUNIT_NS();
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("port53guard developers");
-MODULE_DESCRIPTION("KUnit tests for port53guard's packet classifiers");
+MODULE_DESCRIPTION("KUnit tests for port53guard");

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * /sys/kernel/port53guard/: the settings, the exemption list and the
+ * counters. Glue only: the settings parse in conf.c, the list in exempt.c,
+ * the counters in stats.c.
+ *
+ * The settings are global, not per network namespace. Files are 0644:
+ * only root opens them for writing, and every write also needs
+ * CAP_NET_ADMIN in the initial user namespace, so root in a container
+ * (a user namespace of its own) is refused with EPERM.
+ */
+#include <linux/bits.h>
+#include <linux/capability.h>
+#include <linux/kobject.h>
+#include <linux/sysfs.h>
+
+#include "conf.h"
+#include "exempt.h"
+#include "stats.h"
+#include "sysfs.h"
+
+static struct kobject *p53g_kobj;
+
+struct p53g_setting_attr {
+	struct kobj_attribute attr;
+	enum p53g_setting setting;
+};
+
+#define to_setting(a) container_of(a, struct p53g_setting_attr, attr)
+
+static ssize_t p53g_setting_attr_show(struct kobject *kobj,
+				      struct kobj_attribute *attr, char *buf)
+{
+	return p53g_setting_show(to_setting(attr)->setting, buf);
+}
+
+static ssize_t p53g_setting_attr_store(struct kobject *kobj,
+				       struct kobj_attribute *attr,
+				       const char *buf, size_t count)
+{
+	int err;
+
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	err = p53g_setting_store(to_setting(attr)->setting, buf);
+	return err ? err : count;
+}
+
+#define P53G_SETTING_ATTR(_name, _setting)				\
+	static struct p53g_setting_attr p53g_attr_##_name = {		\
+		.attr = __ATTR(_name, 0644, p53g_setting_attr_show,	\
+			       p53g_setting_attr_store),		\
+		.setting = _setting,					\
+	}
+
+P53G_SETTING_ATTR(enabled, P53G_SET_ENABLED);
+P53G_SETTING_ATTR(action, P53G_SET_ACTION);
+P53G_SETTING_ATTR(tcp, P53G_SET_TCP);
+P53G_SETTING_ATTR(loopback, P53G_SET_LOOPBACK);
+P53G_SETTING_ATTR(log, P53G_SET_LOG);
+P53G_SETTING_ATTR(rate, P53G_SET_RATE);
+
+/*
+ * The totals the contract names, then the breakdowns of rejected, dropped
+ * and exempted, each total per family, and the list's size. Every packet
+ * that reached a hook is in exactly one of passed, disabled, exempted,
+ * replies, monitored, rejected, dropped.
+ */
+static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
+			  char *buf)
+{
+	static const struct {
+		const char *name;
+		u16 mask;
+	} totals[] = {
+		{ "rejected", BIT(P53G_REJECT_UNREACH) | BIT(P53G_REJECT_RESET) },
+		{ "dropped", BIT(P53G_DROP_ACTION) | BIT(P53G_DROP_RATELIMIT) |
+			     BIT(P53G_DROP_MALFORMED) | BIT(P53G_DROP_NOREPLY) },
+		{ "monitored", BIT(P53G_MONITORED) },
+		{ "exempted", BIT(P53G_EXEMPT_LOOPBACK) | BIT(P53G_EXEMPT_LIST) },
+		{ "replies", BIT(P53G_REPLY) },
+		{ "passed", BIT(P53G_PASSED) },
+		{ "disabled", BIT(P53G_DISABLED) },
+	};
+	static const char * const fam[P53G_NR_FAMILIES] = { "ipv4", "ipv6" };
+	struct p53g_exempt_info info;
+	u64 t[ARRAY_SIZE(totals)][P53G_NR_FAMILIES] = { };
+	p53g_counts_t c;
+	unsigned int i, f, o;
+	int len = 0;
+
+	p53g_stats_read(&p53g_stats, c);
+	p53g_exempt_info(&info);
+	for (i = 0; i < ARRAY_SIZE(totals); i++)
+		for (f = 0; f < P53G_NR_FAMILIES; f++)
+			for (o = 0; o < P53G_NR_OUTCOMES; o++)
+				if (totals[i].mask & BIT(o))
+					t[i][f] += c[f][o];
+
+	for (i = 0; i < ARRAY_SIZE(totals); i++)
+		len += sysfs_emit_at(buf, len, "%s %llu\n", totals[i].name,
+				     t[i][P53G_IPV4] + t[i][P53G_IPV6]);
+	/* The breakdowns: outcomes that are not a total on their own. */
+	for (o = 0; o < P53G_NR_OUTCOMES; o++) {
+		for (i = 0; i < ARRAY_SIZE(totals); i++)
+			if (totals[i].mask == BIT(o))
+				break;
+		if (i == ARRAY_SIZE(totals))
+			len += sysfs_emit_at(buf, len, "%s %llu\n",
+					     p53g_outcome_name(o),
+					     c[P53G_IPV4][o] + c[P53G_IPV6][o]);
+	}
+	for (i = 0; i < ARRAY_SIZE(totals); i++)
+		for (f = 0; f < P53G_NR_FAMILIES; f++)
+			len += sysfs_emit_at(buf, len, "%s_%s %llu\n",
+					     totals[i].name, fam[f], t[i][f]);
+	len += sysfs_emit_at(buf, len, "exempt_entries %zu\n", info.entries);
+	len += sysfs_emit_at(buf, len, "exempt_ipv4 %zu\n", info.v4);
+	len += sysfs_emit_at(buf, len, "exempt_ipv6 %zu\n", info.v6);
+	len += sysfs_emit_at(buf, len, "exempt_dev %zu\n", info.dev);
+	len += sysfs_emit_at(buf, len, "exempt_bytes %zu\n", info.bytes);
+	len += sysfs_emit_at(buf, len, "exempt_bytes_per_entry %zu\n",
+			     info.entries ? info.bytes / info.entries : 0);
+	len += sysfs_emit_at(buf, len, "exempt_text_bytes %zu\n",
+			     info.text_bytes);
+	return len;
+}
+
+static ssize_t stats_store(struct kobject *kobj, struct kobj_attribute *attr,
+			   const char *buf, size_t count)
+{
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	if (!sysfs_streq(buf, "0"))
+		return -EINVAL;
+	p53g_stats_reset(&p53g_stats, NULL);
+	return count;
+}
+
+static struct kobj_attribute p53g_attr_stats = __ATTR_RW(stats);
+
+/*
+ * A binary attribute, because a text attribute's read stops at a page:
+ * the list is read at any offset, whatever its size, and written in
+ * commands of at most a page.
+ */
+static ssize_t exempt_read(struct file *file, struct kobject *kobj,
+			   struct bin_attribute *attr, char *buf, loff_t off,
+			   size_t count)
+{
+	return p53g_exempt_read(buf, off, count);
+}
+
+static ssize_t exempt_write(struct file *file, struct kobject *kobj,
+			    struct bin_attribute *attr, char *buf, loff_t off,
+			    size_t count)
+{
+	if (!capable(CAP_NET_ADMIN))
+		return -EPERM;
+	return p53g_exempt_write(buf, count);
+}
+
+static BIN_ATTR_RW(exempt, 0);
+
+static struct attribute *p53g_attrs[] = {
+	&p53g_attr_enabled.attr.attr,
+	&p53g_attr_action.attr.attr,
+	&p53g_attr_tcp.attr.attr,
+	&p53g_attr_loopback.attr.attr,
+	&p53g_attr_log.attr.attr,
+	&p53g_attr_rate.attr.attr,
+	&p53g_attr_stats.attr,
+	NULL,
+};
+
+static struct bin_attribute *p53g_bin_attrs[] = {
+	&bin_attr_exempt,
+	NULL,
+};
+
+static const struct attribute_group p53g_group = {
+	.attrs = p53g_attrs,
+	.bin_attrs = p53g_bin_attrs,
+};
+
+int p53g_sysfs_init(void)
+{
+	int err;
+
+	p53g_kobj = kobject_create_and_add("port53guard", kernel_kobj);
+	if (!p53g_kobj)
+		return -ENOMEM;
+	err = sysfs_create_group(p53g_kobj, &p53g_group);
+	if (err)
+		goto err_put_kobj;
+	return 0;
+
+err_put_kobj:
+	kobject_put(p53g_kobj);
+	return err;
+}
+
+void p53g_sysfs_exit(void)
+{
+	sysfs_remove_group(p53g_kobj, &p53g_group);
+	kobject_put(p53g_kobj);
+}
