@@ -45,15 +45,15 @@ check "built ${dkmsdeb##*/}" test -f "$dkmsdeb"
 check "built ${tooldeb##*/}" test -f "$tooldeb"
 if [ ! -f "$dkmsdeb" ] || [ ! -f "$tooldeb" ]; then finish; exit 1; fi
 
-# --- lintian: every tag, info and pedantic ones too -------------------------
+# --- lintian: every tag, info, pedantic and experimental ones too ---------
 lint() {
 	local out
-	out=$(cd "$tmp" && lintian --info --pedantic --show-overrides "$@" 2>&1)
+	out=$(cd "$tmp" && lintian --info --pedantic --display-experimental --show-overrides "$@" 2>&1)
 	indent <<<"$out"
 	! grep -E '^[EWIPXO]: ' <<<"$out"
 }
-check "lintian on the source package reports no tag (errors to pedantic)" lint "port53guard_${ver}.dsc"
-check "lintian on the binary packages reports no tag (errors to pedantic)" \
+check "lintian on the source package reports no tag (errors to pedantic and experimental)" lint "port53guard_${ver}.dsc"
+check "lintian on the binary packages reports no tag (errors to pedantic and experimental)" \
 	lint "port53guard_${ver}_$(dpkg --print-architecture).changes"
 
 # --- contents -----------------------------------------------------------
