@@ -42,7 +42,21 @@ say "  dut\$ dig @127.0.0.1 www.example.test   (loopback always passes)"
 t0=$(in_ns dut dig +time=3 +tries=1 +short @127.0.0.1 www.example.test A 2>&1)
 say "    $t0"
 say ""
-say "3. rmmod port53guard: answered again, no hook is left behind."
+say "3. A LAN is exempted: the guard passes queries from 192.0.2.0/24, IPv6 stays refused."
+say "  # port53guard exempt add 192.0.2.0/24"
+port53guard exempt add 192.0.2.0/24 2>&1 | while IFS= read -r l; do say "    $l"; done
+say "  # port53guard exempt list"
+port53guard exempt list 2>&1 | while IFS= read -r l; do say "    $l"; done
+say "  peer\$ dig @$DUT4 www.example.test"
+ask $DUT4
+say "  peer\$ dig @$DUT6 www.example.test"
+ask $DUT6
+say "  # port53guard exempt check 203.0.113.9   (a WAN address)"
+port53guard exempt check 203.0.113.9 2>&1 | while IFS= read -r l; do say "    $l"; done
+say "  # port53guard status | head -n 14   (the first counters)"
+port53guard status 2>&1 | head -n 14 | while IFS= read -r l; do say "    $l"; done
+say ""
+say "4. rmmod port53guard: answered again, no hook is left behind."
 rmmod port53guard && say "  # rmmod port53guard   (unloaded)"
 say "  peer\$ dig @$DUT4 www.example.test"
 ask $DUT4
