@@ -112,6 +112,22 @@ for k in "${kernels[@]}"; do
 	[ "$label" = debug ] && mem=2048 tmo=900
 	P53G_MEM=$mem "$P53G_TOP/tests/run-guest.sh" "$label" "$image" "$initrd" "$tests" "$tmo" | emit
 	"$P53G_TOP/tests/ktap.sh" "$P53G_OUT/guest-$label.log" "$label" | emit
+
+	# The module DKMS built and installed (tests/dkms/dkms.sh keeps a copy),
+	# in the stock tree under updates/dkms, loaded by modprobe.
+	[ "$stock" = - ] && continue
+	dko=$(ls "$P53G_OUT/dkms-$kver"/port53guard.ko* 2>/dev/null | head -n1)
+	if [ -z "$dko" ]; then
+		echo "FAIL: [$label-dkms] the DKMS-installed module is available (see the DKMS suite)" | emit
+		continue
+	fi
+	# shellcheck disable=SC2086
+	if ! P53G_KO_SUBDIR=updates/dkms "$P53G_TOP/tests/initramfs.sh" "$initrd" "$kver" "$stock" "$dko" \
+		2>"$P53G_OUT/initrd-$label-dkms.err"; then
+		echo "FAIL: [$label-dkms] initramfs built ($(tail -n1 "$P53G_OUT/initrd-$label-dkms.err"))" | emit
+		continue
+	fi
+	P53G_MEM=$mem "$P53G_TOP/tests/run-guest.sh" "$label-dkms" "$image" "$initrd" dkms,basic "$tmo" | emit
 done
 
 passed=$(grep -c '^PASS: ' "$results")

@@ -7,7 +7,7 @@
 # (ip, nft, dnsmasq, dig, kmod) with their shared libraries, the kernel
 # modules the tests need from the stock image (STOCKROOT, or - for the
 # debug kernel, which has everything built in), the given .ko files under
-# /lib/modules/KVER/extra with a depmod'ed tree, the port53guard tool (static),
+# /lib/modules/KVER/extra (or $P53G_KO_SUBDIR) with a depmod'ed tree, the port53guard tool (static),
 # the project's probes and the guest scripts.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -30,7 +30,8 @@ done
 r=$(mktemp -d "$P53G_OUT/initramfs.XXXXXX")
 trap 'rm -rf "$r"' EXIT
 mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,proc,sys,dev,tmp,run,var/run,root,p53g}
-mkdir -p "$r/lib/modules/$kver/extra"
+kodir=lib/modules/$kver/${P53G_KO_SUBDIR:-extra}
+mkdir -p "$r/$kodir"
 
 cp /bin/busybox "$r/bin/busybox"
 # Real tools win over busybox applets of the same name.
@@ -78,7 +79,7 @@ if [ "$stock" != - ]; then
 	done
 fi
 touch "$r/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo}
-for ko in "$@"; do cp "$ko" "$r/lib/modules/$kver/extra/"; done
+for ko in "$@"; do cp "$ko" "$r/$kodir/"; done
 depmod -b "$r" "$kver"
 
 if [ -f "$P53G_TOP/tests/probes/Makefile" ]; then make -s -C "$P53G_TOP/tests/probes" >/dev/null || die "building the probes failed"; fi

@@ -85,6 +85,9 @@ for s in 6.1 6.12; do
 		continue
 	fi
 	pass "[$s] installed as ${ko#/lib/modules/}"
+	# Kept for the guest test that modprobes the DKMS-installed module.
+	mkdir -p "$P53G_OUT/dkms-$abi"
+	cp "$ko" "$P53G_OUT/dkms-$abi/"
 	same "[$s] modinfo -F version of the installed module" "$(modinfo -F version "$ko")" "$P53G_VER"
 	same "[$s] its vermagic names the kernel" "$(modinfo -F vermagic "$ko" | cut -d' ' -f1)" "$abi"
 	same "[$s] modinfo -F depends (the reject helpers)" "$(module_depends "$ko")" "nf_reject_ipv4,nf_reject_ipv6"
