@@ -1,0 +1,127 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# make bench: the guard against what users would run instead (nftables,
+# iptables, ipset), in one guest boot per kernel, and the userspace cost of
+# the exemption lookup (tests/pset/bench.sh). Prints a table per kernel and
+# writes tests/bench/results.json. A benchmark, not a test: it prints
+# figures and never fails on a number.
+#
+# Environment (defaults in brackets):
+#   P53G_BENCH_SECS     seconds per measurement [3]
+#   P53G_BENCH_REPS     repetitions [5]
+#   P53G_BENCH_NS       list sizes [0 1000 100000 1000000]
+#   P53G_BENCH_LIMITS   ICMP limit settings [default off]
+#   P53G_BENCH_E2E      "e2e" adds the sendmmsg injector for key configs [e2e]
+#   P53G_BENCH_KERNELS  Debian kernel series [6.1 6.12]
+#   P53G_BENCH_PSET     0 skips the userspace lookup benchmark [1]
+set -uo pipefail
+. "$(dirname "$0")/../lib.sh"
+
+secs=${P53G_BENCH_SECS:-3}
+reps=${P53G_BENCH_REPS:-5}
+ns=${P53G_BENCH_NS:-0 1000 100000 1000000}
+lims=${P53G_BENCH_LIMITS:-default off}
+e2e=${P53G_BENCH_E2E-e2e}
+kernels=${P53G_BENCH_KERNELS:-6.1 6.12}
+here=$P53G_TOP/tests/bench
+work=$P53G_OUT/bench
+start=$(date +%s)
+need python3 python3
+need gcc gcc
+for b in /usr/sbin/xtables-legacy-multi /usr/sbin/ipset; do
+	[ -x "$b" ] || die "missing $b: run 'apt-get install iptables ipset'"
+done
+rm -rf "$work"
+mkdir -p "$work/extra/p53g/bench" "$work/extra/usr/local/bin"
+x=$work/extra
+
+# --- the files the guest needs beyond the test initramfs ----------------
+gcc -static -O2 -Wall -Wextra -Werror -o "$x/usr/local/bin/p53g-flood" "$here/p53g-flood.c" ||
+	die "building p53g-flood failed"
+cp "$here/guest-bench.sh" "$x/p53g/bench/"
+copy_with_libs() {
+	local f=$1 lib
+	mkdir -p "$x$(dirname "$f")"
+	cp -L "$f" "$x$f"
+	for lib in $(ldd "$f" 2>/dev/null | grep -o '/[^ ]*'); do
+		mkdir -p "$x$(dirname "$lib")"
+		cp -L "$lib" "$x$lib"
+	done
+}
+# iptables-legacy (x_tables), with the extensions it dlopen()s, and ipset.
+copy_with_libs /usr/sbin/xtables-legacy-multi
+copy_with_libs /usr/sbin/ipset
+ln -sf xtables-legacy-multi "$x/usr/sbin/iptables-legacy"
+xt=/usr/lib/x86_64-linux-gnu/xtables
+mkdir -p "$x$xt"
+for e in libxt_standard libxt_udp libxt_tcp libipt_REJECT libxt_set; do cp "$xt/$e.so" "$x$xt/"; done
+
+# N prefixes: every other /24 from 32.0.0.0 (no two adjacent, so no set
+# merges them), never covering the source 192.0.2.2.
+python3 - "$x/p53g/bench" $ns <<'EOF'
+import sys
+out, ns = sys.argv[1], [int(n) for n in sys.argv[2:]]
+for n in ns:
+    pfx = ["%d.%d.%d.0/24" % (32 + (i >> 15), (i >> 7) & 255, (i & 127) << 1) for i in range(n)]
+    with open(f"{out}/pfx-{n}.txt", "w") as f:
+        f.write("".join(p + "\n" for p in pfx))
+    with open(f"{out}/nft-{n}.nft", "w") as f:
+        f.write(f"table inet bset_{n} {{\n\tset ex {{\n\t\ttype ipv4_addr; flags interval;\n")
+        if n:
+            f.write("\t\telements = {\n" + ",\n".join(pfx) + "\n\t\t}\n")
+        f.write("\t}\n}\n")
+    with open(f"{out}/ipset-{n}.txt", "w") as f:
+        f.write(f"create ex_{n} hash:net family inet hashsize {max(1024, 1 << (n.bit_length()))} maxelem {max(65536, 2 * n)}\n")
+        f.write("".join(f"add ex_{n} {p}\n" for p in pfx))
+EOF
+cat >"$x/p53g/bench/params.sh" <<EOF
+BENCH_SECS=$secs
+BENCH_REPS=$reps
+BENCH_NS="$ns"
+BENCH_LIMITS="$lims"
+BENCH_E2E="$e2e"
+GUARD_MAX=1048576
+EOF
+(cd "$x" && find . | cpio -o -H newc --quiet) | gzip -1 >"$work/extra.cpio.gz"
+
+# --- one boot per kernel ------------------------------------------------
+nn=$(echo $ns | wc -w) nl=$(echo $lims | wc -w)
+tmo=$((900 + reps * (3 * nn + 8) * nl * (secs + 6) * 2))
+logs=()
+for series in $kernels; do
+	if ! out=$("$P53G_TOP/tests/stock-kernel.sh" "$series" 2>"$work/stock-$series.err"); then
+		echo "bench: Debian $series kernel not available: $(tail -n1 "$work/stock-$series.err")"
+		continue
+	fi
+	read -r abi root hdr <<<"$out"
+	if ! kos=$("$P53G_TOP/tests/build-module.sh" "bench-$series" "$hdr" 2>"$work/build-$series.err"); then
+		echo "bench: module build for $series failed: $(tail -n1 "$work/build-$series.err")"
+		continue
+	fi
+	# shellcheck disable=SC2086
+	if ! "$P53G_TOP/tests/initramfs.sh" "$work/base-$series.cpio.gz" "$abi" "$root" $kos \
+		2>"$work/initrd-$series.err"; then
+		echo "bench: initramfs for $series failed: $(tail -n1 "$work/initrd-$series.err")"
+		continue
+	fi
+	cat "$work/base-$series.cpio.gz" "$work/extra.cpio.gz" >"$work/bench-$series.cpio.gz"
+	log "bench: kernel $series ($abi), guest timeout $tmo s"
+	P53G_MEM=${P53G_MEM:-3072} P53G_OUT=$work "$P53G_TOP/tests/run-guest.sh" "bench-$series" \
+		"$root/boot/vmlinuz-$abi" "$work/bench-$series.cpio.gz" ../bench/guest-bench "$tmo" |
+		sed 's/^/bench: /'
+	logs+=("$series=$work/guest-bench-$series.log")
+done
+
+# --- the userspace lookup benchmark -------------------------------------
+pset=$work/pset.txt
+if [ "${P53G_BENCH_PSET:-1}" != 0 ]; then
+	log "bench: exemption lookup under callgrind (tests/pset/bench.sh)"
+	"$P53G_TOP/tests/pset/bench.sh" >"$pset" 2>&1 || echo "bench: tests/pset/bench.sh failed" >>"$pset"
+else
+	: >"$pset"
+fi
+
+python3 "$here/report.py" "$here/results.json" "$pset" "${logs[@]}"
+echo "bench: secs=$secs reps=$reps N={$ns} limits={$lims} injectors=pktgen${e2e:+,sendmmsg}; took $(($(date +%s) - start)) s"
+exit 0
