@@ -16,5 +16,6 @@ if [ "${1:-}" = demo ]; then
 else
 	echo $common linux-source-6.1 bc bison flex libelf-dev libssl-dev \
 		perl python3 clang libclang-rt-14-dev valgrind \
-		dkms debhelper dh-dkms lintian dpkg-dev openssl git man-db linux-headers-amd64
+		dkms debhelper dh-dkms lintian dpkg-dev openssl git man-db linux-headers-amd64 \
+		iptables ipset
 fi
