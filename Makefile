@@ -6,6 +6,7 @@
 #   make check      every test: userspace, builds, guests, KUnit
 #   make demo       boot a guest and show the guard refusing DNS
 #   make style      checkpatch on the kernel sources
+#   make bench      the guard against nftables, iptables and ipset, in guests
 
 KVER    ?= $(shell uname -r)
 KDIR    ?= /lib/modules/$(KVER)/build
@@ -51,4 +52,7 @@ check:
 demo:
 	@tests/demo.sh
 
-.PHONY: all module tool install uninstall clean style check demo
+bench:
+	@tests/bench/run.sh
+
+.PHONY: all module tool install uninstall clean style check demo bench
