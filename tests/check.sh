@@ -109,7 +109,7 @@ for k in "${kernels[@]}"; do
 		continue
 	fi
 	mem=1024 tmo=300
-	[ "$label" = debug ] && mem=2048 tmo=900
+	[ "$label" = debug ] && mem=2048 tmo=2400
 	P53G_MEM=$mem "$P53G_TOP/tests/run-guest.sh" "$label" "$image" "$initrd" "$tests" "$tmo" | emit
 	"$P53G_TOP/tests/ktap.sh" "$P53G_OUT/guest-$label.log" "$label" | emit
 
