@@ -108,7 +108,7 @@ for k in "${kernels[@]}"; do
 		echo "FAIL: [$label] initramfs built ($(tail -n1 "$P53G_OUT/initrd-$label.err"))" | emit
 		continue
 	fi
-	mem=1024 tmo=300
+	mem=1024 tmo=1200
 	[ "$label" = debug ] && mem=2048 tmo=2400
 	P53G_MEM=$mem "$P53G_TOP/tests/run-guest.sh" "$label" "$image" "$initrd" "$tests" "$tmo" | emit
 	"$P53G_TOP/tests/ktap.sh" "$P53G_OUT/guest-$label.log" "$label" | emit
