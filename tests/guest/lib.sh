@@ -26,6 +26,15 @@ ok() {
 	if "$@"; then pass "$_d"; else fail "$_d"; fi
 }
 
+# has TEXT WORDS: TEXT contains WORDS (an error message, say).
+has() {
+	case $1 in *"$2"*) return 0 ;; esac
+	return 1
+}
+
+# section NAME: mark where a test is, with the guest's uptime (for timing).
+section() { echo "# $* (at $(cut -d' ' -f1 /proc/uptime) s)"; }
+
 in_ns() { _ns=$1; shift; $IP netns exec "$_ns" "$@"; }
 
 # wait_until TIMEOUT_S CMD...: poll CMD every 0.1 s, bounded.
