@@ -76,7 +76,7 @@ declare -a kernels=()
 for series in 6.1 6.12; do
 	if out=$("$P53G_TOP/tests/stock-kernel.sh" "$series" 2>"$P53G_OUT/stock-$series.err"); then
 		read -r abi root hdr <<<"$out"
-		kernels+=("$series $root/boot/vmlinuz-$abi $hdr $abi $root basic,persist,hostile")
+		kernels+=("$series $root/boot/vmlinuz-$abi $hdr $abi $root basic,persist,contract,contract-list,hostile")
 	else
 		echo "FAIL: Debian $series kernel and headers available ($(tail -n1 "$P53G_OUT/stock-$series.err"))" | emit
 	fi
@@ -84,7 +84,7 @@ done
 log "debug kernel (cached by config hash)"
 if dbg=$("$P53G_TOP/tests/debug-kernel.sh" 2>"$P53G_OUT/debug-kernel.err"); then
 	echo "PASS: debug kernel (KUnit, KASAN, lockdep, kmemleak) built from linux-source-6.1" | emit
-	kernels+=("debug $dbg/arch/x86/boot/bzImage $dbg $(cat "$dbg/include/config/kernel.release") - basic,persist,hostile,kunit,kmemleak")
+	kernels+=("debug $dbg/arch/x86/boot/bzImage $dbg $(cat "$dbg/include/config/kernel.release") - basic,persist,contract,contract-list,hostile,kunit,kmemleak")
 else
 	echo "FAIL: debug kernel built ($(tail -n1 "$P53G_OUT/debug-kernel.err"))" | emit
 fi
