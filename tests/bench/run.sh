@@ -107,9 +107,12 @@ for series in $kernels; do
 	fi
 	cat "$work/base-$series.cpio.gz" "$work/extra.cpio.gz" >"$work/bench-$series.cpio.gz"
 	log "bench: kernel $series ($abi), guest timeout $tmo s"
+	# QEMU's vCPUs share the host: its load is what the spread mostly measures.
+	echo "bench: [$series] host load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
 	P53G_MEM=${P53G_MEM:-3072} P53G_OUT=$work "$P53G_TOP/tests/run-guest.sh" "bench-$series" \
 		"$root/boot/vmlinuz-$abi" "$work/bench-$series.cpio.gz" ../bench/guest-bench "$tmo" |
 		sed 's/^/bench: /'
+	echo "bench: [$series] host load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	logs+=("$series=$work/guest-bench-$series.log")
 done
 
