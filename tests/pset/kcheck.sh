@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # module/pset.c as kernel code: built alone (with module/entry.h, or the
-# stub until it exists) as a throwaway module with W=1 against every
+# the real entry.h) as a throwaway module with W=1 against every
 # kernel header tree given (default: Debian's 6.1 and 6.12), then
 # checkpatch --strict over pset.[ch].  Any compiler warning fails; the
 # throwaway's modpost complaints (no MODULE_LICENSE) are ignored.
@@ -24,12 +24,7 @@ if [ $# -eq 0 ]; then
 fi
 for kdir in "$@"; do
 	tmp=$(mktemp -d)
-	cp "$top/module/pset.c" "$top/module/pset.h" "$tmp/"
-	if [ -f "$top/module/entry.h" ]; then
-		cp "$top/module/entry.h" "$tmp/"
-	else
-		cp "$here/stub/entry.h" "$tmp/"
-	fi
+	cp "$top/module/pset.c" "$top/module/pset.h" "$top/module/entry.h" "$tmp/"
 	echo 'obj-m += pset.o' >"$tmp/Kbuild"
 	make -C "$kdir" M="$tmp" W=1 modules >"$tmp/log" 2>&1
 	if [ -f "$tmp/pset.o" ] && ! grep -E 'warning:|error:' "$tmp/log" | grep -v -E 'modpost|MODULE_LICENSE|MODULE_DESCRIPTION'; then
