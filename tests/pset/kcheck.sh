@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# module/pset.c as kernel code: built alone (with module/entry.h, or the
-# the real entry.h) as a throwaway module with W=1 against every
+# module/pset.c as kernel code: built alone (with module/entry.h) as a
+# throwaway module with W=1 against every
 # kernel header tree given (default: Debian's 6.1 and 6.12), then
 # checkpatch --strict over pset.[ch].  Any compiler warning fails; the
 # throwaway's modpost complaints (no MODULE_LICENSE) are ignored.
