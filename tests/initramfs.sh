@@ -28,6 +28,7 @@ for b in $bins; do
 done
 
 r=$(mktemp -d "$P53G_OUT/initramfs.XXXXXX")
+chmod 755 "$r"	# the guest's /: mktemp makes it 0700, which locks out non-root users
 trap 'rm -rf "$r"' EXIT
 mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,proc,sys,dev,tmp,run,var/run,root,p53g}
 kodir=lib/modules/$kver/${P53G_KO_SUBDIR:-extra}
