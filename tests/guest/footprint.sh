@@ -1,0 +1,158 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# The module's footprint, for small devices. Prints machine-readable lines
+#   P53G-FOOTPRINT stage=STAGE key=value ...
+# and PASS/FAIL lines for what can be asserted. No network, no namespaces:
+# only the module and the kernel's own accounting. Portable (no
+# architecture assumptions): the cross-architecture guests run it too.
+#
+# What each figure is, and how much to trust it:
+#  - size (from /proc/modules): the module's loaded core, in bytes, after
+#    its init sections are freed: text, rodata, data, ro_after_init, each
+#    rounded up to pages on 6.4+ kernels (one region per kind) and the whole
+#    to a page on older ones. Exact.
+#  - coresize, initsize (/sys/module/port53guard/): the kernel's own
+#    split; coresize leaves out what /proc/modules adds on some kernels
+#    (e.g. the data when an architecture keeps it apart). Exact.
+#  - exempt_bytes (the module's stats): what the exemption table has
+#    allocated, counted by the module as kmalloc/vmalloc would round it;
+#    exempt_text_bytes is the cached text of the list, made on the first
+#    read of `exempt` and kept until the list changes. Exact, but only
+#    for the list: not the module's other allocations.
+#  - d_sunreclaim, d_vmalloc, d_percpu, d_memfree (kB): /proc/meminfo
+#    deltas between two stages, page cache and reclaimable slab dropped
+#    first (drop_caches=3) and read once two reads in a row agree. They
+#    include everything the kernel did meanwhile: sysfs nodes, the
+#    netfilter hook arrays (per namespace; one namespace here), the per-CPU
+#    counters, the module text (vmalloc), and any unrelated allocation.
+#    Slab grows by whole slab pages, so a small allocation may show as 0 or
+#    as a few kB; Percpu moves only when a new per-CPU page is populated;
+#    MemFree moves with everything and is the noisiest. The stage=noise
+#    line is the same deltas across an interval in which nothing was done:
+#    read every other delta against it. Under KASAN (the debug kernel)
+#    allocations carry redzones and frees sit in a quarantine: its
+#    meminfo figures are not the module's and are printed for the record
+#    only (kasan=1).
+. /p53g/guest/lib.sh
+
+ST=/sys/kernel/port53guard
+SM=/sys/module/port53guard
+KASAN=0
+[ -e /sys/kernel/debug/kmemleak ] && KASAN=1	# the debug kernel
+HEAD="kernel=$(uname -r) arch=$(uname -m) cpus=$(grep -c ^processor /proc/cpuinfo) kasan=$KASAN"
+
+mi() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
+counter() { awk -v k="$1" '$1 == k { print $2 }' $ST/stats; }
+# meminfo fields of interest on one line, in kB.
+mem_now() { echo "$(mi SUnreclaim) $(mi VmallocUsed) $(mi Percpu) $(mi MemFree)"; }
+# snapshot VAR: drop caches, then read until two reads 0.2 s apart agree
+# (bounded: 5 s); the reading is stored in VAR.
+snapshot() {
+	sync
+	echo 3 >/proc/sys/vm/drop_caches
+	_prev=$(mem_now) _n=25
+	while [ $_n -gt 0 ]; do
+		sleep 0.2
+		_cur=$(mem_now)
+		# MemFree always moves a little: compare the others.
+		[ "${_cur% *}" = "${_prev% *}" ] && break
+		_prev=$_cur _n=$((_n - 1))
+	done
+	[ $_n -gt 0 ] || echo "# $1: meminfo did not settle in 5 s; the reading is noisier"
+	eval "$1=\"$_cur\""
+}
+# delta BEFORE AFTER: "d_sunreclaim=.. d_vmalloc=.. d_percpu=.. d_memfree=.." (kB).
+delta() {
+	echo "$1 $2" | awk '{ printf "d_sunreclaim=%d d_vmalloc=%d d_percpu=%d d_memfree=%d",
+		$5 - $1, $6 - $2, $7 - $3, $8 - $4 }'
+}
+fp() { echo "P53G-FOOTPRINT $*"; }
+
+# The reject helpers the module needs are modules on stock kernels: load
+# them first so that they are not counted as the guard's.
+modprobe nf_reject_ipv4 2>/dev/null
+modprobe nf_reject_ipv6 2>/dev/null
+
+snapshot M0
+snapshot M0b
+fp "stage=noise $HEAD $(delta "$M0" "$M0b")"
+
+ok "modprobe port53guard" modprobe port53guard
+snapshot M1
+size=$(awk '$1 == "port53guard" { print $2 }' /proc/modules)
+core=$(cat $SM/coresize 2>/dev/null)
+init=$(cat $SM/initsize 2>/dev/null)
+nsec=$(ls -A $SM/sections 2>/dev/null | wc -l)
+secs=$(ls -A $SM/sections 2>/dev/null | tr '\n' ',' | sed 's/,$//')
+idle=$(counter exempt_bytes)
+fp "stage=loaded $HEAD size=$size coresize=$core initsize=$init nsections=$nsec sections=$secs"
+fp "stage=idle $HEAD exempt_entries=$(counter exempt_entries) exempt_bytes=$idle $(delta "$M0" "$M1")"
+ok "/proc/modules gives a size ($size)" test "${size:-0}" -gt 0
+ok "coresize ($core) is at most the /proc/modules size ($size)" \
+	test "${core:-0}" -gt 0 -a "${core:-0}" -le "${size:-0}"
+ok "the module has its sections listed ($nsec)" test "$nsec" -gt 0
+ok "the idle table is empty (exempt_entries 0)" test "$(counter exempt_entries)" = 0
+
+# list KIND FILE: 1,000 entries of one kind. Addresses from the documentation,
+# benchmarking and shared-address ranges; nothing is sent to them.
+list() {
+	_i=0
+	while [ $_i -lt 1000 ]; do
+		case $1 in
+		v4host) echo "198.18.$((_i / 250)).$((_i % 250 + 1))" ;;
+		v4net) echo "100.$((64 + _i / 256)).$((_i % 256)).0/24" ;;
+		v6net) printf '2001:db8:%x::/48\n' $_i ;;
+		mixed)	# a quarter each: /32 hosts, /24s, /48s, /64s
+			case $((_i % 4)) in
+			0) echo "198.18.$((_i / 250)).$((_i % 250 + 1))" ;;
+			1) echo "100.$((64 + _i / 256)).$((_i % 256)).0/24" ;;
+			2) printf '2001:db8:%x::/48\n' $_i ;;
+			3) printf '2001:db8:ffff:%x::/64\n' $_i ;;
+			esac ;;
+		esac
+		_i=$((_i + 1))
+	done >"$2"
+}
+
+# Budgets that the table must stay under at 1,000 entries (bytes per entry);
+# a regression guard with room, not a figure to aim at.
+for kind in v4host:64 v4net:64 v6net:128 mixed:128; do
+	k=${kind%:*} budget=${kind#*:}
+	list $k /tmp/fp-$k.txt
+	ok "$k: exempt replace of 1,000 entries" port53guard exempt replace /tmp/fp-$k.txt
+	snapshot M2
+	n=$(counter exempt_entries) b=$(counter exempt_bytes) t=$(counter exempt_text_bytes)
+	fp "stage=$k $HEAD exempt_entries=$n exempt_bytes=$b per_entry=$(counter exempt_bytes_per_entry) text_bytes=$t $(delta "$M1" "$M2")"
+	ok "$k: the table holds 1,000 entries ($n)" test "$n" = 1000
+	ok "$k: the table takes more than the idle one ($b > $idle)" test "$b" -gt "$idle"
+	ok "$k: at most $budget bytes per entry ($(counter exempt_bytes_per_entry))" \
+		test "$(counter exempt_bytes_per_entry)" -le $budget
+	if [ $k = mixed ]; then
+		# Reading the list once caches its text until the list changes.
+		cat $ST/exempt >/dev/null
+		snapshot M3
+		t=$(counter exempt_text_bytes)
+		fp "stage=$k+text $HEAD exempt_entries=$n exempt_bytes=$b text_bytes=$t $(delta "$M1" "$M3")"
+		ok "$k: the cached text is the list's size ($t = $(cat $ST/exempt | wc -c))" \
+			test "$t" = "$(cat $ST/exempt | wc -c)"
+	fi
+done
+
+ok "exempt flush" port53guard exempt flush
+snapshot M4
+fp "stage=flushed $HEAD exempt_entries=$(counter exempt_entries) exempt_bytes=$(counter exempt_bytes) $(delta "$M1" "$M4")"
+ok "after flush the table is back to its idle size ($(counter exempt_bytes) = $idle)" \
+	test "$(counter exempt_bytes)" = "$idle"
+
+ok "rmmod port53guard" rmmod port53guard
+snapshot M5
+fp "stage=unloaded $HEAD $(delta "$M0" "$M5")"
+ok "/sys/module/port53guard is gone" test ! -e $SM
+# The module's text and data are vmalloc'ed and vfree'd at unload. The
+# idle interval (stage=noise) bounds what else moved.
+dv=$(echo "$M0 $M5" | awk '{ d = $6 - $2; print d < 0 ? -d : d }')
+nv=$(echo "$M0 $M0b" | awk '{ d = $6 - $2; print d < 0 ? -d : d }')
+ok "after rmmod VmallocUsed is back to before modprobe (off by $dv kB; idle noise $nv kB)" \
+	test "$dv" -le $((nv + 8))
+exit $T_FAILED
