@@ -7,6 +7,15 @@
 #   make demo       boot a guest and show the guard refusing DNS
 #   make style      checkpatch on the kernel sources
 #   make bench      the guard against nftables, iptables and ipset, in guests
+#
+# Cross build (KDIR: that architecture's kernel headers, with host tools):
+#   make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KDIR=...
+#   make ARCH=arm   CROSS_COMPILE=arm-linux-gnueabihf- KDIR=...
+#   make ARCH=mips  CROSS_COMPILE=mipsel-linux-gnu- KDIR=...
+# The module is built in module/ as natively (kbuild rebuilds when the
+# architecture changes); the tool goes to tools/build/$(ARCH)/port53guard,
+# never over the native tools/port53guard. tests/cross/run.sh does all of
+# it against Debian's kernels and runs the guest suite on that architecture.
 
 KVER    ?= $(shell uname -r)
 KDIR    ?= /lib/modules/$(KVER)/build
@@ -20,6 +29,8 @@ all: module tool
 module:
 	@test -d "$(KDIR)" || { echo "port53guard: no kernel build tree at $(KDIR);" \
 		"install linux-headers-$(KVER) or set KDIR=" >&2; exit 1; }
+	$(if $(CROSS_COMPILE),$(if $(filter command line environment,$(origin KDIR)),, \
+		@echo "port53guard: a cross build needs KDIR= (that architecture's headers)" >&2; exit 1))
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" modules
 
 tool:

@@ -9,6 +9,13 @@
 # debug kernel, which has everything built in), the given .ko files under
 # /lib/modules/KVER/extra (or $P53G_KO_SUBDIR) with a depmod'ed tree, the port53guard tool (static),
 # the project's probes and the guest scripts.
+#
+# A foreign architecture (P53G_ARCH=arm64|armhf|mipsel, with P53G_SYSROOT
+# the Debian userland of that architecture that tests/cross/fetch.sh
+# unpacks): busybox and the Debian binaries come from the sysroot, their
+# shared libraries and ELF interpreter are resolved with readelf against it
+# (ldd cannot run foreign binaries), and the tool and the probes are
+# cross-built into their per-architecture build dirs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -21,10 +28,32 @@ need depmod kmod
 [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' ||
 	die "busybox is not static: run 'apt-get install busybox-static'"
 
+xarch=${P53G_ARCH:-x86_64}
+case $xarch in
+x86_64)	sysroot= cross= karch= ;;
+arm64)	cross=aarch64-linux-gnu- karch=arm64 ;;
+armhf)	cross=arm-linux-gnueabihf- karch=arm ;;
+mipsel)	cross=mipsel-linux-gnu- karch=mips ;;
+*)	die "unknown P53G_ARCH '$xarch'" ;;
+esac
+if [ -n "$cross" ]; then
+	sysroot=${P53G_SYSROOT:?P53G_SYSROOT: the $xarch userland (tests/cross/fetch.sh)}
+	need readelf binutils
+	need "${cross}gcc" "gcc-${cross%-}"
+fi
+
 # Debian binaries the guest runs, by their Debian path.
 bins="/usr/bin/ip /usr/sbin/nft /usr/sbin/dnsmasq /usr/bin/dig /usr/bin/kmod"
+# Their file in the sysroot: the packages predate merged /usr, so ip and
+# kmod are under /bin there.
+srcof() {
+	if [ -z "$sysroot" ]; then echo "$1"
+	elif [ -e "$sysroot$1" ]; then echo "$sysroot$1"
+	else echo "$sysroot${1#/usr}"
+	fi
+}
 for b in $bins; do
-	[ -x "$b" ] || die "missing $b: run 'apt-get install iproute2 nftables dnsmasq-base bind9-dnsutils kmod'"
+	[ -x "$(srcof "$b")" ] || die "missing $(srcof "$b"): run 'apt-get install iproute2 nftables dnsmasq-base bind9-dnsutils kmod'"
 done
 
 r=$(mktemp -d "$P53G_OUT/initramfs.XXXXXX")
@@ -34,7 +63,14 @@ mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,proc,sys,dev,tmp,run,
 kodir=lib/modules/$kver/${P53G_KO_SUBDIR:-extra}
 mkdir -p "$r/$kodir"
 
-cp /bin/busybox "$r/bin/busybox"
+# The applet list is the host's busybox's: the foreign one cannot run here,
+# and both are the same Debian busybox-static (checked below).
+cp "$(srcof /bin/busybox)" "$r/bin/busybox"
+if [ -n "$sysroot" ]; then
+	file -L "$r/bin/busybox" | grep -q 'statically linked' || die "$sysroot/bin/busybox is not static"
+	hv=$(/bin/busybox 2>&1 | head -n1 | grep -o '(Debian [^)]*)')
+	grep -a -q -F "$hv" "$r/bin/busybox" || die "$xarch busybox is not the host's version $hv"
+fi
 # Real tools win over busybox applets of the same name.
 skip=" busybox ip modprobe insmod rmmod lsmod depmod modinfo nslookup "
 for a in $(/bin/busybox --list); do
@@ -52,7 +88,33 @@ copy_with_libs() {
 		cp -L "$lib" "$r$lib"
 	done
 }
-for b in $bins; do copy_with_libs "$b"; done
+# The same for a foreign binary: its ELF interpreter and NEEDED libraries,
+# recursively, looked up in the sysroot's library dirs (and RUNPATH).
+xlibdirs=
+xcopy() {
+	local src=$1 dst=$2 lib d p found
+	[ -e "$r$dst" ] && return 0
+	mkdir -p "$r$(dirname "$dst")"
+	cp -L "$src" "$r$dst"
+	p=$(readelf -lW "$src" 2>/dev/null | sed -n 's/.*Requesting program interpreter: \(.*\)]$/\1/p')
+	[ -n "$p" ] && { [ -e "$sysroot$p" ] || die "no interpreter $p for $dst in $sysroot"; xcopy "$sysroot$p" "$p"; }
+	for lib in $(readelf -dW "$src" | sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p'); do
+		found=
+		for d in $(readelf -dW "$src" | sed -n 's/.*(RUNPATH\|RPATH).*\[\(.*\)\]$/\1/p' | tr : ' ') \
+			$xlibdirs; do
+			[ -e "$sysroot$d/$lib" ] && { found=$d/$lib; break; }
+		done
+		[ -n "$found" ] || die "$dst needs $lib, not found in $sysroot"
+		xcopy "$sysroot$found" "$found"
+	done
+}
+if [ -n "$sysroot" ]; then
+	triplet=$(basename "$(dirname "$(readlink -f "$(ls "$sysroot"/lib/*/libc.so.6 | head -n1)")")")
+	xlibdirs="/lib/$triplet /usr/lib/$triplet /lib /usr/lib"
+	for b in $bins; do xcopy "$(srcof "$b")" "$b"; done
+else
+	for b in $bins; do copy_with_libs "$b"; done
+fi
 for m in modprobe insmod rmmod lsmod depmod modinfo; do ln -sf /usr/bin/kmod "$r/sbin/$m"; done
 
 cat >"$r/etc/passwd" <<'PW'
@@ -83,12 +145,23 @@ touch "$r/lib/modules/$kver"/modules.{order,builtin,builtin.modinfo}
 for ko in "$@"; do cp "$ko" "$r/$kodir/"; done
 depmod -b "$r" "$kver"
 
-if [ -f "$P53G_TOP/tests/probes/Makefile" ]; then make -s -C "$P53G_TOP/tests/probes" >/dev/null || die "building the probes failed"; fi
-for p in "$P53G_TOP"/tests/probes/p53g-*; do
-	[ -x "$p" ] && cp "$p" "$r/usr/local/bin/"
-done
-make -s -C "$P53G_TOP/tools" static >/dev/null || die "building the static port53guard tool failed"
-cp "$P53G_TOP/tools/build/port53guard-static" "$r/usr/sbin/port53guard"
+if [ -z "$cross" ]; then
+	if [ -f "$P53G_TOP/tests/probes/Makefile" ]; then make -s -C "$P53G_TOP/tests/probes" >/dev/null || die "building the probes failed"; fi
+	for p in "$P53G_TOP"/tests/probes/p53g-*; do
+		[ -x "$p" ] && cp "$p" "$r/usr/local/bin/"
+	done
+	make -s -C "$P53G_TOP/tools" static >/dev/null || die "building the static port53guard tool failed"
+	cp "$P53G_TOP/tools/build/port53guard-static" "$r/usr/sbin/port53guard"
+else
+	# Cross-built, static, in their per-architecture dirs.
+	xm=(CROSS_COMPILE="$cross" ARCH="$karch")
+	make -s -C "$P53G_TOP/tests/probes" "${xm[@]}" >/dev/null || die "cross-building the probes for $xarch failed"
+	for p in "$P53G_TOP/tests/probes/build/$karch"/p53g-*; do
+		[ -x "$p" ] && cp "$p" "$r/usr/local/bin/"
+	done
+	make -s -C "$P53G_TOP/tools" static "${xm[@]}" >/dev/null || die "cross-building the static port53guard tool for $xarch failed"
+	cp "$P53G_TOP/tools/build/$karch/port53guard-static" "$r/usr/sbin/port53guard"
+fi
 cp -r "$P53G_TOP/tests/guest" "$r/p53g/"
 install -m 0755 "$P53G_TOP/tests/guest/init" "$r/init"
 

@@ -6,23 +6,42 @@
 # then one more result per run: the guest finished, and its kernel log is
 # free of BUG/WARNING/KASAN/lockdep/Oops/leak reports.
 #   run-guest.sh LABEL BZIMAGE INITRD TESTS [TIMEOUT_S] [-- extra qemu args]
-# Environment: P53G_SMP (2), P53G_MEM (MiB, 1536), P53G_APPEND (extra cmdline).
+# Environment: P53G_SMP (2), P53G_MEM (MiB, 1536), P53G_APPEND (extra cmdline),
+# P53G_ARCH: x86_64 (default), arm64, armhf or mipsel picks the machine:
+#   x86_64  qemu-system-x86_64 -machine pc -cpu max, console ttyS0
+#   arm64   qemu-system-aarch64 -M virt -cpu cortex-a57, console ttyAMA0
+#   armhf   qemu-system-arm -M virt,highmem=off -cpu cortex-a15, console ttyAMA0
+#   mipsel  qemu-system-mipsel -M malta -cpu 34Kf, console ttyS0; KERNEL is
+#           the ELF image. One CPU by default: Debian's 4kc-malta kernel is
+#           SMP by the MT ASE (MIPS_MT_SMP), but with two VPEs under TCG its
+#           boot CPU misses timer interrupts and RCU reports a stall before
+#           init runs (P53G_SMP=2 to try); without highmem it uses 256 MiB
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 label=${1:?} kernel=${2:?} initrd=${3:?} tests=${4:?} tmo=${5:-600}
 shift $(($# < 5 ? $# : 5))
 [ "${1:-}" = -- ] && shift
-need qemu-system-x86_64 qemu-system-x86
 need timeout coreutils
 
+case ${P53G_ARCH:-x86_64} in
+x86_64)	need qemu-system-x86_64 qemu-system-x86
+	qemu=(qemu-system-x86_64 -machine pc -cpu max -smp "${P53G_SMP:-2}") console=ttyS0 ;;
+arm64)	need qemu-system-aarch64 qemu-system-arm
+	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57 -smp "${P53G_SMP:-2}") console=ttyAMA0 ;;
+armhf)	need qemu-system-arm qemu-system-arm
+	qemu=(qemu-system-arm -M virt,highmem=off -cpu cortex-a15 -smp "${P53G_SMP:-2}") console=ttyAMA0 ;;
+mipsel)	need qemu-system-mipsel qemu-system-mips
+	qemu=(qemu-system-mipsel -M malta -cpu 34Kf -smp "${P53G_SMP:-1}") console=ttyS0 ;;
+*)	die "unknown P53G_ARCH '$P53G_ARCH' (x86_64, arm64, armhf, mipsel)" ;;
+esac
+
 logf=$P53G_OUT/guest-$label.log
-append="console=ttyS0 panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
+append="console=$console panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
 append+=" hung_task_panic=1 nmi_watchdog=0 rdinit=/init p53g.tests=$tests"
 append+=" ${P53G_APPEND:-}"
 
-timeout --kill-after=10 "$tmo" qemu-system-x86_64 \
-	-machine pc -accel tcg -cpu max -smp "${P53G_SMP:-2}" -m "${P53G_MEM:-1536}" \
+timeout --kill-after=10 "$tmo" "${qemu[@]}" -accel tcg -m "${P53G_MEM:-1536}" \
 	-nographic -no-reboot -nodefaults -serial stdio \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" "$@" \
 	</dev/null >"$logf" 2>&1
