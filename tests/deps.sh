@@ -7,6 +7,10 @@
 # exception is linux-headers-amd64, the current 6.1 headers, which depend on
 # no image: the Debian package test (tests/dkms/debs.sh) needs a kernel
 # whose headers dpkg installed.
+# The cross compilers, their C libraries and qemu-system-arm/-mips are for
+# tests/cross/ (arm64, armhf, mipsel); the foreign kernels and guest
+# userland are fetched by tests/cross/fetch.sh with a private apt state, so
+# no foreign architecture is added to dpkg.
 #   deps.sh [demo]
 set -euo pipefail
 common="make gcc gcc-12 libc6-dev libelf1 libssl3 file cpio gzip xz-utils kmod busybox-static
@@ -17,5 +21,9 @@ else
 	echo $common linux-source-6.1 bc bison flex libelf-dev libssl-dev \
 		perl python3 clang libclang-rt-14-dev valgrind \
 		dkms debhelper dh-dkms lintian dpkg-dev openssl git man-db linux-headers-amd64 \
-		iptables ipset
+		iptables ipset \
+		gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu \
+		binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf binutils-mipsel-linux-gnu \
+		libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-mipsel-cross \
+		binutils qemu-system-arm qemu-system-mips time
 fi
