@@ -10,15 +10,17 @@
 #include <linux/module.h>
 
 /*
- * Blocked packets are answered by the kernel's own reject helpers, which
- * know when no reply may be sent (broadcast, multicast, bad checksum,
- * non-first fragment, ICMP errors); the guard never builds ICMP itself.
+ * Blocked packets are answered by the kernel's own senders of ICMP errors
+ * (icmp_send(), icmpv6_send()) and TCP resets (nf_send_reset(),
+ * nf_send_reset6()), which know when no reply may be sent (broadcast,
+ * multicast, non-first fragment, ICMP errors, rate limits); the guard
+ * never builds a reply itself.
  */
 #if !IS_ENABLED(CONFIG_NF_REJECT_IPV4)
-#error "port53guard needs CONFIG_NF_REJECT_IPV4 (nf_send_unreach)"
+#error "port53guard needs CONFIG_NF_REJECT_IPV4 (nf_send_reset)"
 #endif
 #if IS_ENABLED(CONFIG_IPV6) && !IS_ENABLED(CONFIG_NF_REJECT_IPV6)
-#error "port53guard needs CONFIG_NF_REJECT_IPV6 (nf_send_unreach6)"
+#error "port53guard needs CONFIG_NF_REJECT_IPV6 (nf_send_reset6)"
 #endif
 
 /*

@@ -23,7 +23,9 @@
 #include <linux/tcp.h>
 #include <linux/udp.h>
 #include <kunit/visibility.h>
+#include <net/icmp.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/ipv6.h>
 #include <net/netfilter/ipv4/nf_reject.h>
 #include <net/netfilter/ipv6/nf_reject.h>
@@ -323,13 +325,43 @@ void p53g_ratelimit_reset(void)
  * (net.ipv4.icmp_ratelimit, icmp_msgs_per_sec) come after this and may
  * still hold a reply back.
  */
+
+/*
+ * The UDP checksum over the datagram and its pseudo-header, and its length
+ * against the packet's, as the UDP layer would check them. Not
+ * nf_ip_checksum(): for a packet whose checksum nobody has verified yet it
+ * sums the IP header as well, and by LOCAL_IN the stack has written this
+ * host's address into a record route or timestamp option without
+ * refreshing the header checksum (only forwarding does), so a valid query
+ * carrying such an option would pass for a corrupt one and go unanswered.
+ */
+static bool p53g_udp4_valid(const struct sk_buff *skb, unsigned int thoff)
+{
+	const struct iphdr *iph = ip_hdr(skb);
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	unsigned int len;
+	__wsum sum;
+
+	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
+	if (!uh)
+		return false;
+	len = ntohs(uh->len);
+	if (len < sizeof(*uh) || len > skb->len - thoff)
+		return false;
+	/* A zero UDP checksum over IPv4 means "none". */
+	if (!uh->check || skb_csum_unnecessary(skb))
+		return true;
+	sum = skb_checksum(skb, thoff, len, 0);
+	return !csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_UDP,
+				  sum);
+}
+
 static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
 				     const struct p53g_pkt *pkt)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct rtable *rt = skb_rtable(skb);
-	const struct udphdr *uh;
-	struct udphdr _uh;
 
 	if (rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
 		return false;
@@ -337,18 +369,44 @@ static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
 	    ipv4_is_multicast(iph->saddr) || ipv4_is_lbcast(iph->saddr) ||
 	    ipv4_is_zeronet(iph->saddr))
 		return false;
+	if (pkt->proto == IPPROTO_UDP)
+		return p53g_udp4_valid(skb, pkt->thoff);
+	/*
+	 * TCP: nf_send_reset() checks with nf_ip_checksum() itself, so ask
+	 * the same (a SYN with a record route option goes unanswered).
+	 */
 	if (skb_csum_unnecessary(skb))
 		return true;
-	if (pkt->proto == IPPROTO_UDP) {
-		/* A zero UDP checksum over IPv4 means "none". */
-		uh = skb_header_pointer(skb, pkt->thoff, sizeof(_uh), &_uh);
-		if (uh && !uh->check)
-			return true;
-	}
 	return !nf_ip_checksum(skb, NF_INET_LOCAL_IN, pkt->thoff, pkt->proto);
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
+/*
+ * As p53g_udp4_valid(), over IPv6, where a checksum is mandatory. A first
+ * fragment's UDP length runs past the fragment, so it is never answered
+ * (its checksum cannot be verified).
+ */
+static bool p53g_udp6_valid(const struct sk_buff *skb, unsigned int thoff)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	unsigned int len;
+	__wsum sum;
+
+	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
+	if (!uh)
+		return false;
+	len = ntohs(uh->len);
+	if (len < sizeof(*uh) || len > skb->len - thoff || !uh->check)
+		return false;
+	if (skb_csum_unnecessary(skb))
+		return true;
+	sum = skb_checksum(skb, thoff, len, 0);
+	return !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len, IPPROTO_UDP,
+				sum);
+}
+
 static bool p53g_reply_possible_ipv6(struct sk_buff *skb,
 				     const struct p53g_pkt *pkt)
 {
@@ -360,6 +418,9 @@ static bool p53g_reply_possible_ipv6(struct sk_buff *skb,
 		return false;
 	if (stype == IPV6_ADDR_ANY || (stype & IPV6_ADDR_MULTICAST))
 		return false;
+	if (pkt->proto == IPPROTO_UDP)
+		return p53g_udp6_valid(skb, pkt->thoff);
+	/* TCP: nf_send_reset6() checks with nf_ip6_checksum() itself. */
 	if (skb_csum_unnecessary(skb))
 		return true;
 	return !nf_ip6_checksum(skb, NF_INET_LOCAL_IN, pkt->thoff, pkt->proto);
@@ -439,14 +500,17 @@ static unsigned int p53g_local_in(struct sk_buff *skb,
 	case P53G_MONITORED:
 		return NF_ACCEPT;
 	case P53G_REJECT_UNREACH:
+		/*
+		 * Checked above, over the UDP datagram alone (see
+		 * p53g_udp4_valid() for why not with nf_send_unreach()).
+		 */
 #if IS_ENABLED(CONFIG_IPV6)
 		if (f == P53G_IPV6)
-			nf_send_unreach6(state->net, skb, ICMPV6_PORT_UNREACH,
-					 NF_INET_LOCAL_IN);
+			icmpv6_send(skb, ICMPV6_DEST_UNREACH,
+				    ICMPV6_PORT_UNREACH, 0);
 		else
 #endif
-			nf_send_unreach(skb, ICMP_PORT_UNREACH,
-					NF_INET_LOCAL_IN);
+			icmp_send(skb, ICMP_DEST_UNREACH, ICMP_PORT_UNREACH, 0);
 		break;
 	case P53G_REJECT_RESET:
 #if IS_ENABLED(CONFIG_IPV6)

@@ -61,6 +61,7 @@
 
 #ifdef __KERNEL__
 #include <asm/byteorder.h>
+#include <linux/bitops.h>
 #include <linux/errno.h>
 #include <linux/limits.h>
 #include <linux/mm.h>
@@ -96,6 +97,7 @@ static size_t pset_allocated(size_t size)
 #define pset_random()			get_random_u64()
 #define pset_sort(base, n, size, cmp)	sort(base, n, size, cmp, NULL)
 #define pset_resched()			cond_resched()
+#define pset_popcount(x)		hweight32(x)
 #else
 #include <arpa/inet.h>
 #include <endian.h>
@@ -145,6 +147,7 @@ static u64 pset_random(void)
 #define pset_free_mem(p)		free(p)
 #define pset_sort(base, n, size, cmp)	qsort(base, n, size, cmp)
 #define pset_resched()			do { } while (0)
+#define pset_popcount(x)		__builtin_popcount(x)
 #endif
 
 #define PSET_SLOTS	4		/* keys per bucket */
@@ -1308,7 +1311,7 @@ unsigned int p53g_pset_probes(const struct p53g_pset *s,
 	if (!s)
 		return 0;
 	if (k == P53G_ENTRY_DEV)
-		return s->ndev ? !!s->nexact + __builtin_popcount(s->devwild)
+		return s->ndev ? !!s->nexact + pset_popcount(s->devwild)
 			       : 0;
 	f = k == P53G_ENTRY_V4 ? &s->v4 : &s->v6;
 	return f->all ? 0 : pset_depth(f->nlv) + !!f->bmlen;

@@ -165,13 +165,14 @@ hcase 4 "IP header cut to 12 bytes" - 0 0 peer_send -s $S -d $D iptrunc
 hcase 4 "UDP header cut to 4 bytes" dropped_malformed:1 0 0 peer_send -s $S -d $D udptrunc
 hcase 4 "IP options (NOPs): refused, answered" rejected_unreach:1 1 0 peer_send -s $S -d $D opts
 # Record route: the receiving stack writes its address into the option and
-# leaves the header checksum stale (it is only refreshed when forwarding).
-# nf_ip_checksum(), which the guard and nf_send_unreach() both use, sums the
-# IP header too for a CHECKSUM_NONE packet, so this valid query is taken for
-# a bad checksum: blocked, never answered. Fail-safe, but not "answered":
-# this case pins the current behaviour.
-hcase 4 "IP option record route: blocked, no reply (stale header checksum)" dropped_noreply:1 0 0 \
+# leaves the IP header checksum stale (only forwarding refreshes it). The
+# guard checks the UDP checksum over the datagram alone, as the UDP layer
+# does, so this valid query is refused and answered like any other.
+hcase 4 "IP option record route (stale header checksum): refused, answered" rejected_unreach:1 1 0 \
 	peer_send -s $S -d $D rropt
+hcase 4 "UDP length short of the packet (padding): refused, answered" rejected_unreach:1 1 0 \
+	peer_send -s $S -d $D shortlen
+hcase 4 "UDP length past the packet: no reply" dropped_noreply:1 0 0 peer_send -s $S -d $D longlen
 hcase 4 "bad UDP checksum: no reply" dropped_noreply:1 0 0 peer_send -s $S -d $D badsum
 hcase 4 "zero UDP checksum (none): refused, answered" rejected_unreach:1 1 0 peer_send -s $S -d $D zerosum
 hcase 4 "non-first fragment alone: held for reassembly" - 0 0 peer_send -s $S -d $D -i 101 frag2
@@ -198,6 +199,9 @@ hcase 6 "IPv6 header cut to 20 bytes" - 0 0 peer_send -6 -s $S -d $D iptrunc
 hcase 6 "UDP header cut to 4 bytes" dropped_malformed:1 0 0 peer_send -6 -s $S -d $D udptrunc
 hcase 6 "destination options header: refused, answered" rejected_unreach:1 1 0 peer_send -6 -s $S -d $D opts
 hcase 6 "bad UDP checksum: no reply" dropped_noreply:1 0 0 peer_send -6 -s $S -d $D badsum
+hcase 6 "UDP length short of the packet (padding): refused, answered" rejected_unreach:1 1 0 \
+	peer_send -6 -s $S -d $D shortlen
+hcase 6 "UDP length past the packet: no reply" dropped_noreply:1 0 0 peer_send -6 -s $S -d $D longlen
 hcase 6 "zero UDP checksum (invalid over IPv6): no reply" dropped_noreply:1 0 0 peer_send -6 -s $S -d $D zerosum
 hcase 6 "atomic fragment: judged whole, refused" rejected_unreach:1 1 0 peer_send -6 -s $S -d $D -i 200 atomic
 hcase 6 "non-first fragment alone: passes" passed:1 0 0 peer_send -6 -s $S -d $D -i 201 frag2

@@ -33,6 +33,9 @@
  *             fills in without updating the header checksum
  *   badsum    a wrong UDP checksum
  *   zerosum   UDP checksum 0 ("none" over IPv4, invalid over IPv6)
+ *   shortlen  a UDP length 8 bytes short of the packet's (the rest is
+ *             padding the UDP layer trims), checksummed over that length
+ *   longlen   a UDP length 8 bytes past the end of the packet
  *   frag1     the first fragment only (the whole UDP header and 8 bytes)
  *   frag2     the second, last fragment only (offset 16)
  *   frags     both, first then second
@@ -62,12 +65,14 @@
 	      "watch -I IF [-t MS] | listen [-I IF] [-g GROUP]... [-t MS]"
 
 enum kind {
-	K_UDP, K_IPTRUNC, K_UDPTRUNC, K_OPTS, K_RROPT, K_BADSUM, K_ZEROSUM, K_FRAG1,
+	K_UDP, K_IPTRUNC, K_UDPTRUNC, K_OPTS, K_RROPT, K_BADSUM, K_ZEROSUM,
+	K_SHORTLEN, K_LONGLEN, K_FRAG1,
 	K_FRAG2, K_FRAGS, K_ATOMIC, K_TINYFRAG, K_ICMPERR,
 };
 
 static const char * const kind_names[] = {
-	"udp", "iptrunc", "udptrunc", "opts", "rropt", "badsum", "zerosum", "frag1",
+	"udp", "iptrunc", "udptrunc", "opts", "rropt", "badsum", "zerosum",
+	"shortlen", "longlen", "frag1",
 	"frag2", "frags", "atomic", "tinyfrag", "icmperr",
 };
 
@@ -162,14 +167,17 @@ static void build_udp(const struct opts *o, const uint8_t *src,
 		7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0,
 		0x00, 0x01, 0x00, 0x01,
 	};
+	size_t ulen = o->kind == K_SHORTLEN ? UDP_LEN - 8 :
+		      o->kind == K_LONGLEN ? UDP_LEN + 8 : UDP_LEN;
 	uint16_t c;
 
 	memset(p, 0, UDP_LEN);
 	put16(p, sport);
 	put16(p + 2, o->dport);
-	put16(p + 4, UDP_LEN);
+	put16(p + 4, ulen);
 	memcpy(p + 8, q, sizeof(q));
-	c = l4_csum(o->family, src, dst, IPPROTO_UDP, p, UDP_LEN);
+	c = l4_csum(o->family, src, dst, IPPROTO_UDP, p,
+		    ulen < UDP_LEN ? ulen : UDP_LEN);
 	if (o->family == AF_INET && !c)
 		c = 0xffff;
 	if (o->kind == K_BADSUM)
