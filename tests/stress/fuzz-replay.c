@@ -40,8 +40,11 @@
  * and for inputs naming begin, commit or abort, to follow ownership:
  *   child        the input written by a child process that then exits
  *   child-staged "begin\n" by this process, the input by a child
- * plus a few records that are not from the corpus ("edge/..."): page-size
- * writes, short writes, NUL bytes, empty writes, ENOSPC at the limit.
+ * plus records that are not from the corpus: "edge/..." (page-size
+ * writes, short writes, NUL bytes, empty writes, ENOSPC at the limit,
+ * staging and ownership) and "mix/..." (writes of up to 25 lines built
+ * from the entries the corpus holds, some staged, for whole-write
+ * atomicity).
  * After each record's writes the runner reads the list back; if the model
  * has a staged list open by this process it writes "commit\n" and reads
  * the staged list back as the live one, otherwise it writes "abort\n",
@@ -79,7 +82,8 @@
 #define PAGE	4096	/* x86-64: what sysfs hands the module per write() */
 #define MAXSTEPS 4
 #define BASELINE_MAX 40	/* entries in the baseline, at most */
-#define HEADROOM 6	/* max_entries = baseline + HEADROOM */
+#define HEADROOM 3	/* max_entries = baseline + HEADROOM */
+#define MIXED 400	/* records of many lines made of the corpus's entries */
 
 static void *xmalloc(size_t n)
 {
@@ -554,6 +558,85 @@ static void edge_records(FILE *f, struct step *st)
 	free(extra.p);
 }
 
+/* xorshift32: the mixed records are the same on every run */
+static uint32_t rnd_state = 2463534242u;
+
+static uint32_t rnd(uint32_t n)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state % n;
+}
+
+static void put_cmd(struct buf *b, const char *op, const struct p53g_entry *e)
+{
+	char line[P53G_ENTRY_MAXLEN];
+	int n = p53g_entry_format(e, line, sizeof(line));
+
+	buf_str(b, op);
+	buf_add(b, line, n);
+	buf_str(b, "\n");
+}
+
+/*
+ * Writes of many lines made of the corpus's entries: adds, dels (mostly
+ * of entries present, as far as the generator can tell), flushes, now and
+ * then a misplaced begin or commit; some in a staged list, some committed
+ * in the same write. The corpus inputs are mostly one line; these check
+ * that a write of many lines applies whole or not at all.
+ */
+static void mix_records(FILE *f, struct step *st, const struct list *all, int count)
+{
+	struct list present = { 0 };
+	struct buf b = { 0 };
+	char name[64];
+	int r, k, lines, staged, nsteps;
+	size_t j;
+
+	for (r = 0; r < count && all->n; r++) {
+		list_free(&present);
+		list_copy(&present, &base_model.live);
+		b.len = 0;
+		staged = rnd(4) == 0;
+		if (staged)
+			present.n = 0;
+		lines = 1 + rnd(24);
+		for (k = 0; k < lines; k++) {
+			uint32_t c = rnd(100);
+
+			if (c < 50 || c >= 93) {
+				j = rnd(all->n);
+				put_cmd(&b, "add ", &all->e[j]);
+				list_add(&present, &all->e[j]);
+			} else if (c < 85 && present.n && rnd(8)) {
+				j = rnd(present.n);
+				put_cmd(&b, "del ", &present.e[j]);
+				list_del(&present, &present.e[j]);
+			} else if (c < 87) {
+				put_cmd(&b, "del ", &all->e[rnd(all->n)]);
+			} else if (c < 91) {
+				buf_str(&b, "flush\n");
+				present.n = 0;
+			} else {
+				buf_str(&b, rnd(2) ? "begin\n" : "commit\n");
+			}
+		}
+		if (staged && rnd(3) == 0)
+			buf_str(&b, rnd(4) ? "commit\n" : "abort\n");
+		if (rnd(5) == 0)
+			b.len--;	/* no newline after the last line */
+		nsteps = 0;
+		if (staged)
+			set_step(&st[nsteps++], SELF, "begin\n", 6);
+		set_step(&st[nsteps++], SELF, b.p, b.len);
+		snprintf(name, sizeof(name), "mix/%03d%s", r, staged ? "-staged" : "");
+		emit(f, name, st, nsteps);
+	}
+	list_free(&present);
+	free(b.p);
+}
+
 static int cmd_expect(int argc, char **argv)
 {
 	struct list all = { 0 };
@@ -638,6 +721,8 @@ static int cmd_expect(int argc, char **argv)
 		set_step(&st[1], CHILD, in[i].p, in[i].len);
 		emit(f, name, st, 2);
 	}
+	if (!corrupt)
+		mix_records(f, st, &all, MIXED);
 	fprintf(f, "done %lu\n", nrecords);
 	if (fclose(f)) {
 		perror(argv[2]);
