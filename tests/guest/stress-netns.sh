@@ -1,0 +1,126 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Namespaces: the guard hooks every network namespace, so it must follow
+# namespaces as they come and go, and find those that were there before
+# it loaded.
+#
+#   ns hub --- veth hI / vI --- ns snI    (10.77.x.y/30, 2001:db8:77:I::/64)
+#
+# 1. Loaded: create N namespaces one after another, each with a veth to
+#    the hub; a UDP/53 query from the hub to each must be refused with
+#    ICMP port unreachable; each namespace is deleted in the background
+#    while the next ones are made (teardown races creation).
+# 2. Unloaded: create M namespaces; modprobe; every one of them refuses
+#    a query from the hub, IPv4 and IPv6; delete them.
+# 3. Debug kernel: kmemleak scans twice and finds nothing.
+. /p53g/guest/stress-lib.sh
+
+N=40 M=10 TMO=3000
+[ $SLOW = 1 ] && { N=20 M=10 TMO=20000; }
+[ $LONG = 1 ] && { N=200 M=50; }
+
+# addr I SIDE: the /30's address on the hub side (1) or namespace side (2).
+addr() { echo "10.77.$(($1 / 64)).$((($1 % 64) * 4 + $2))"; }
+mkns() {
+	$IP netns add sn$1 &&
+	$IP link add h$1 netns hub type veth peer name v$1 netns sn$1 &&
+	nsx sn$1 $IP link set lo up &&
+	nsx sn$1 $IP addr add "$(addr $1 2)/30" dev v$1 &&
+	nsx sn$1 $IP addr add 2001:db8:77:$1::2/64 dev v$1 nodad &&
+	nsx sn$1 $IP link set v$1 up &&
+	nsx hub $IP addr add "$(addr $1 1)/30" dev h$1 &&
+	nsx hub $IP addr add 2001:db8:77:$1::1/64 dev h$1 nodad &&
+	nsx hub $IP link set h$1 up
+}
+# refused I FAM: a query from the hub to snI gets ICMP port unreachable.
+refused() {
+	if [ "$2" = 6 ]; then
+		nsx hub p53g-udpprobe -6 -n 1 -t $TMO 2001:db8:77:$1::2 >/tmp/p.out 2>&1
+		grep -q '^icmp type=1 code=4 ' /tmp/p.out
+	else
+		nsx hub p53g-udpprobe -n 1 -t $TMO "$(addr $1 2)" >/tmp/p.out 2>&1
+		grep -q '^icmp type=3 code=3 ' /tmp/p.out
+	fi
+}
+
+$IP netns add hub
+nsx hub $IP link set lo up
+nsx hub sysctl -qw net.ipv6.conf.all.accept_dad=0
+nsx hub sysctl -qw net.ipv6.conf.default.accept_dad=0
+ok "modprobe port53guard rate=0" modprobe port53guard rate=0
+snap /tmp/s0
+
+section "$N namespaces made and deleted while loaded"
+bad=0 made=0 probes=0 i=0
+while [ $i -lt $N ]; do
+	i=$((i + 1))
+	if ! mkns $i; then
+		fail "namespace sn$i made with its veth"
+		bad=$((bad + 1))
+		continue
+	fi
+	made=$((made + 1))
+	probes=$((probes + 1))
+	refused $i 4 || { echo "# sn$i: query not refused: $(head -n1 /tmp/p.out)"; bad=$((bad + 1)); }
+	$IP netns del sn$i &
+done
+wait
+ok "$made of $N namespaces made, each refused a query from the hub ($bad wrong)" test $bad = 0
+mis $bad
+snap /tmp/s1
+r=$(($(val rejected_unreach /tmp/s1) - $(val rejected_unreach /tmp/s0)))
+ok "rejected_unreach moved by exactly the $probes queries ($r)" test "$r" = $probes
+
+section "$M namespaces made before loading"
+ok "rmmod port53guard" rmmod port53guard
+bad2=0 i=1000
+while [ $i -lt $((1000 + M)) ]; do
+	i=$((i + 1))
+	mkns $i || { fail "namespace sn$i made with its veth"; bad2=$((bad2 + 1)); }
+done
+# Not loaded: the first one answers nothing (no listener) but is not
+# guarded: the stack's own port unreachable comes back, so the probe
+# cannot tell. The listener makes it tell: a reply means nothing blocked.
+nsenter --net=/run/netns/sn1001 p53g-listen -r -p 53 -c 1 -t $((TMO * 2)) >/tmp/l.out &
+wait_until 5 grep -q ready /tmp/l.out
+nsx hub p53g-udpprobe -n 1 -t $TMO "$(addr 1001 2)" >/tmp/p.out 2>&1
+ok "not loaded: a query to sn1001 is answered by its listener" grep -q '^reply ' /tmp/p.out
+wait
+ok "modprobe port53guard rate=0 with $M namespaces alive" modprobe port53guard rate=0
+snap /tmp/s2
+i=1000
+while [ $i -lt $((1000 + M)) ]; do
+	i=$((i + 1))
+	for f in 4 6; do
+		probes=$((probes + 1))
+		refused $i $f || { echo "# sn$i: IPv$f query not refused: $(head -n1 /tmp/p.out)"; bad2=$((bad2 + 1)); }
+	done
+done
+ok "all $M namespaces that were there before loading are guarded, IPv4 and IPv6 ($bad2 wrong)" test $bad2 = 0
+mis $bad2
+snap /tmp/s3
+r=$(($(val rejected_unreach /tmp/s3) - $(val rejected_unreach /tmp/s2)))
+ok "rejected_unreach moved by exactly the $((2 * M)) queries ($r)" test "$r" = $((2 * M))
+i=1000
+while [ $i -lt $((1000 + M)) ]; do
+	i=$((i + 1))
+	$IP netns del sn$i
+done
+$IP netns del hub
+ok "rmmod port53guard" rmmod port53guard
+
+if [ $SLOW = 1 ]; then
+	section "kmemleak"
+	k=/sys/kernel/debug/kmemleak
+	# Namespaces are torn down by a workqueue after the last reference
+	# goes; kmemleak reports objects unreferenced for a few seconds.
+	sleep 8
+	echo scan >$k
+	echo scan >$k
+	leaks=$(grep -c '^unreferenced object' $k)
+	[ "$leaks" = 0 ] || head -n 40 $k
+	ok "kmemleak finds no leaked object after $((N + M)) namespaces ($leaks)" test "$leaks" = 0
+	mis "$leaks"
+fi
+stress_row netns $probes $((2 * (N + M) + 4)) 0 $((N + M))
