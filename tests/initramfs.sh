@@ -18,6 +18,7 @@
 # cross-built into their per-architecture build dirs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+trap 'echo "initramfs.sh: line $LINENO: exit $?" >&2' ERR
 
 out=${1:?} kver=${2:?} stock=${3:?}
 shift 3
@@ -157,7 +158,7 @@ else
 	xm=(CROSS_COMPILE="$cross" ARCH="$karch")
 	make -s -C "$P53G_TOP/tests/probes" "${xm[@]}" >/dev/null || die "cross-building the probes for $xarch failed"
 	for p in "$P53G_TOP/tests/probes/build/$karch"/p53g-*; do
-		[ -x "$p" ] && cp "$p" "$r/usr/local/bin/"
+		if [ -x "$p" ]; then cp "$p" "$r/usr/local/bin/"; fi
 	done
 	make -s -C "$P53G_TOP/tools" static "${xm[@]}" >/dev/null || die "cross-building the static port53guard tool for $xarch failed"
 	cp "$P53G_TOP/tools/build/$karch/port53guard-static" "$r/usr/sbin/port53guard"

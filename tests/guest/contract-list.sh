@@ -32,6 +32,7 @@ SLOW=0
 [ -e /sys/kernel/debug/kmemleak ] && SLOW=1
 # probe_got: one query from peer to dut:53; print what a listener there got.
 probe_got() {
+	rm -f /tmp/l.out	# no earlier listener's "ready" (see listen_bg)
 	$IP netns exec dut p53g-listen -p 53 -t 60000 >/tmp/l.out &
 	_l=$!
 	wait_until 5 grep -q ready /tmp/l.out || fail "listener in dut started"

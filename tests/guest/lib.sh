@@ -82,8 +82,12 @@ topo_down() {
 }
 
 # A UDP listener in the background: listen NS OUTFILE ARGS...; waits for "ready".
+# The old OUTFILE is removed first: the background job opens it only when it
+# gets to run, and on a slow guest (one emulated CPU) the wait would find the
+# last listener's "ready" in it and the probe go out before this one is bound.
 listen_bg() {
 	_ns=$1 _out=$2; shift 2
+	rm -f "$_out"
 	in_ns "$_ns" p53g-listen "$@" >"$_out" &
 	wait_until 5 grep -q ready "$_out" || fail "listener $* did not start"
 }
