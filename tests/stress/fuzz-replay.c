@@ -11,9 +11,11 @@
  *        value, a list): the runner must report exactly those two
  *   p53g-fuzz-replay run PLAN [EXEMPT-FILE]          (guest) replay it
  *
- * The model is written from the contract (README, module/exempt.c's
- * header), not from exempt.c's code: a sorted array per list, no overlay,
- * no table. It also plays sysfs's part: a write() reaches the module as
+ * The model follows the contract (README, module/exempt.c's header; the
+ * order in which errors win is exempt.c's) with data structures of its
+ * own: a sorted array per list, no overlay, no lookup table, so the
+ * kernel's overlay, merge, table build and text rendering are what is
+ * checked. It also plays sysfs's part: a write() reaches the module as
  * at most one page (the rest is not taken and write() returns short), and
  * an empty write() never reaches it (returns 0). Then:
  *   - a full page whose last byte is not '\n': E2BIG;
@@ -45,6 +47,10 @@
  * staging and ownership) and "mix/..." (writes of up to 25 lines built
  * from the entries the corpus holds, some staged, for whole-write
  * atomicity).
+ * Every write is one write() of this program on a fresh descriptor: the
+ * guest's shell cannot do it (busybox's printf builtin goes through stdio
+ * and splits anything over 4096 bytes into two write()s, echo adds a
+ * newline, cat may use sendfile).
  * After each record's writes the runner reads the list back; if the model
  * has a staged list open by this process it writes "commit\n" and reads
  * the staged list back as the live one, otherwise it writes "abort\n",

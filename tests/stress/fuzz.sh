@@ -17,7 +17,8 @@
 # It fails when libFuzzer reports a crash, a leak, a timeout or an
 # out-of-memory, exits non-zero, or executed fewer inputs than asked.
 # Environment: P53G_FUZZ_SEED (libFuzzer's -seed; 0, the default, lets it
-# pick one, which it prints); P53G_FUZZ_BIN, another libFuzzer binary to run
+# pick one, which it prints); P53G_FUZZ_TIMEOUT (seconds one input may
+# take, wall clock, default 60); P53G_FUZZ_BIN, another libFuzzer binary to run
 # instead of building tools/build/fuzz_entry (to test this script).
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
@@ -31,6 +32,7 @@ fi
 case $runs in '' | *[!0-9]*) die "usage: fuzz.sh [--check] [RUNS]" ;; esac
 [ "$runs" -gt 0 ] || die "RUNS must be positive"
 need clang clang
+tmo=${P53G_FUZZ_TIMEOUT:-60}
 
 work=$P53G_OUT/fuzz
 corpus=$work/corpus
@@ -57,11 +59,15 @@ seeds=$(find "$corpus" -type f | wc -l)
 
 log "fuzz: $runs executions from $seeds seeds (log $flog)"
 t0=$(date +%s.%N)
-# -error_exitcode: any finding is exit 77; a crash in the harness itself
-# (abort() of a CHECK, a sanitizer report) is a deadly signal, also
-# non-zero. libFuzzer's -runs counts the corpus's own first runs too.
+# -timeout is wall-clock time: a niced run on a loaded host was once
+# stopped for 5 s in a 17-byte loop (the input runs in microseconds
+# alone), so the bound is generous; the parser is linear and a hang still
+# trips it. -error_exitcode: any finding is exit 77; a crash in the
+# harness itself (abort() of a CHECK, a sanitizer report) is a deadly
+# signal, also non-zero. libFuzzer's -runs counts the corpus's own first
+# runs too.
 (cd "$P53G_TOP/tools" && "$bin" -runs="$runs" -seed="${P53G_FUZZ_SEED:-0}" \
-	-dict=fuzz/entry.dict -timeout=5 -rss_limit_mb=1024 -error_exitcode=77 \
+	-dict=fuzz/entry.dict -timeout="$tmo" -rss_limit_mb=1024 -error_exitcode=77 \
 	-artifact_prefix="$arts/" -print_final_stats=1 "$corpus") >"$flog" 2>&1
 rc=$?
 t1=$(date +%s.%N)
