@@ -125,3 +125,25 @@ nft_counts() {
 stress_row() {
 	echo "P53G-STRESS test=$1 packets=$2 seconds=$(($(cut -d. -f1 /proc/uptime) - S_T0)) ops=$3 faults=$4 inputs=$5 lost=$S_LOST misclassified=$S_MIS"
 }
+
+# flood_loop OUT ARGS...: queries (p53g-raw send ARGS... udp) from peer to
+# dut until $STOP exists, each run's "sent=" line appended to OUT. Stock:
+# 5 s runs at full speed, niced a little so that the control plane under
+# test (writers, modprobe) gets its turn on the guest's two CPUs; the
+# packet path's softirq work is done whoever's turn it is. Debug kernel:
+# bursts of 20 every 50 ms, about what its packet path absorbs, so that a
+# probe never waits behind a backlog of thousands of frames.
+flood_loop() {
+	_o=$1; shift
+	while [ ! -e $STOP ]; do
+		if [ $SLOW = 1 ]; then
+			nsenter --net=/run/netns/peer p53g-raw send -I veth-peer -M "$DUTMAC" \
+				-n 20 "$@" udp || echo "sender-failed"
+			sleep 0.05
+		else
+			sh -c 'renice -n 4 -p $$ >/dev/null; exec "$@"' sh \
+				nsenter --net=/run/netns/peer p53g-raw send -I veth-peer -M "$DUTMAC" \
+				-n 1000000000 -T 5 "$@" udp || echo "sender-failed"
+		fi
+	done >>"$_o" 2>&1
+}

@@ -17,7 +17,7 @@
 . /p53g/guest/stress-lib.sh
 
 N=40 M=10 TMO=3000
-[ $SLOW = 1 ] && { N=20 M=10 TMO=20000; }
+[ $SLOW = 1 ] && { N=6 M=4 TMO=20000; }
 [ $LONG = 1 ] && { N=200 M=50; }
 
 # addr I SIDE: the /30's address on the hub side (1) or namespace side (2).
@@ -25,13 +25,10 @@ addr() { echo "10.77.$(($1 / 64)).$((($1 % 64) * 4 + $2))"; }
 mkns() {
 	$IP netns add sn$1 &&
 	$IP link add h$1 netns hub type veth peer name v$1 netns sn$1 &&
-	nsx sn$1 $IP link set lo up &&
-	nsx sn$1 $IP addr add "$(addr $1 2)/30" dev v$1 &&
-	nsx sn$1 $IP addr add 2001:db8:77:$1::2/64 dev v$1 nodad &&
-	nsx sn$1 $IP link set v$1 up &&
-	nsx hub $IP addr add "$(addr $1 1)/30" dev h$1 &&
-	nsx hub $IP addr add 2001:db8:77:$1::1/64 dev h$1 nodad &&
-	nsx hub $IP link set h$1 up
+	printf 'link set lo up\naddr add %s/30 dev v%s\naddr add 2001:db8:77:%s::2/64 dev v%s nodad\nlink set v%s up\n' \
+		"$(addr $1 2)" $1 $1 $1 $1 | $IP -n sn$1 -b - &&
+	printf 'addr add %s/30 dev h%s\naddr add 2001:db8:77:%s::1/64 dev h%s nodad\nlink set h%s up\n' \
+		"$(addr $1 1)" $1 $1 $1 $1 | $IP -n hub -b -
 }
 # refused I FAM: a query from the hub to snI gets ICMP port unreachable.
 refused() {

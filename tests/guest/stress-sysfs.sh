@@ -27,7 +27,7 @@
 . /p53g/guest/stress-lib.sh
 
 SECS=20
-[ $SLOW = 1 ] && SECS=30
+[ $SLOW = 1 ] && SECS=15
 [ $LONG = 1 ] && SECS=60
 STOP=/tmp/st.stop
 rm -f $STOP
