@@ -26,13 +26,13 @@ need timeout coreutils
 
 case ${P53G_ARCH:-x86_64} in
 x86_64)	need qemu-system-x86_64 qemu-system-x86
-	qemu=(qemu-system-x86_64 -machine pc -cpu max -smp "${P53G_SMP:-2}") console=ttyS0 ;;
+	qemu=(qemu-system-x86_64 -machine pc -accel tcg -cpu max -smp "${P53G_SMP:-2}") console=ttyS0 ;;
 arm64)	need qemu-system-aarch64 qemu-system-arm
-	qemu=(qemu-system-aarch64 -M virt -cpu cortex-a57 -smp "${P53G_SMP:-2}") console=ttyAMA0 ;;
+	qemu=(qemu-system-aarch64 -M virt -accel tcg -cpu cortex-a57 -smp "${P53G_SMP:-2}") console=ttyAMA0 ;;
 armhf)	need qemu-system-arm qemu-system-arm
-	qemu=(qemu-system-arm -M virt,highmem=off -cpu cortex-a15 -smp "${P53G_SMP:-2}") console=ttyAMA0 ;;
+	qemu=(qemu-system-arm -M virt,highmem=off -accel tcg -cpu cortex-a15 -smp "${P53G_SMP:-2}") console=ttyAMA0 ;;
 mipsel)	need qemu-system-mipsel qemu-system-mips
-	qemu=(qemu-system-mipsel -M malta -cpu 34Kf -smp "${P53G_SMP:-1}") console=ttyS0 ;;
+	qemu=(qemu-system-mipsel -M malta -accel tcg -cpu 34Kf -smp "${P53G_SMP:-1}") console=ttyS0 ;;
 *)	die "unknown P53G_ARCH '$P53G_ARCH' (x86_64, arm64, armhf, mipsel)" ;;
 esac
 
@@ -41,7 +41,7 @@ append="console=$console panic=-1 oops=panic panic_on_warn=1 softlockup_panic=1"
 append+=" hung_task_panic=1 nmi_watchdog=0 rdinit=/init p53g.tests=$tests"
 append+=" ${P53G_APPEND:-}"
 
-timeout --kill-after=10 "$tmo" "${qemu[@]}" -accel tcg -m "${P53G_MEM:-1536}" \
+timeout --kill-after=10 "$tmo" "${qemu[@]}" -m "${P53G_MEM:-1536}" \
 	-nographic -no-reboot -nodefaults -serial stdio \
 	-kernel "$kernel" -initrd "$initrd" -append "$append" "$@" \
 	</dev/null >"$logf" 2>&1
