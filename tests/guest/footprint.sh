@@ -42,16 +42,21 @@ KASAN=0
 [ -e /sys/kernel/debug/kmemleak ] && KASAN=1	# the debug kernel
 HEAD="kernel=$(uname -r) arch=$(uname -m) cpus=$(grep -c ^processor /proc/cpuinfo) kasan=$KASAN"
 
-mi() { awk -v k="$1:" '$1 == k { print $2 }' /proc/meminfo; }
 counter() { awk -v k="$1" '$1 == k { print $2 }' $ST/stats; }
-# meminfo fields of interest on one line, in kB.
-mem_now() { echo "$(mi SUnreclaim) $(mi VmallocUsed) $(mi Percpu) $(mi MemFree)"; }
+# meminfo fields of interest on one line, in kB (one process: forks are
+# dear on the debug kernel).
+mem_now() {
+	awk '{ v[$1] = $2 } END { print v["SUnreclaim:"] + 0, v["VmallocUsed:"] + 0,
+		v["Percpu:"] + 0, v["MemFree:"] + 0 }' /proc/meminfo
+}
 # snapshot VAR: drop caches, then read until two reads 0.2 s apart agree
 # (bounded: 5 s); the reading is stored in VAR.
 snapshot() {
 	sync
 	echo 3 >/proc/sys/vm/drop_caches
 	_prev=$(mem_now) _n=25
+	# Under KASAN the figures never settle and are not the module's anyway.
+	[ $KASAN = 1 ] && { eval "$1=\"$_prev\""; return; }
 	while [ $_n -gt 0 ]; do
 		sleep 0.2
 		_cur=$(mem_now)
@@ -74,10 +79,12 @@ fp() { echo "P53G-FOOTPRINT $*"; }
 modprobe nf_reject_ipv4 2>/dev/null
 modprobe nf_reject_ipv6 2>/dev/null
 
+section "baseline"
 snapshot M0
 snapshot M0b
 fp "stage=noise $HEAD $(delta "$M0" "$M0b")"
 
+section "loaded, idle"
 ok "modprobe port53guard" modprobe port53guard
 snapshot M1
 size=$(awk '$1 == "port53guard" { print $2 }' /proc/modules)
@@ -94,31 +101,28 @@ ok "coresize ($core) is at most the /proc/modules size ($size)" \
 ok "the module has its sections listed ($nsec)" test "$nsec" -gt 0
 ok "the idle table is empty (exempt_entries 0)" test "$(counter exempt_entries)" = 0
 
-# list KIND FILE: 1,000 entries of one kind. Addresses from the documentation,
+# list KIND FILE: 1,000 entries of one kind, made by one awk (a shell loop
+# forks too often for the debug kernel). Addresses from the documentation,
 # benchmarking and shared-address ranges; nothing is sent to them.
 list() {
-	_i=0
-	while [ $_i -lt 1000 ]; do
-		case $1 in
-		v4host) echo "198.18.$((_i / 250)).$((_i % 250 + 1))" ;;
-		v4net) echo "100.$((64 + _i / 256)).$((_i % 256)).0/24" ;;
-		v6net) printf '2001:db8:%x::/48\n' $_i ;;
-		mixed)	# a quarter each: /32 hosts, /24s, /48s, /64s
-			case $((_i % 4)) in
-			0) echo "198.18.$((_i / 250)).$((_i % 250 + 1))" ;;
-			1) echo "100.$((64 + _i / 256)).$((_i % 256)).0/24" ;;
-			2) printf '2001:db8:%x::/48\n' $_i ;;
-			3) printf '2001:db8:ffff:%x::/64\n' $_i ;;
-			esac ;;
-		esac
-		_i=$((_i + 1))
-	done >"$2"
+	awk -v k="$1" 'function v4host(i) { return sprintf("198.18.%d.%d", int(i / 250), i % 250 + 1) }
+		function v4net(i) { return sprintf("100.%d.%d.0/24", 64 + int(i / 256), i % 256) }
+		function v6net(i) { return sprintf("2001:db8:%x::/48", i) }
+		BEGIN { for (i = 0; i < 1000; i++) {
+			if (k == "v4host") print v4host(i)
+			else if (k == "v4net") print v4net(i)
+			else if (k == "v6net") print v6net(i)
+			else if (i % 4 == 0) print v4host(i)	# mixed: a quarter each
+			else if (i % 4 == 1) print v4net(i)
+			else if (i % 4 == 2) print v6net(i)
+			else printf "2001:db8:ffff:%x::/64\n", i } }' >"$2"
 }
 
 # Budgets that the table must stay under at 1,000 entries (bytes per entry);
 # a regression guard with room, not a figure to aim at.
 for kind in v4host:64 v4net:64 v6net:128 mixed:128; do
 	k=${kind%:*} budget=${kind#*:}
+	section "1,000 entries: $k"
 	list $k /tmp/fp-$k.txt
 	ok "$k: exempt replace of 1,000 entries" port53guard exempt replace /tmp/fp-$k.txt
 	snapshot M2
@@ -139,6 +143,7 @@ for kind in v4host:64 v4net:64 v6net:128 mixed:128; do
 	fi
 done
 
+section "flushed, unloaded"
 ok "exempt flush" port53guard exempt flush
 snapshot M4
 fp "stage=flushed $HEAD exempt_entries=$(counter exempt_entries) exempt_bytes=$(counter exempt_bytes) $(delta "$M1" "$M4")"
@@ -149,10 +154,13 @@ ok "rmmod port53guard" rmmod port53guard
 snapshot M5
 fp "stage=unloaded $HEAD $(delta "$M0" "$M5")"
 ok "/sys/module/port53guard is gone" test ! -e $SM
-# The module's text and data are vmalloc'ed and vfree'd at unload. The
-# idle interval (stage=noise) bounds what else moved.
+# The module's text and data are vmalloc'ed and vfree'd at unload (48 to
+# 64 kB of it on the kernels tested): VmallocUsed must come back. Other
+# things move it too (kernel stacks of short-lived processes are vmalloc'ed,
+# 8 or 16 kB each): the bound is the idle interval's move (stage=noise)
+# plus 32 kB, still less than the module's own image.
 dv=$(echo "$M0 $M5" | awk '{ d = $6 - $2; print d < 0 ? -d : d }')
 nv=$(echo "$M0 $M0b" | awk '{ d = $6 - $2; print d < 0 ? -d : d }')
 ok "after rmmod VmallocUsed is back to before modprobe (off by $dv kB; idle noise $nv kB)" \
-	test "$dv" -le $((nv + 8))
+	test "$dv" -le $((nv + 32))
 exit $T_FAILED
