@@ -4,6 +4,7 @@
 # The fuzz corpus of the entry grammar, replayed through the real
 # /sys/kernel/port53guard/exempt in guests:
 #   fuzz-replay.sh [KERNEL...]      KERNEL: 6.1, 6.12, debug (default: all three)
+#   fuzz-replay.sh --extra FILE     only the archive of step 3, into FILE
 #
 # 1. The corpus: $P53G_FUZZ_CORPUS, or the one tests/stress/fuzz.sh grew
 #    in $P53G_OUT/fuzz/corpus (a check-sized fuzz.sh run makes it when
@@ -24,6 +25,14 @@
 set -uo pipefail
 . "$(dirname "$0")/../lib.sh"
 
+# --extra FILE: only build the plan and the archive into FILE (make check
+# and make stress append it to their own guests' initramfs and run the
+# guest test fuzz-replay there).
+extra_only=
+if [ "${1:-}" = --extra ]; then
+	extra_only=${2:?usage: fuzz-replay.sh --extra FILE}
+	shift 2
+fi
 kernels=${*:-6.1 6.12 debug}
 here=$P53G_TOP/tests/stress
 work=$P53G_OUT/fuzz-replay
@@ -70,6 +79,10 @@ else
 	exit 1
 fi
 (cd "$x" && find . | cpio -o -H newc --quiet) | gzip -1 >"$work/extra.cpio.gz"
+if [ -n "$extra_only" ]; then
+	cp "$work/extra.cpio.gz" "$extra_only"
+	exit $failed
+fi
 
 # --- one boot per kernel --------------------------------------------------
 for k in $kernels; do
