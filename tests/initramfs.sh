@@ -31,7 +31,7 @@ need depmod kmod
 
 xarch=${P53G_ARCH:-x86_64}
 case $xarch in
-x86_64)	sysroot= cross= karch= ;;
+x86_64)	sysroot='' cross='' karch='' ;;
 arm64)	cross=aarch64-linux-gnu- karch=arm64 ;;
 armhf)	cross=arm-linux-gnueabihf- karch=arm ;;
 mipsel)	cross=mipsel-linux-gnu- karch=mips ;;

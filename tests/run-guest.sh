@@ -30,6 +30,7 @@ x86_64)	need qemu-system-x86_64 qemu-system-x86
 arm64)	need qemu-system-aarch64 qemu-system-arm
 	qemu=(qemu-system-aarch64 -M virt -accel tcg -cpu cortex-a57 -smp "${P53G_SMP:-2}") console=ttyAMA0 ;;
 armhf)	need qemu-system-arm qemu-system-arm
+	# shellcheck disable=SC2054
 	qemu=(qemu-system-arm -M virt,highmem=off -accel tcg -cpu cortex-a15 -smp "${P53G_SMP:-2}") console=ttyAMA0 ;;
 mipsel)	need qemu-system-mipsel qemu-system-mips
 	qemu=(qemu-system-mipsel -M malta -accel tcg -cpu 34Kf -smp "${P53G_SMP:-1}") console=ttyS0 ;;

@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
+# shellcheck shell=bash disable=SC2034
 # Shared helpers for the cross-architecture tests (tests/cross/). Sourced
 # after tests/lib.sh, with $arch set to arm64, armhf or mipsel.
 #
