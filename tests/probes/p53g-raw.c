@@ -178,7 +178,8 @@ static void build_udp(const struct opts *o, const uint8_t *src,
 	memcpy(p + 8, q, sizeof(q));
 	c = l4_csum(o->family, src, dst, IPPROTO_UDP, p,
 		    ulen < UDP_LEN ? ulen : UDP_LEN);
-	if (o->family == AF_INET && !c)
+	/* A computed 0 goes out as 0xffff (RFC 768; RFC 8200, 8.1). */
+	if (!c)
 		c = 0xffff;
 	if (o->kind == K_BADSUM)
 		c = c == 0x5a5a ? 0xa5a5 : 0x5a5a;
