@@ -77,6 +77,7 @@ hooks_listed=-
 bad_load=0 bad_unload=0 bad_sysfs=0 i=0
 while [ $i -lt $N ]; do
 	i=$((i + 1))
+	[ $((i % 10)) = 0 ] && section "cycle $i"
 	fam=4; [ $((i % 2)) = 0 ] && fam=6
 	args="rate=0"
 	[ $((i % 2)) = 1 ] && args="rate=0 exempt=198.18.0.0/16,2001:db8:a000::/33"

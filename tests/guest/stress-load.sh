@@ -50,7 +50,6 @@
 SECS=10 TARGET=40 K=100 EVERY=5
 [ $SLOW = 1 ] && { SECS=10 TARGET=8 K=10 EVERY=3; }
 [ $LONG = 1 ] && { SECS=60 TARGET=1000; }
-HALF=$((TARGET / 2))
 BFIRST=2001:db8:b000::1
 BLAST=2001:db8:b000:ffff::1
 STOP=/tmp/st.stop MINDONE=/tmp/st.mindone
@@ -96,13 +95,16 @@ nsenter --net=/run/netns/dut p53g-listen -6 -p 53 -t 3600000 >/tmp/l6.out &
 l6=$!
 
 
-# Writer 1 and 2: tool replaces, E and A alternating, until each has done
-# HALF and the minimum time is over. P53G_WAIT=0: the tool does not wait
+# Writer 1 and 2: tool replaces, E and A alternating, until together they
+# have done TARGET and the minimum time is over. P53G_WAIT=0: the tool does not wait
 # out another staged replace; EBUSY fails it and the writer tries again.
 # Writer 2 also runs a direct staged replace of B every EVERY-th turn.
 tool_writer() {
 	_w=$1 _ok=0 _fail=0 _turn=$2 _st=0 _viol=0 _post=0 _busy=0
-	while [ $_ok -lt $HALF ] || [ ! -e $MINDONE ]; do
+	echo 0 >/tmp/w$_w.cnt
+	while :; do
+		read -r _c1 </tmp/w1.cnt; read -r _c2 </tmp/w2.cnt
+		[ $((${_c1:-0} + ${_c2:-0})) -ge $TARGET ] && [ -e $MINDONE ] && break
 		if [ "$_w" = 2 ] && [ $(((_ok + _st + 1) % EVERY)) = 0 ]; then
 			staged_b
 			continue
@@ -111,6 +113,7 @@ tool_writer() {
 		[ $((_turn % 2)) = 1 ] && _f=/tmp/A.txt
 		if P53G_WAIT=0 port53guard exempt replace $_f 2>/tmp/w$_w.err; then
 			_ok=$((_ok + 1)) _turn=$((_turn + 1))
+			echo $_ok >/tmp/w$_w.cnt
 			[ $((_ok % 50)) = 0 ] && section "writer $_w: $_ok replaces, $_fail refused, $_st staged"
 		else
 			_fail=$((_fail + 1))
@@ -211,6 +214,8 @@ flood_loop /tmp/f6.out -6 -s 2001:db8:a000:: -R 32 -d $DUT6 -q 61006 &
 f6=$!
 t0=$(now_cs)
 : >/tmp/w2.bsent
+echo 0 >/tmp/w1.cnt
+echo 0 >/tmp/w2.cnt
 tool_writer 1 0 &
 w1=$!
 tool_writer 2 1 &

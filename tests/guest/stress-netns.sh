@@ -52,6 +52,7 @@ section "$N namespaces made and deleted while loaded"
 bad=0 made=0 probes=0 i=0
 while [ $i -lt $N ]; do
 	i=$((i + 1))
+	[ $((i % 10)) = 0 ] && section "namespace $i"
 	if ! mkns $i; then
 		fail "namespace sn$i made with its veth"
 		bad=$((bad + 1))

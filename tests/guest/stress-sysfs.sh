@@ -125,7 +125,7 @@ add nonsense" "Invalid argument"
 			if [ $((_i % 2)) = 0 ]; then good $_w exempt commit; else good $_w exempt abort; fi
 		fi
 		# The counters: a reset announced in gen (odd while under way).
-		if [ $((_i % 5)) = 0 ]; then
+		if [ $((_i % 5)) = 1 ]; then
 			_g=$((_g + 1)); echo $_g >/tmp/gen$_w
 			good $_w stats 0
 			_nres=$((_nres + 1))
