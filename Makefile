@@ -7,6 +7,7 @@
 #   make demo       boot a guest and show the guard refusing DNS
 #   make style      checkpatch on the kernel sources
 #   make bench      the guard against nftables, iptables and ipset, in guests
+#   make stress     the long reliability tests (fuzzing, floods, churn), one table
 #
 # Cross build (KDIR: that architecture's kernel headers, with host tools):
 #   make ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KDIR=...
@@ -63,7 +64,10 @@ check:
 demo:
 	@tests/demo.sh
 
+stress:
+	@tests/stress.sh
+
 bench:
 	@tests/bench/run.sh
 
-.PHONY: all module tool install uninstall clean style check demo bench
+.PHONY: all module tool install uninstall clean style check demo bench stress

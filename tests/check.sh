@@ -11,6 +11,7 @@
 #      the debug kernel (built from linux-source-6.1, cached)
 #   4. guests: each kernel boots under QEMU and runs the guest tests; the
 #      debug kernel also runs KUnit and a kmemleak scan
+#   5. other architectures: arm64, armhf and mipsel guests (tests/cross/)
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -56,6 +57,14 @@ suite "entry grammar and CLI tests (ASan, UBSan)" make -s -C "$P53G_TOP/tools" t
 suite "lookup table tests (ASan, UBSan)" make -s -C "$P53G_TOP/tests/pset" test
 step "libFuzzer smoke run of the entry grammar finds no crash" \
 	make -s -C "$P53G_TOP/tools" fuzz-smoke FUZZ_TIME=${P53G_FUZZ_TIME:-20}
+# The short form of make stress's fuzzing: it grows the corpus that the
+# guests then replay through the real exempt file (tests/guest/fuzz-replay.sh).
+suite "libFuzzer: 300,000 executions of the entry grammar (ASan, UBSan)" \
+	"$P53G_TOP/tests/stress/fuzz.sh" --check
+fuzzx=$P53G_OUT/fuzz-extra.cpio.gz
+rm -f "$fuzzx"
+suite "fuzz corpus: the answers the kernel must give, computed by the model" \
+	"$P53G_TOP/tests/stress/fuzz-replay.sh" --extra "$fuzzx"
 
 # --- packaging (tests/dkms/) ---------------------------------------------
 # make install into a DESTDIR; DKMS and its MOK signing; the Debian packages
@@ -72,11 +81,15 @@ log "style"
 step "checkpatch --strict is clean on module/" "$P53G_TOP/tests/style.sh"
 
 # kernels: LABEL KERNEL-IMAGE KDIR KVER STOCKROOT TESTS
+# Every kernel runs the contract, the gateway scenario, the footprint and
+# the short forms of make stress (tests/stress.sh runs the long ones).
+suite_tests=basic,persist,contract,contract-list,hostile,gateway,footprint
+stress_tests=stress-load,stress-reflect,stress-sysfs,stress-life,stress-netns,fuzz-replay
 declare -a kernels=()
 for series in 6.1 6.12; do
 	if out=$("$P53G_TOP/tests/stock-kernel.sh" "$series" 2>"$P53G_OUT/stock-$series.err"); then
 		read -r abi root hdr <<<"$out"
-		kernels+=("$series $root/boot/vmlinuz-$abi $hdr $abi $root basic,persist,contract,contract-list,hostile")
+		kernels+=("$series $root/boot/vmlinuz-$abi $hdr $abi $root $suite_tests,$stress_tests")
 	else
 		echo "FAIL: Debian $series kernel and headers available ($(tail -n1 "$P53G_OUT/stock-$series.err"))" | emit
 	fi
@@ -84,7 +97,7 @@ done
 log "debug kernel (cached by config hash)"
 if dbg=$("$P53G_TOP/tests/debug-kernel.sh" 2>"$P53G_OUT/debug-kernel.err"); then
 	echo "PASS: debug kernel (KUnit, KASAN, lockdep, kmemleak) built from linux-source-6.1" | emit
-	kernels+=("debug $dbg/arch/x86/boot/bzImage $dbg $(cat "$dbg/include/config/kernel.release") - basic,persist,contract,contract-list,hostile,kunit,kmemleak")
+	kernels+=("debug $dbg/arch/x86/boot/bzImage $dbg $(cat "$dbg/include/config/kernel.release") - $suite_tests,$stress_tests,kunit,kmemleak")
 else
 	echo "FAIL: debug kernel built ($(tail -n1 "$P53G_OUT/debug-kernel.err"))" | emit
 fi
@@ -97,6 +110,9 @@ for k in "${kernels[@]}"; do
 		continue
 	fi
 	echo "PASS: [$label] module builds with W=1 and no warnings" | emit
+	# shellcheck disable=SC2086
+	"$P53G_TOP/tests/footprint.sh" $kos >"$P53G_OUT/footprint-$label.txt" 2>&1 ||
+		echo "FAIL: [$label] footprint of the built module ($(tail -n1 "$P53G_OUT/footprint-$label.txt"))" | emit
 	if [ "$label" = debug ]; then
 		echo "$kos" | grep -q port53guard_test.ko &&
 			echo "PASS: [$label] KUnit module port53guard_test.ko built" | emit ||
@@ -108,9 +124,14 @@ for k in "${kernels[@]}"; do
 		echo "FAIL: [$label] initramfs built ($(tail -n1 "$P53G_OUT/initrd-$label.err"))" | emit
 		continue
 	fi
-	mem=1024 tmo=1200
-	[ "$label" = debug ] && mem=2048 tmo=2400
+	# The fuzz corpus and its expected answers ride in a second archive.
+	if [ -f "$fuzzx" ]; then
+		cat "$initrd" "$fuzzx" >"$initrd.tmp" && mv "$initrd.tmp" "$initrd"
+	fi
+	mem=1024 tmo=1800
+	[ "$label" = debug ] && mem=2048 tmo=3600
 	P53G_MEM=$mem "$P53G_TOP/tests/run-guest.sh" "$label" "$image" "$initrd" "$tests" "$tmo" | emit
+	grep -a '^P53G-FOOTPRINT' "$P53G_OUT/guest-$label.log" | tr -d '\r' >>"$P53G_OUT/footprint-$label.txt"
 	"$P53G_TOP/tests/ktap.sh" "$P53G_OUT/guest-$label.log" "$label" | emit
 
 	# The module DKMS built and installed (tests/dkms/dkms.sh keeps a copy),
@@ -128,6 +149,16 @@ for k in "${kernels[@]}"; do
 		continue
 	fi
 	P53G_MEM=$mem "$P53G_TOP/tests/run-guest.sh" "$label-dkms" "$image" "$initrd" dkms,basic "$tmo" | emit
+done
+
+# --- other architectures (tests/cross/) ---------------------------------
+# Debian's 6.1 kernels for arm64, armhf and mipsel under QEMU, with the
+# module, the tool and the probes cross-built and Debian's own userland of
+# that architecture: the same guest suite, the gateway and the footprint.
+for arch in ${P53G_CROSS_ARCHES:-arm64 armhf mipsel}; do
+	log "architecture $arch"
+	"$P53G_TOP/tests/cross/run.sh" "$arch" "${P53G_CROSS_TESTS:-$suite_tests}" \
+		2>"$P53G_OUT/cross-$arch.err" | emit
 done
 
 passed=$(grep -c '^PASS: ' "$results")
