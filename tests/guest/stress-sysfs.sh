@@ -23,7 +23,10 @@
 #            while its reset is under way).
 # Readers check that every read parses: a valid value, a canonical list
 # (IPv4 sorted, then IPv6 sorted, no duplicate, nothing a failed write
-# tried), well-formed stats lines with the expected names.
+# tried), well-formed stats lines with the expected names. A list longer
+# than a page takes several read()s: a read that a list write overlapped
+# (writers announce them in a second generation file) may mix two
+# versions, as module/exempt.c documents; those are counted, not failed.
 . /p53g/guest/stress-lib.sh
 
 SECS=20
@@ -40,12 +43,16 @@ default_rate=$(cat $ST/rate)
 cut -d' ' -f1 $ST/stats >/tmp/names
 echo 0 >/tmp/gen1
 echo 0 >/tmp/gen2
+echo 0 >/tmp/lgen1
+echo 0 >/tmp/lgen2
 
 # wr W FILE VALUE: write with a builtin (the staged list belongs to the
 # writing process); sets _rc and _err (the shell's message).
 wr() {
+	[ "$2" = exempt ] && { _lg=$((_lg + 1)); echo $_lg >/tmp/lgen$1; }
 	{ echo "$3" >$ST/$2; } 2>/tmp/e$1
 	_rc=$?
+	[ "$2" = exempt ] && { _lg=$((_lg + 1)); echo $_lg >/tmp/lgen$1; }
 	_err=
 	[ $_rc = 0 ] || read -r _err </tmp/e$1
 }
@@ -74,7 +81,7 @@ good() {
 }
 
 writer() {
-	_w=$1 _i=0 _nval=0 _ninv=0 _ncont=0 _nres=0 _g=0
+	_w=$1 _i=0 _nval=0 _ninv=0 _ncont=0 _nres=0 _g=0 _lg=0
 	: >/tmp/w$_w.bad
 	while [ ! -e $STOP ]; do
 		_i=$((_i + 1))
@@ -177,7 +184,7 @@ check_stats() {
 }
 
 reader() {
-	_r=$1 _n=0 _first=1
+	_r=$1 _n=0 _first=1 _torn=0
 	: >/tmp/r$_r.bad
 	while [ ! -e $STOP ]; do
 		for _f in enabled tcp loopback log; do
@@ -188,9 +195,22 @@ reader() {
 		case $_v in reject|drop|monitor) ;; *) echo "action reads '$_v'" >>/tmp/r$_r.bad ;; esac
 		read -r _v <$ST/rate
 		case $_v in ''|*[!0-9]*) echo "rate reads '$_v'" >>/tmp/r$_r.bad ;; esac
+		read -r _l1a </tmp/lgen1; read -r _l2a </tmp/lgen2
 		cat $ST/exempt >/tmp/r$_r.list
+		read -r _l1b </tmp/lgen1; read -r _l2b </tmp/lgen2
 		_m=$(check_list /tmp/r$_r.list)
-		[ -n "$_m" ] && echo "exempt: $_m" >>/tmp/r$_r.bad
+		if [ -n "$_m" ]; then
+			# A list longer than a page is read in several read()s; a
+			# write between them mixes two versions (module/exempt.c
+			# documents it). Only a read no write overlapped must be
+			# whole; torn ones are counted and shown.
+			if [ "$_l1a$_l2a" = "$_l1b$_l2b" ] && [ $((_l1a % 2)) = 0 ] && [ $((_l2a % 2)) = 0 ]; then
+				echo "exempt: $_m" >>/tmp/r$_r.bad
+			else
+				_torn=$((_torn + 1))
+				[ $_torn -le 2 ] && echo "# reader $_r: a read overlapped by a write was torn: $_m"
+			fi
+		fi
 		read -r _g1a </tmp/gen1; read -r _g2a </tmp/gen2
 		cat $ST/stats >/tmp/r$_r.cur
 		read -r _g1b </tmp/gen1; read -r _g2b </tmp/gen2
@@ -213,7 +233,7 @@ reader() {
 		_pg1=$_g1a _pg2=$_g2a _first=0
 		_n=$((_n + 8))
 	done
-	echo "$_n" >/tmp/r$_r.res
+	echo "$_n $_torn" >/tmp/r$_r.res
 }
 
 # Light traffic, so that the counters move: bursts of queries.
@@ -249,16 +269,17 @@ for w in 1 2; do
 		test "$nb" = 0
 	mis "$nb"
 done
-rops=0
+rops=0 torn=0
 for r in 1 2 3 4; do
-	n=$(cat /tmp/r$r.res)
-	rops=$((rops + n))
+	read -r n t </tmp/r$r.res
+	rops=$((rops + n)) torn=$((torn + t))
 	nb=$(wc -l </tmp/r$r.bad)
 	[ "$nb" = 0 ] || head -n 5 /tmp/r$r.bad | sed 's/^/# /'
 	ok "reader $r: all $n reads parsed, counters never went backwards without a reset ($nb wrong)" \
 		test "$nb" = 0
 	mis "$nb"
 done
+echo "# list reads overlapped by a write and torn (two versions mixed): $torn of $((rops / 8))"
 pk=$(cat /tmp/traffic.res)
 ok "writers did $wops writes ($inv invalid), readers $rops reads" test $wops -gt 0 -a $rops -gt 0
 # Quiet again: the list is canonical and holds no refused entry, settings
