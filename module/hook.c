@@ -327,6 +327,28 @@ void p53g_ratelimit_reset(void)
  */
 
 /*
+ * The UDP length, when the datagram's header can be read and its length
+ * fits the packet, as the UDP layer checks them; else 0. @check gets the
+ * header's checksum field.
+ */
+static unsigned int p53g_udp_len(const struct sk_buff *skb,
+				 unsigned int thoff, __sum16 *check)
+{
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	unsigned int len;
+
+	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
+	if (!uh)
+		return 0;
+	len = ntohs(uh->len);
+	if (len < sizeof(*uh) || len > skb->len - thoff)
+		return 0;
+	*check = uh->check;
+	return len;
+}
+
+/*
  * The UDP checksum over the datagram and its pseudo-header, and its length
  * against the packet's, as the UDP layer would check them. Not
  * nf_ip_checksum(): for a packet whose checksum nobody has verified yet it
@@ -338,23 +360,17 @@ void p53g_ratelimit_reset(void)
 static bool p53g_udp4_valid(const struct sk_buff *skb, unsigned int thoff)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	const struct udphdr *uh;
-	struct udphdr _uh;
 	unsigned int len;
-	__wsum sum;
+	__sum16 check;
 
-	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
-	if (!uh)
-		return false;
-	len = ntohs(uh->len);
-	if (len < sizeof(*uh) || len > skb->len - thoff)
+	len = p53g_udp_len(skb, thoff, &check);
+	if (!len)
 		return false;
 	/* A zero UDP checksum over IPv4 means "none". */
-	if (!uh->check || skb_csum_unnecessary(skb))
+	if (!check || skb_csum_unnecessary(skb))
 		return true;
-	sum = skb_checksum(skb, thoff, len, 0);
 	return !csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_UDP,
-				  sum);
+				  skb_checksum(skb, thoff, len, 0));
 }
 
 static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
@@ -389,22 +405,16 @@ static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
 static bool p53g_udp6_valid(const struct sk_buff *skb, unsigned int thoff)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
-	const struct udphdr *uh;
-	struct udphdr _uh;
 	unsigned int len;
-	__wsum sum;
+	__sum16 check;
 
-	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
-	if (!uh)
-		return false;
-	len = ntohs(uh->len);
-	if (len < sizeof(*uh) || len > skb->len - thoff || !uh->check)
+	len = p53g_udp_len(skb, thoff, &check);
+	if (!len || !check)
 		return false;
 	if (skb_csum_unnecessary(skb))
 		return true;
-	sum = skb_checksum(skb, thoff, len, 0);
 	return !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len, IPPROTO_UDP,
-				sum);
+				skb_checksum(skb, thoff, len, 0));
 }
 
 static bool p53g_reply_possible_ipv6(struct sk_buff *skb,
