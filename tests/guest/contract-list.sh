@@ -27,9 +27,6 @@ refused() {
 	ok "$3: the list is byte-identical after" cmp -s /tmp/before /tmp/after
 }
 stat_get() { awk -v k="$1" '$1 == k { print $2 }' $S/stats; }
-# The debug kernel makes every fork slow: smaller loads there.
-SLOW=0
-[ -e /sys/kernel/debug/kmemleak ] && SLOW=1
 # probe_got: one query from peer to dut:53; print what a listener there got.
 probe_got() {
 	rm -f /tmp/l.out	# no earlier listener's "ready" (see listen_bg)

@@ -25,8 +25,6 @@ S=/sys/kernel/port53guard
 
 # The debug kernel makes every fork slow (and its packet path far slower):
 # counters are read with shell builtins, and some lists are shorter there.
-SLOW=0
-[ -e /sys/kernel/debug/kmemleak ] && SLOW=1
 # load P: set P_name=value for every line of the stats file.
 load() { while read -r _k _v; do eval "$1_$_k=\$_v"; done <$S/stats; }
 snap() { load B; }

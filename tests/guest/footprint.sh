@@ -36,10 +36,8 @@
 #    only (kasan=1).
 . /p53g/guest/lib.sh
 
-ST=/sys/kernel/port53guard
 SM=/sys/module/port53guard
-KASAN=0
-[ -e /sys/kernel/debug/kmemleak ] && KASAN=1	# the debug kernel
+KASAN=$SLOW	# the debug kernel
 HEAD="kernel=$(uname -r) arch=$(uname -m) cpus=$(grep -c ^processor /proc/cpuinfo) kasan=$KASAN"
 
 counter() { awk -v k="$1" '$1 == k { print $2 }' $ST/stats; }

@@ -16,7 +16,6 @@
 
 PLAN=/p53g/fuzz/plan
 BIN=/usr/local/bin/p53g-fuzz-replay
-ST=/sys/kernel/port53guard
 
 if ! [ -r $PLAN ] || ! [ -r $PLAN-bad ] || ! [ -x $BIN ]; then
 	fail "the replay plan and p53g-fuzz-replay are in the initramfs (run tests/stress/fuzz-replay.sh)"

@@ -30,7 +30,6 @@
 # it too).
 . /p53g/guest/lib.sh
 
-ST=/sys/kernel/port53guard
 CONF=/etc/modprobe.d/port53guard.conf
 GW_LAN4=192.0.2.1 GW_LAN6=2001:db8:1::1
 GW_WAN4=198.51.100.1 GW_WAN6=2001:db8:2::1
@@ -43,14 +42,8 @@ NAME=gw.example.test ANSWER=192.0.2.53
 # slow emulated guests stall for seconds on a loaded host: the bounds are
 # generous, and cost nothing when things work (an answer or an ICMP error
 # ends the wait at once).
-SLOW=0
-[ -e /sys/kernel/debug/kmemleak ] && SLOW=1
 DIG_T=5 PROBE_MS=5000 BOUND=10
 [ $SLOW = 1 ] && { DIG_T=60; PROBE_MS=60000; BOUND=120; }
-
-# nsx NS CMD...: in_ns without ip(8)'s mount namespace and sysfs remount,
-# which the debug kernel feels; nothing here reads /sys of a namespace.
-nsx() { _x=$1; shift; nsenter --net=/run/netns/$_x "$@"; }
 
 # Queries sent, by outcome they must have; checked against the counters.
 N_WAN4=0 N_WAN6=0 N_LAN=0 N_LO=0

@@ -26,41 +26,10 @@ SPOOF4=198.51.100.7
 SPOOF6=2001:db8:99::7
 MARK4=203.0.113.53
 MARK6=2001:db8:ee::53
-ST=/sys/kernel/port53guard
-OUTCOMES="passed disabled exempted_loopback exempted_list replies monitored
-	rejected_unreach tcp_reset dropped_action dropped_ratelimit
-	dropped_malformed dropped_noreply"
 # The debug kernel's packet path is far slower: longer bounds, smaller loads.
-SLOW=0
-[ -e /sys/kernel/debug/kmemleak ] && SLOW=1
 BOUND=20
 [ $SLOW = 1 ] && BOUND=120
 
-# in_ns without ip(8)'s mount namespace and sysfs remount: the hot path
-# runs it a few hundred times, which the debug kernel feels.
-nsx() { _x=$1; shift; nsenter --net=/run/netns/$_x "$@"; }
-snap() { cat $ST/stats >"$1"; }
-val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
-# The sum of the outcome counters in a stats snapshot.
-total() {
-	awk -v outs="$OUTCOMES" 'BEGIN { split(outs, o, " "); for (i in o) w[o[i]] = 1 }
-		($1 in w) { t += $2 } END { print t + 0 }' "$1"
-}
-# ICMP destination-unreachable messages dut has sent, IPv4 + IPv6, read by
-# column name (the column set differs between kernels). One process: on the
-# debug kernel every fork counts.
-unreach() {
-	nsx dut awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
-		else n += $(c["OutDestUnreachs"]) }
-		$1 == "Icmp6OutDestUnreachs" { n += $2 } END { print n }' /proc/net/snmp /proc/net/snmp6
-}
-# ICMP errors dut tried to send but could not (the ICMP socket's send
-# buffer is full while the peer drains a flood slowly), IPv4 + IPv6.
-outerr() {
-	nsx dut awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
-		else n += $(c["OutErrors"]) }
-		$1 == "Icmp6OutErrors" { n += $2 } END { print n }' /proc/net/snmp /proc/net/snmp6
-}
 marks() { grep -c 'inner_sport=65000 ' /tmp/w.out; }
 errs() { grep -c '^icmp' /tmp/w.out; }
 heard() { grep -c "^datagram from=$1\$" /tmp/l.out; }
@@ -80,7 +49,7 @@ hcase() {
 	_f=$1 h_t="IPv$1 $2" _c=$3 _r=$4 h_del=$5; shift 5
 	_src=$SPOOF4 _dst=$DUT4 _mk=$MARK4 _fl=
 	[ "$_f" = 6 ] && { _src=$SPOOF6 _dst=$DUT6 _mk=$MARK6 _fl=-6; }
-	snap /tmp/s0; _u0=$(unreach) _m0=$(marks) _e0=$(errs)
+	snap /tmp/s0; _u0=$(unreach dut) _m0=$(marks) _e0=$(errs)
 	_h0=$(heard $_mk) _o0=$(heard_other)
 	"$@" >/tmp/send.out 2>&1 || fail "$h_t: sender ran ($(tail -n1 /tmp/send.out))"
 	peer_send $_fl -s $_src -d $_dst -q 65000 udp >/dev/null
@@ -89,7 +58,7 @@ hcase() {
 		fail "$h_t: barrier: the refused marker query's ICMP error reached the tap"
 	wait_until $BOUND test "$(heard $_mk)" -gt "$_h0" ||
 		fail "$h_t: barrier: the exempt marker reached the listener"
-	snap /tmp/s1; _u1=$(unreach) _e1=$(errs) _o1=$(heard_other)
+	snap /tmp/s1; _u1=$(unreach dut) _e1=$(errs) _o1=$(heard_other)
 
 	# Expected moves: the case's, plus the barriers' (one rejected_unreach,
 	# one exempted_list). h_bad lists every outcome that moved otherwise.
@@ -256,12 +225,12 @@ for fam in 4 6; do
 	f= src=198.18.0.0 bits=17 dst=$DUT4
 	[ $fam = 6 ] && { f=-6 src=2001:db8:99:: bits=32 dst=$DUT6; }
 	echo $RATE >$ST/rate
-	snap /tmp/s0; u0=$(unreach) x0=$(outerr)
+	snap /tmp/s0; u0=$(unreach dut) x0=$(outerr dut)
 	peer_send $f -s $src -R $bits -d $dst -n 100000000 -T $SECS udp >/tmp/flood.out
 	sent=$(field sent /tmp/flood.out) ms=$(field seconds /tmp/flood.out | tr -d .)
 	ms=$(echo "$ms" | sed 's/^0*//'); ms=${ms:-0}
 	wait_until $BOUND reached $(($(total /tmp/s0) + sent))
-	snap /tmp/s1; u1=$(unreach) x1=$(outerr)
+	snap /tmp/s1; u1=$(unreach dut) x1=$(outerr dut)
 	rej=$(($(val rejected_unreach /tmp/s1) - $(val rejected_unreach /tmp/s0)))
 	lim=$(($(val dropped_ratelimit /tmp/s1) - $(val dropped_ratelimit /tmp/s0)))
 	max=$((RATE * (ms + 100) / 1000 + BURST))
@@ -282,14 +251,14 @@ echo "# exact counters under load: four senders at once"
 N=20000
 [ $SLOW = 1 ] && N=500
 printf 'add 198.18.0.0/16\nadd 2001:db8:99::/80\n' >$ST/exempt
-snap /tmp/s0; u0=$(unreach) x0=$(outerr)
+snap /tmp/s0; u0=$(unreach dut) x0=$(outerr dut)
 peer_send -s 198.18.0.0 -R 16 -d $DUT4 -n $N udp >/tmp/f1.out & p1=$!
 peer_send -s 198.19.0.0 -R 16 -d $DUT4 -n $N udp >/tmp/f2.out & p2=$!
 peer_send -6 -s 2001:db8:99:: -R 32 -d $DUT6 -n $N udp >/tmp/f3.out & p3=$!
 peer_send -6 -s 2001:db8:99:0:1:: -R 32 -d $DUT6 -n $N udp >/tmp/f4.out & p4=$!
 wait $p1 $p2 $p3 $p4
 wait_until $BOUND reached $(($(total /tmp/s0) + 4 * N))
-snap /tmp/s1; u1=$(unreach) x1=$(outerr)
+snap /tmp/s1; u1=$(unreach dut) x1=$(outerr dut)
 s=0; for i in 1 2 3 4; do s=$((s + $(field sent /tmp/f$i.out))); done
 # Every counter that moved, for the record (and the diagnosis of a failure).
 echo "# moved under load:$(awk 'NR == FNR { a[$1] = $2; next }

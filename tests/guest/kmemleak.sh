@@ -6,9 +6,5 @@
 k=/sys/kernel/debug/kmemleak
 ok "kmemleak is available" test -w $k
 # Objects freed by RCU after the last test need a grace period or two.
-sleep 2
-echo scan >$k
-echo scan >$k
-leaks=$(grep -c '^unreferenced object' $k)
-[ "$leaks" = 0 ] || head -n 40 $k
+leaks=$(kmemleak_leaks 2)
 ok "kmemleak finds no leaked object ($leaks)" test "$leaks" = 0

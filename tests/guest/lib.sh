@@ -35,6 +35,59 @@ has() {
 # section NAME: mark where a test is, with the guest's uptime (for timing).
 section() { echo "# $* (at $(cut -d' ' -f1 /proc/uptime) s)"; }
 
+# The guard's sysfs directory, and its 12 outcome counters: every packet
+# that reaches a hook lands in exactly one of them.
+ST=/sys/kernel/port53guard
+OUTCOMES="passed disabled exempted_loopback exempted_list replies monitored
+	rejected_unreach tcp_reset dropped_action dropped_ratelimit
+	dropped_malformed dropped_noreply"
+# The debug kernel (KASAN, lockdep, kmemleak): its packet path is far
+# slower under emulation, so tests use longer bounds and smaller loads.
+SLOW=0
+[ -e /sys/kernel/debug/kmemleak ] && SLOW=1
+
+# nsx NS CMD...: in_ns without ip(8)'s mount namespace and sysfs remount
+# (hot paths run it hundreds of times, which the debug kernel feels);
+# namespace "-" is the guest's initial one.
+nsx() {
+	_x=$1; shift
+	if [ "$_x" = - ]; then "$@"; else nsenter --net=/run/netns/$_x "$@"; fi
+}
+snap() { cat $ST/stats >"$1"; }
+val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
+# The sum of the outcome counters in a stats snapshot.
+total() {
+	awk -v outs="$OUTCOMES" 'BEGIN { split(outs, o, " "); for (i in o) w[o[i]] = 1 }
+		($1 in w) { t += $2 } END { print t + 0 }' "$1"
+}
+# unreach NS: ICMP destination-unreachable messages NS has sent, IPv4 +
+# IPv6, read by column name (the column set differs between kernels). One
+# process: on the debug kernel every fork counts.
+unreach() {
+	nsx "$1" awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
+		else n += $(c["OutDestUnreachs"]) }
+		$1 == "Icmp6OutDestUnreachs" { n += $2 } END { print n }' /proc/net/snmp /proc/net/snmp6
+}
+# outerr NS: ICMP errors NS tried to send but could not (its ICMP socket's
+# send buffer is full while the peer drains a flood slowly), IPv4 + IPv6.
+outerr() {
+	nsx "$1" awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
+		else n += $(c["OutErrors"]) }
+		$1 == "Icmp6OutErrors" { n += $2 } END { print n }' /proc/net/snmp /proc/net/snmp6
+}
+
+# kmemleak_leaks WAIT_S: wait (objects freed by RCU or a workqueue after
+# the last test need it), scan twice, print how many unreferenced objects
+# kmemleak reports; the first of them go to stderr.
+kmemleak_leaks() {
+	sleep "$1"
+	echo scan >/sys/kernel/debug/kmemleak
+	echo scan >/sys/kernel/debug/kmemleak
+	_l=$(grep -c '^unreferenced object' /sys/kernel/debug/kmemleak)
+	[ "$_l" = 0 ] || head -n 40 /sys/kernel/debug/kmemleak >&2
+	echo "$_l"
+}
+
 in_ns() { _ns=$1; shift; $IP netns exec "$_ns" "$@"; }
 
 # wait_until TIMEOUT_S CMD...: poll CMD every 0.1 s, bounded.

@@ -13,12 +13,6 @@
 #   P53G-STRESS test=NAME packets=N seconds=N ops=N faults=N inputs=N lost=N misclassified=N
 . /p53g/guest/lib.sh
 
-ST=/sys/kernel/port53guard
-OUTCOMES="passed disabled exempted_loopback exempted_list replies monitored
-	rejected_unreach tcp_reset dropped_action dropped_ratelimit
-	dropped_malformed dropped_noreply"
-SLOW=0
-[ -e /sys/kernel/debug/kmemleak ] && SLOW=1
 LONG=0
 grep -q 'p53g\.stress=long' /proc/cmdline && LONG=1
 BOUND=30
@@ -28,38 +22,11 @@ S_LOST=0
 S_MIS=0
 S_T0=$(cut -d. -f1 /proc/uptime)
 
-# in_ns without ip(8)'s mount namespace and sysfs remount (cheaper);
-# namespace "-" is the guest's initial one.
-nsx() {
-	_x=$1; shift
-	if [ "$_x" = - ]; then "$@"; else nsenter --net=/run/netns/$_x "$@"; fi
-}
-snap() { cat $ST/stats >"$1"; }
-val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
-# The sum of the outcome counters in a stats snapshot: every packet that
-# reached a hook, once.
-total() {
-	awk -v outs="$OUTCOMES" 'BEGIN { split(outs, o, " "); for (i in o) w[o[i]] = 1 }
-		($1 in w) { t += $2 } END { print t + 0 }' "$1"
-}
 # The guest's uptime in hundredths of a second.
 now_cs() { awk '{ split($1, a, "."); print a[1] * 100 + a[2] }' /proc/uptime; }
 # lost N / mis N: what an assertion found wrong, for the row.
 lost() { S_LOST=$((S_LOST + $1)); }
 mis() { S_MIS=$((S_MIS + $1)); }
-
-# ICMP destination unreachable sent by namespace $1, and ICMP errors it
-# failed to send (its ICMP socket's buffer full), IPv4 + IPv6.
-unreach() {
-	nsx "$1" awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
-		else n += $(c["OutDestUnreachs"]) }
-		$1 == "Icmp6OutDestUnreachs" { n += $2 } END { print n }' /proc/net/snmp /proc/net/snmp6
-}
-outerr() {
-	nsx "$1" awk '/^Icmp:/ { if (!h) { for (i = 1; i <= NF; i++) c[$i] = i; h = 1 }
-		else n += $(c["OutErrors"]) }
-		$1 == "Icmp6OutErrors" { n += $2 } END { print n }' /proc/net/snmp /proc/net/snmp6
-}
 
 # The ICMP limits of the host and of namespace $1 out of the way: every
 # reply the guard allows is sent. Not larger: 6.1 multiplies

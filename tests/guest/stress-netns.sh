@@ -110,14 +110,9 @@ ok "rmmod port53guard" rmmod port53guard
 
 if [ $SLOW = 1 ]; then
 	section "kmemleak"
-	k=/sys/kernel/debug/kmemleak
 	# Namespaces are torn down by a workqueue after the last reference
 	# goes; kmemleak reports objects unreferenced for a few seconds.
-	sleep 8
-	echo scan >$k
-	echo scan >$k
-	leaks=$(grep -c '^unreferenced object' $k)
-	[ "$leaks" = 0 ] || head -n 40 $k
+	leaks=$(kmemleak_leaks 8)
 	ok "kmemleak finds no leaked object after $((N + M)) namespaces ($leaks)" test "$leaks" = 0
 	mis "$leaks"
 fi
