@@ -44,9 +44,13 @@
  *
  * Reads return the whole list, canonical, one entry a line. Its text is
  * rendered once per table, at the first read, and reads at any offset
- * copy from it. A reader that reads in several calls while the list
- * changes may see the old text up to one offset and the new one past it,
- * as with files under /proc.
+ * copy from it. Every published table has a generation; a reader's read
+ * at offset 0 records it (in its open file, see sysfs.c), and a later
+ * read of that open file past offset 0 fails with EAGAIN once another
+ * table has been published. A list longer than one read() (sysfs hands
+ * out a page at a time) is thus read whole from one table or not at all,
+ * never old text up to one offset and new text past it; the reader
+ * starts again from offset 0.
  */
 #include <linux/kernel.h>
 #include <linux/mm.h>
@@ -120,6 +124,8 @@ static struct pid *p53g_stage_owner;
 static char *p53g_text;
 static size_t p53g_text_len;
 static bool p53g_text_valid;
+/* Which table the text belongs to: never 0, which means "none yet". */
+static unsigned long p53g_text_gen = 1;
 
 #define p53g_live_locked() \
 	rcu_dereference_protected(p53g_live, lockdep_is_held(&p53g_exempt_lock))
@@ -380,6 +386,8 @@ static void p53g_publish(struct p53g_pset *ps)
 				  lockdep_is_held(&p53g_exempt_lock));
 	p53g_pset_free_rcu(old);
 	p53g_text_drop();
+	if (!++p53g_text_gen)
+		p53g_text_gen = 1;
 }
 
 /* Build the table base + overlay describes. */
@@ -605,17 +613,26 @@ static int p53g_text_render(void)
  * @buf: where to copy it
  * @off: from which byte
  * @count: at most how many bytes
+ * @gen: the generation of the table this reader's earlier reads came from
+ *       (0: none); set by a read at offset 0, and by the first read of
+ *       an open file that starts past it
  *
- * Return: bytes copied (0 at the end), or a negative errno.
+ * Return: bytes copied (0 at the end), -EAGAIN if the list has changed
+ * since @gen (read again from offset 0), or another negative errno.
  */
-ssize_t p53g_exempt_read(char *buf, loff_t off, size_t count)
+ssize_t p53g_exempt_read(char *buf, loff_t off, size_t count,
+			 unsigned long *gen)
 {
 	ssize_t ret = 0;
 
 	if (off < 0)
 		return -EINVAL;
 	mutex_lock(&p53g_exempt_lock);
-	if (!p53g_text_valid)
+	if (!off || !*gen)
+		*gen = p53g_text_gen;
+	if (*gen != p53g_text_gen)
+		ret = -EAGAIN;
+	else if (!p53g_text_valid)
 		ret = p53g_text_render();
 	if (!ret && off < p53g_text_len) {
 		ret = min_t(size_t, count, p53g_text_len - off);

@@ -39,7 +39,8 @@ void p53g_exempt_exit(void);
 const struct p53g_pset *p53g_exempt_table(void);
 
 ssize_t p53g_exempt_write(const char *buf, size_t len);
-ssize_t p53g_exempt_read(char *buf, loff_t off, size_t count);
+ssize_t p53g_exempt_read(char *buf, loff_t off, size_t count,
+			 unsigned long *gen);
 void p53g_exempt_info(struct p53g_exempt_info *info);
 
 #endif /* P53G_EXEMPT_H */

@@ -11,7 +11,9 @@
  */
 #include <linux/bits.h>
 #include <linux/capability.h>
+#include <linux/kernfs.h>
 #include <linux/kobject.h>
+#include <linux/seq_file.h>
 #include <linux/sysfs.h>
 
 #include "conf.h"
@@ -143,12 +145,26 @@ static struct kobj_attribute p53g_attr_stats = __ATTR_RW(stats);
  * A binary attribute, because a text attribute's read stops at a page:
  * the list is read at any offset, whatever its size, and written in
  * commands of at most a page.
+ *
+ * A list longer than a page takes several reads, which must all come from
+ * one table: the open file keeps the generation of the table its read at
+ * offset 0 saw, in the kernfs_open_file's priv (which kernfs publishes
+ * for its users, zeroes at open and sysfs leaves alone; every sysfs file
+ * has a seq_file as private_data, whose private is the kernfs_open_file;
+ * kernfs serialises reads of one open file under its mutex).
  */
 static ssize_t exempt_read(struct file *file, struct kobject *kobj,
 			   struct bin_attribute *attr, char *buf, loff_t off,
 			   size_t count)
 {
-	return p53g_exempt_read(buf, off, count);
+	struct seq_file *sf = file->private_data;
+	struct kernfs_open_file *of = sf->private;
+	unsigned long gen = (unsigned long)of->priv;
+	ssize_t ret;
+
+	ret = p53g_exempt_read(buf, off, count, &gen);
+	of->priv = (void *)gen;
+	return ret;
 }
 
 static ssize_t exempt_write(struct file *file, struct kobject *kobj,

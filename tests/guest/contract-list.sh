@@ -193,6 +193,31 @@ for bs_skip in 4096:0 4096:37 4096:341 1000:777 333:4001 7:200000; do
 done
 ok "a read past the end returns nothing" \
 	test "$(dd if=$E bs=4096 skip=100000 count=1 2>/dev/null | wc -c)" = 0
+# One open file reads one version of the list: a change between two of
+# its reads fails the next one with EAGAIN (never old text up to one
+# offset and new text past it); a new open reads the new list whole. The
+# dd runs share fd 4's offset.
+exec 4<$E
+dd bs=4096 count=1 <&4 >/tmp/p1 2>/dev/null
+dd bs=4096 count=1 <&4 >/tmp/p2 2>/dev/null
+head -c 8192 /tmp/want >/tmp/w8192
+ok "two reads of one open file with no change between: the first 8192 bytes" \
+	sh -c 'cat /tmp/p1 /tmp/p2 | cmp -s - /tmp/w8192'
+echo "add 10.255.255.255" >$E
+dd bs=4096 count=1 <&4 >/tmp/p3 2>/tmp/err
+ok "the list changed: the open file's next read fails with EAGAIN ($(head -n1 /tmp/err))" \
+	grep -q 'Resource temporarily unavailable' /tmp/err
+ok "... and hands out no byte" test ! -s /tmp/p3
+dd bs=4096 count=1 <&4 >/tmp/p3 2>/tmp/err
+ok "... and so does the read after it" grep -q 'Resource temporarily unavailable' /tmp/err
+exec 4<&-
+cat $E >/tmp/got
+ok "a new open reads the new list whole: $((N + 1)) lines ($(wc -l </tmp/got))" test "$(wc -l </tmp/got)" = $((N + 1))
+ok "... with the new entry last among the IPv4 ones" \
+	test "$(sed -n "${n4},$((n4 + 1))p" /tmp/got | tr '\n' ' ')" = "$(sed -n "${n4}p" /tmp/want) 10.255.255.255/32 "
+ok "the tool lists it whole too" sh -c "port53guard exempt list | cmp -s - /tmp/got"
+echo "del 10.255.255.255" >$E
+ok "... and without the entry the list is the canonical text again" cmp -s $E /tmp/want
 
 # --- 5. Writers without the right ------------------------------------------
 section "5. Writers without the right"
