@@ -52,35 +52,20 @@ static int exempt_args(int argc, char *argv[], int min, int max)
 
 static int exempt_list(int argc, char *argv[])
 {
-	const char *path;
-	char chunk[65536];
-	ssize_t r;
-	int fd, rc;
+	struct p53g_buf b = { 0 };
+	int rc;
 
 	rc = exempt_args(argc, argv, 0, 0);
 	if (rc >= 0)
 		return rc;
 	if (p53g_require_module())
 		return EXIT_FAIL;
-	path = p53g_path("exempt");
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		p53g_err("%s: %s", path, strerror(errno));
+	/* whole before any of it is printed: a read can fail half-way */
+	if (p53g_read_file("exempt", &b))
 		return EXIT_FAIL;
-	}
-	/* streamed: the module's text is canonical already, and may be large */
-	while ((r = read(fd, chunk, sizeof(chunk))) != 0) {
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			p53g_err("%s: %s", path, strerror(errno));
-			close(fd);
-			return EXIT_FAIL;
-		}
-		if (fwrite(chunk, 1, r, stdout) != (size_t)r)
-			break;
-	}
-	close(fd);
+	if (b.len)
+		fwrite(b.data, 1, b.len, stdout);
+	p53g_buf_free(&b);
 	return p53g_finish_stdout(EXIT_OK);
 }
 

@@ -100,6 +100,7 @@ int p53g_list_count(size_t *count)
 {
 	const char *path = p53g_path("exempt");
 	char chunk[65536], last = '\n';
+	unsigned int tries = 0;
 	ssize_t r, i;
 	int fd;
 
@@ -113,6 +114,11 @@ int p53g_list_count(size_t *count)
 		r = read(fd, chunk, sizeof(chunk));
 		if (r < 0 && errno == EINTR)
 			continue;
+		if (r < 0 && p53g_read_again(fd, errno, &tries)) {
+			*count = 0;
+			last = '\n';
+			continue;
+		}
 		if (r <= 0)
 			break;
 		for (i = 0; i < r; i++) {
@@ -122,7 +128,7 @@ int p53g_list_count(size_t *count)
 		}
 	}
 	if (r < 0) {
-		p53g_err("%s: %s", path, strerror(errno));
+		p53g_err("%s: %s%s", path, strerror(errno), p53g_read_why(errno));
 		close(fd);
 		return -1;
 	}

@@ -41,6 +41,8 @@ const char *p53g_path(const char *name);
 int p53g_require_module(void);
 int p53g_read_file(const char *name, struct p53g_buf *b);
 int p53g_read_fd(int fd, struct p53g_buf *b);
+bool p53g_read_again(int fd, int err, unsigned int *tries);
+const char *p53g_read_why(int err);
 int p53g_read_value(const char *name, char *out, size_t size);
 int p53g_write_whole(int fd, const char *data, size_t len);
 void p53g_buf_free(struct p53g_buf *b);

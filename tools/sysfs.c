@@ -10,6 +10,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "p53g.h"
@@ -103,9 +104,36 @@ int p53g_read_fd(int fd, struct p53g_buf *b)
 	return p53g_buf_append(b, "", 0);
 }
 
+/*
+ * A read of the list that spans several read() calls fails with EAGAIN
+ * when the list changed between two of them (the module never hands out
+ * old text up to one offset and new text past it): read it again from the
+ * start, a bounded number of times, with a growing pause.
+ */
+#define P53G_READ_TRIES 50
+
+bool p53g_read_again(int fd, int err, unsigned int *tries)
+{
+	struct timespec ts = { 0, 0 };
+
+	if (err != EAGAIN || ++*tries >= P53G_READ_TRIES || lseek(fd, 0, SEEK_SET))
+		return false;
+	ts.tv_nsec = *tries * 1000000L;
+	nanosleep(&ts, NULL);
+	return true;
+}
+
+const char *p53g_read_why(int err)
+{
+	return err == EAGAIN ? " (the list kept changing while it was read)" : "";
+}
+
+/* On failure, @b is as it was (freed, if it was empty). */
 int p53g_read_file(const char *name, struct p53g_buf *b)
 {
 	const char *path = p53g_path(name);
+	size_t base = b->len;
+	unsigned int tries = 0;
 	int fd, saved;
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -113,10 +141,15 @@ int p53g_read_file(const char *name, struct p53g_buf *b)
 		p53g_err("%s: %s", path, strerror(errno));
 		return -1;
 	}
-	if (p53g_read_fd(fd, b)) {
+	while (p53g_read_fd(fd, b)) {
 		saved = errno;
+		b->len = base;
+		if (p53g_read_again(fd, saved, &tries))
+			continue;
 		close(fd);
-		p53g_err("%s: %s", path, strerror(saved));
+		if (!base)
+			p53g_buf_free(b);
+		p53g_err("%s: %s%s", path, strerror(saved), p53g_read_why(saved));
 		return -1;
 	}
 	close(fd);

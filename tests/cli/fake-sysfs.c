@@ -14,7 +14,10 @@
  *             when its owner is gone), ENOSPC at commit
  *   settings  the value checked as the module does, stored as it reads back
  *
- * Reads are not intercepted: the files hold what the module would print.
+ * Reads are not intercepted, but for one case: the files hold what the
+ * module would print. A read of "exempt" past offset 0 fails with EAGAIN
+ * (the module's answer when the list changed since the read at offset 0)
+ * while .eagain holds a count above 0, which each such read decrements.
  * Every write is logged as one line of .writes ("file length result
  * bytes", bytes escaped), and every breach of the protocol the tool must
  * keep (whole lines, at most 4096 bytes, begin/commit/abort alone, only
@@ -41,9 +44,11 @@
 
 static int (*real_open)(const char *, int, ...);
 static ssize_t (*real_write)(int, const void *, size_t);
+static ssize_t (*real_read)(int, void *, size_t);
 static int (*real_close)(int);
 
 static char fd_name[MAXFD][16];	/* the sysfs file an fd writes to, or "" */
+static char fd_list[MAXFD];	/* the fd reads "exempt" */
 
 static const char *const known[] = {
 	"exempt", "enabled", "action", "tcp", "loopback", "log", "rate", NULL
@@ -54,6 +59,7 @@ static void init(void)
 	if (!real_open) {
 		real_open = (int (*)(const char *, int, ...))dlsym(RTLD_NEXT, "open");
 		real_write = (ssize_t (*)(int, const void *, size_t))dlsym(RTLD_NEXT, "write");
+		real_read = (ssize_t (*)(int, void *, size_t))dlsym(RTLD_NEXT, "read");
 		real_close = (int (*)(int))dlsym(RTLD_NEXT, "close");
 	}
 }
@@ -110,7 +116,7 @@ static char *slurp(const char *path, size_t *len)
 		b[0] = '\0';
 		return b;
 	}
-	while ((r = read(fd, b + n, cap - n)) > 0) {
+	while ((r = real_read(fd, b + n, cap - n)) > 0) {
 		n += r;
 		if (n == cap) {
 			cap *= 2;
@@ -414,7 +420,13 @@ static int fake_open(const char *path, int flags, mode_t mode)
 	int fd;
 
 	init();
-	if (!name || (flags & O_ACCMODE) == O_RDONLY)
+	if (name && (flags & O_ACCMODE) == O_RDONLY) {
+		fd = real_open(path, flags, mode);
+		if (fd >= 0 && fd < MAXFD)
+			fd_list[fd] = !strcmp(name, "exempt");
+		return fd;
+	}
+	if (!name)
 		return real_open(path, flags, mode);
 	if (exists(".eacces")) {
 		errno = EACCES;
@@ -497,10 +509,34 @@ ssize_t write(int fd, const void *buf, size_t len)
 	return len;
 }
 
+ssize_t read(int fd, void *buf, size_t len)
+{
+	size_t clen;
+	char *c;
+	long n;
+
+	init();
+	if (fd < 0 || fd >= MAXFD || !fd_list[fd] || lseek(fd, 0, SEEK_CUR) <= 0)
+		return real_read(fd, buf, len);
+	c = slurp(ctl(".eagain"), &clen);
+	n = clen ? strtol(c, NULL, 10) : 0;
+	free(c);
+	if (n <= 0)
+		return real_read(fd, buf, len);
+	c = NULL;
+	if (asprintf(&c, "%ld\n", n - 1) > 0)
+		spit(".eagain", c, strlen(c), 0);
+	free(c);
+	errno = EAGAIN;
+	return -1;
+}
+
 int close(int fd)
 {
 	init();
-	if (fd >= 0 && fd < MAXFD)
+	if (fd >= 0 && fd < MAXFD) {
 		fd_name[fd][0] = '\0';
+		fd_list[fd] = 0;
+	}
 	return real_close(fd);
 }

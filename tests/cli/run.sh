@@ -318,6 +318,31 @@ run exempt add 192.0.2.1
 is "the module refusing an entry the tool accepts (EINVAL) is named" "$err" \
 	"port53guard: $SYS/exempt: Invalid argument (the module refused a command this tool accepts: are they the same version?)"
 
+# A list read in several read()s that changed between them: the module
+# fails the later read with EAGAIN; the tool reads it again from the start
+# (and prints or counts it once), and gives up after 50 tries.
+fresh
+awk 'BEGIN { for (i = 0; i < 9000; i++) printf "10.%d.%d.0/24\n", int(i / 256), i % 256 }' >"$SYS/exempt"
+echo 3 >"$SYS/.eagain"
+run exempt list
+is "exempt list: EAGAIN past offset 0 three times, read again: exits 0" "$rc" 0
+check "exempt list: EAGAIN three times: prints the list once, whole" cmp -s "$OUT" "$SYS/exempt"
+is "exempt list: the three EAGAINs were met" "$(cat "$SYS/.eagain")" 0
+echo 2 >"$SYS/.eagain"
+run status
+check "status: EAGAIN twice, counts the list once (9000 entries)" grep -q "^exempt: 9000 entries" "$OUT"
+echo 2 >"$SYS/.eagain"
+run save
+check "save: EAGAIN twice, saves the list once" \
+	bash -c '[ "$(grep -c "^exempt add " "$1")" = 9000 ]' _ "$OUT"
+echo 1000 >"$SYS/.eagain"
+run exempt list
+is "exempt list: EAGAIN every time: exits 1" "$rc" 1
+is "exempt list: EAGAIN every time: prints nothing" "$out" ""
+is "exempt list: EAGAIN every time: says why" "$err" \
+	"port53guard: $SYS/exempt: Resource temporarily unavailable (the list kept changing while it was read)"
+is "exempt list: gave up after 50 tries" "$(cat "$SYS/.eagain")" 950
+
 ########################################################################
 # exempt del, flush
 fresh
