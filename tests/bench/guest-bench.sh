@@ -178,6 +178,9 @@ note "iptables measured: $($IPT --version) (x_tables, not the nft backend)"
 block_rest() {
 	measure none 0 53
 	measure none-5353 0 5353
+	# The floor for any guard on LOCAL_IN: a hook in dut that does nothing.
+	nft_chain bench "" && measure nft-hook-5353 0 5353
+	$NFT delete table inet bench
 	nft_chain bench "udp dport 53 drop" && measure nft-drop 0 53
 	$NFT delete table inet bench
 	nft_chain bench "udp dport 53 reject" && measure nft-reject 0 53

@@ -16,11 +16,12 @@ import sys
 
 LINE = re.compile(r"^P53G-BENCH (.*)$")
 NOTE = re.compile(r"^P53G-BENCH-NOTE (.*)$")
-ORDER = ["none", "none-5353", "nft-drop", "nft-reject", "ipt-reject", "nftset", "ipset",
+ORDER = ["none", "none-5353", "nft-hook-5353", "nft-drop", "nft-reject", "ipt-reject", "nftset", "ipset",
          "guard", "guard-exempt", "guard-5353", "guard-drop"]
 DESC = {
     "none": "no module, closed port 53",
     "none-5353": "no module, closed port 5353",
+    "nft-hook-5353": "nft: empty input chain, traffic to 5353",
     "nft-drop": "nft: udp dport 53 drop",
     "nft-reject": "nft: udp dport 53 reject",
     "ipt-reject": "iptables-legacy -j REJECT",
@@ -40,6 +41,10 @@ TARGETS = [
      ("guard-5353", 0), ("none-5353", 0), "default", 0.98),
     ("unrelated UDP: guard loaded / no module (limits off)",
      ("guard-5353", 0), ("none-5353", 0), "off", 0.98),
+    ("unrelated UDP: any input hook (empty nft chain) / no module",
+     ("nft-hook-5353", 0), ("none-5353", 0), "default", None),
+    ("unrelated UDP: guard loaded / empty nft chain",
+     ("guard-5353", 0), ("nft-hook-5353", 0), "default", None),
     ("guard 1,000 prefixes / nft 1,000-prefix interval set + reject",
      ("guard", 1000), ("nftset", 1000), "default", 1.5),
     ("guard 1,000 prefixes / nft 1,000-prefix set (limits off)",
