@@ -27,8 +27,11 @@ typedef unsigned int __be32;
 /* Longest canonical entry plus its NUL ("ffff:...:ffff/128" is 43 bytes). */
 #define P53G_ENTRY_MAXLEN	48
 
-/* A write to the sysfs exempt file holds at most this many bytes. */
-#define P53G_CMD_WRITE_MAX	4096
+/*
+ * A write to the sysfs exempt file holds at most this many bytes: less
+ * than a page, the most sysfs hands over in one piece.
+ */
+#define P53G_CMD_WRITE_MAX	4095
 
 enum p53g_entry_kind {
 	P53G_ENTRY_V4 = 1,

@@ -12,8 +12,8 @@
  *   - a result over max_entries entries: ENOSPC (checked once the whole
  *     write is applied, so "del A" + "add B" at the limit is fine).
  * sysfs hands the module at most a page per write() (a longer write is
- * cut there and returns short); a write of a full page whose last line is
- * not finished is refused with E2BIG, so a line is never cut in two.
+ * cut there and returns short), so a write of a page or more is refused
+ * with E2BIG: no write() is ever applied in parts.
  *
  * Staged replace, for a list of any size:
  *   begin           opens an empty staged list owned by the writing process
@@ -550,6 +550,11 @@ out:
  * @buf: what was written (at most a page)
  * @len: its length
  *
+ * sysfs hands a binary attribute at most a page of a longer write() and
+ * returns short. A full page cannot be told from the head of a longer
+ * write, so it is refused whole: a write() either applies entirely or
+ * fails, never in parts.
+ *
  * Return: @len, or a negative errno with nothing changed.
  */
 ssize_t p53g_exempt_write(const char *buf, size_t len)
@@ -558,8 +563,7 @@ ssize_t p53g_exempt_write(const char *buf, size_t len)
 	size_t n;
 	ssize_t err;
 
-	/* A full page not ending a line may be the first part of a longer one. */
-	if (len >= PAGE_SIZE && buf[len - 1] != '\n')
+	if (len >= PAGE_SIZE)
 		return -E2BIG;
 	err = p53g_parse_lines(buf, len, &cmds, &n);
 	if (err)

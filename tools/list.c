@@ -3,7 +3,7 @@
  * The exemption list: reading it from the module, and changing it so that
  * packets see the old list or the new one, never a mix.
  *
- * A change that fits one write() (4096 bytes) is sent as one write of
+ * A change that fits one write() (4095 bytes) is sent as one write of
  * add/del/flush lines, which the module applies entirely or not at all.
  * A bigger one is a staged replace: "begin", the whole new list in writes
  * of whole "add" lines, then "commit", which swaps it in at once. The new

@@ -8,10 +8,10 @@
  *
  *   exempt    add/del/flush lines, one write atomic (all lines or none);
  *             EINVAL malformed, ENOENT del of an absent entry, ENOSPC over
- *             .max_entries (default 65536), E2BIG over 4096 bytes (kernfs),
- *             EPERM if .eperm exists; begin/commit/abort, a staged list
- *             owned by one process (EBUSY for another live one, dropped
- *             when its owner is gone), ENOSPC at commit
+ *             .max_entries (default 65536), E2BIG from 4096 bytes (a
+ *             page) up, EPERM if .eperm exists; begin/commit/abort, a
+ *             staged list owned by one process (EBUSY for another live
+ *             one, dropped when its owner is gone), ENOSPC at commit
  *   settings  the value checked as the module does, stored as it reads back
  *
  * Reads are not intercepted, but for one case: the files hold what the
@@ -20,7 +20,7 @@
  * while .eagain holds a count above 0, which each such read decrements.
  * Every write is logged as one line of .writes ("file length result
  * bytes", bytes escaped), and every breach of the protocol the tool must
- * keep (whole lines, at most 4096 bytes, begin/commit/abort alone, only
+ * keep (whole lines, at most 4095 bytes, begin/commit/abort alone, only
  * "add" while staged) is appended to .violations, which the tests require
  * to stay absent. Control files: .eacces (open for writing fails), .short
  * (the next write is short), .inject (the next write fails with the errno
@@ -286,7 +286,7 @@ static int exempt_write(const char *buf, size_t len)
 	int rc = 0;
 
 	if (len > P53G_CMD_WRITE_MAX) {
-		violation("exempt", "write longer than 4096 bytes", len);
+		violation("exempt", "write of a page (4096 bytes) or more", len);
 		return E2BIG;
 	}
 	if (exists(".eperm"))

@@ -278,9 +278,9 @@ is "exempt add of 300 entries: the list is the old one plus all of them" \
 	"$(echo 10.0.0.0/8; printf '%s/32\n' "${many[@]}"; printf '192.0.2.0/24\n2001:db8::/32\ndev:wg+\n')"
 is "exempt add of 300 entries: begin first" "$(writes exempt | head -n 1)" '6 ok begin\n'
 is "exempt add of 300 entries: commit last" "$(writes exempt | tail -n 1)" '7 ok commit\n'
-check "exempt add of 300 entries: each write between is whole add lines, at most 4096 bytes" \
+check "exempt add of 300 entries: each write between is whole add lines, at most 4095 bytes" \
 	bash -c 'sed "1d;\$d" | while read -r len res bytes; do
-		[ "$len" -le 4096 ] && [ "$res" = ok ] && [[ $bytes == add\ *\\n ]] || exit 1
+		[ "$len" -le 4095 ] && [ "$res" = ok ] && [[ $bytes == add\ *\\n ]] || exit 1
 		[[ ${bytes//\\nadd /} != *\\n*\\n ]] || exit 1
 	done' < <(writes exempt)
 is "exempt add of 300 entries: the staged writes hold the whole new list" \
@@ -397,9 +397,9 @@ is "exempt replace - (5000 entries from stdin) exits 0" "$rc" 0
 is "exempt replace -: the list is exactly the input" "$(cat "$SYS/exempt")" "$(cat "$WORK/big")"
 is "exempt replace -: staged: begin first, commit last" \
 	"$(writes exempt | sed -n '1p;$p' | tr '\n' ' ')" '6 ok begin\n 7 ok commit\n '
-check "exempt replace -: more than one add write, each at most 4096 bytes of whole lines" \
+check "exempt replace -: more than one add write, each at most 4095 bytes of whole lines" \
 	bash -c 'n=0; while read -r len res bytes; do n=$((n + 1))
-		[ "$len" -le 4096 ] && [ "$res" = ok ] && [[ $bytes == add\ *\\n ]] || exit 1
+		[ "$len" -le 4095 ] && [ "$res" = ok ] && [[ $bytes == add\ *\\n ]] || exit 1
 	done < <(sed "1d;\$d"); [ $n -gt 1 ]' < <(writes exempt)
 fresh
 printf '192.0.2.0/24\n# ok\n10.0.0.0/33\n2001:db8::/32\n10.1.1.1 10.2.2.2\n' >"$WORK/badlist"
@@ -671,7 +671,7 @@ is "restore of a missing file: named, exit 1" "$rc:$err" "1:port53guard: $WORK/n
 ########################################################################
 # The write protocol, over every test above.
 fresh
-check "every write to exempt was whole lines, at most 4096 bytes, begin/commit alone, only add while staged" \
+check "every write to exempt was whole lines, at most 4095 bytes, begin/commit alone, only add while staged" \
 	test ! -s "$violations"
 [ -s "$violations" ] && head -n 5 "$violations"
 

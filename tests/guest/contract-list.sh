@@ -95,6 +95,29 @@ cat $E >/tmp/after
 ok "a write over a page with a line cut at the page end: refused with E2BIG" \
 	grep -q "Argument list too long" /tmp/dd.err
 ok "... and the list is byte-identical after" cmp -s /tmp/before /tmp/after
+# The same with the page ending exactly at a line's end: sysfs hands over
+# 4,096 bytes of whole lines and would return short; the write must still
+# fail whole, not apply its first page.
+awk 'BEGIN { for (i = 0; i < 300; i++) printf "add 10.7.%d.0/24\n", i % 10 }' >/tmp/big
+test "$(head -c 4096 /tmp/big | tail -c 1 | od -An -c | tr -d ' ')" = '\n' ||
+	fail "test set-up: byte 4,096 of /tmp/big ends a line"
+dd if=/tmp/big of=$E bs=8192 count=1 2>/tmp/dd.err
+cat $E >/tmp/after
+ok "a write over a page whose first page is whole lines: refused with E2BIG" \
+	grep -q "Argument list too long" /tmp/dd.err
+ok "... and the list is byte-identical after (no part applied)" cmp -s /tmp/before /tmp/after
+dd if=/tmp/big of=$E bs=4096 count=1 2>/tmp/dd.err
+cat $E >/tmp/after
+ok "a write of exactly a page of whole lines: refused with E2BIG" \
+	grep -q "Argument list too long" /tmp/dd.err
+ok "... and the list is byte-identical after" cmp -s /tmp/before /tmp/after
+{ head -c 4080 /tmp/big; printf 'add 10.8.0.0/8\n'; } >/tmp/page1
+dd if=/tmp/page1 of=$E bs=4096 count=1 2>/tmp/dd.err
+ok "a write of 4,095 bytes ($(wc -c </tmp/page1)) of whole lines is taken" grep -q '^10.8.0.0/8$' $E
+xw 'del 10.8.0.0/8\n' >/dev/null
+for i in 0 1 2 3 4 5 6 7 8 9; do xw "del 10.7.$i.0/24\n" >/dev/null; done
+cat $E >/tmp/after
+ok "... and its entries deleted, the list is as before" cmp -s /tmp/before /tmp/after
 
 # --- 3. Staged replace: ownership ------------------------------------------
 section "3. Staged replace: ownership"

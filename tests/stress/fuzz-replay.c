@@ -16,9 +16,10 @@
  * own: a sorted array per list, no overlay, no lookup table, so the
  * kernel's overlay, merge, table build and text rendering are what is
  * checked. It also plays sysfs's part: a write() reaches the module as
- * at most one page (the rest is not taken and write() returns short), and
- * an empty write() never reaches it (returns 0). Then:
- *   - a full page whose last byte is not '\n': E2BIG;
+ * at most one page (the rest is not taken), and an empty write() never
+ * reaches it (returns 0). Then:
+ *   - a page or more (a whole page may be the head of a longer write):
+ *     E2BIG;
  *   - one trailing '\n' ends the last line; each line must parse
  *     (p53g_cmd_parse), or EINVAL;
  *   - "begin" only first, "commit"/"abort" only last, or EINVAL;
@@ -43,7 +44,7 @@
  *   child        the input written by a child process that then exits
  *   child-staged "begin\n" by this process, the input by a child
  * plus records that are not from the corpus: "edge/..." (page-size
- * writes, short writes, NUL bytes, empty writes, ENOSPC at the limit,
+ * writes, writes over a page, NUL bytes, empty writes, ENOSPC at the limit,
  * staging and ownership) and "mix/..." (writes of up to 25 lines built
  * from the entries the corpus holds, some staged, for whole-write
  * atomicity).
@@ -246,7 +247,7 @@ static long model_write(struct model *m, enum owner who, const char *s, size_t l
 
 	if (!count)
 		return 0;	/* sysfs returns before the module sees it */
-	if (count >= PAGE && s[count - 1] != '\n')
+	if (count >= PAGE)
 		return -E2BIG;
 	if (s[count - 1] == '\n')
 		count--;
@@ -333,7 +334,7 @@ static long model_write(struct model *m, enum owner who, const char *s, size_t l
 		m->stage = work;
 		m->owner = who;
 	}
-	return len > PAGE ? PAGE : len;
+	return len;
 }
 
 /* ------------------------------------------------------------------ */
@@ -490,7 +491,7 @@ static void edge_records(FILE *f, struct step *st)
 	set_step(&st[0], SELF, "add 198.51.100.0/24\n\0", 21);
 	emit(f, "edge/nul-line", st, 1);
 
-	/* a page exactly: 256 lines of 16 bytes */
+	/* a page exactly (256 lines of 16 bytes), whole lines: E2BIG */
 	for (i = 0; i < 256; i++)
 		buf_str(&b, "add 10.1.0.0/16\n");
 	set_step(&st[0], SELF, b.p, b.len);
@@ -500,12 +501,12 @@ static void edge_records(FILE *f, struct step *st)
 	emit(f, "edge/page-unfinished", st, 1);
 	set_step(&st[0], SELF, b.p, PAGE - 1);
 	emit(f, "edge/page-minus-one", st, 1);
-	/* longer than a page: sysfs takes the first page, write() returns short */
+	/* over a page, a line ending at the page's end: E2BIG, nothing applied */
 	b.p[PAGE - 1] = '\n';
 	for (i = 0; i < 64; i++)
 		buf_str(&b, "add 10.2.0.0/16\n");
 	set_step(&st[0], SELF, b.p, b.len);
-	emit(f, "edge/over-page-short-write", st, 1);
+	emit(f, "edge/over-page-line-end", st, 1);
 	buf_str(&extra, "add 10.1.0.0/8\n");	/* shifts the page end into a line */
 	b.len = 0;
 	buf_add(&b, extra.p, extra.len);
