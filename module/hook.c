@@ -318,8 +318,9 @@ void p53g_ratelimit_reset(void)
 
 /*
  * The reject helpers send nothing for a packet to a broadcast or multicast
- * address, from an unspecified or multicast source, with a bad checksum or
- * that is not a first fragment. Ask the same questions first, so that the
+ * address or in a link-layer broadcast or multicast frame, from an
+ * unspecified or multicast source, with a bad checksum or that is not a
+ * first fragment. Ask the same questions first, so that the
  * counters say what happened (rejected means a reply went out) and such
  * packets take no token from the bucket. The host's own ICMP rate limits
  * (net.ipv4.icmp_ratelimit, icmp_msgs_per_sec) come after this and may
@@ -379,7 +380,8 @@ static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct rtable *rt = skb_rtable(skb);
 
-	if (rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST)))
+	if (skb->pkt_type != PACKET_HOST ||
+	    (rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))))
 		return false;
 	if (ipv4_is_multicast(iph->daddr) || ipv4_is_lbcast(iph->daddr) ||
 	    ipv4_is_multicast(iph->saddr) || ipv4_is_lbcast(iph->saddr) ||

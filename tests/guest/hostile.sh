@@ -164,6 +164,10 @@ hcase 4 "the second fragment completes it: judged whole, refused" rejected_unrea
 hcase 4 "first and second fragment: refused" rejected_unreach:1 1 0 peer_send -s $S -d $D -i 103 frags
 hcase 4 "to 192.0.2.255 (subnet broadcast): no reply" dropped_noreply:1 0 0 \
 	peer_send -s $S -d 192.0.2.255 -M ff:ff:ff:ff:ff:ff udp
+hcase 4 "to dut in a link-layer broadcast frame: no reply" dropped_noreply:1 0 0 \
+	peer_send -s $S -d $D -M ff:ff:ff:ff:ff:ff udp
+hcase 4 "to dut in a link-layer multicast frame: no reply" dropped_noreply:1 0 0 \
+	peer_send -s $S -d $D -M 01:00:5e:00:00:fb udp
 hcase 4 "to 255.255.255.255: no reply" dropped_noreply:1 0 0 \
 	nsx peer p53g-raw send -I veth-peer -s $S -d 255.255.255.255 udp
 hcase 4 "to 224.0.0.251 (joined by the listener): no reply" dropped_noreply:1 0 0 \
@@ -194,6 +198,8 @@ hcase 6 "first and second fragment: never reassembled" dropped_noreply:1,passed:
 	peer_send -6 -s $S -d $D -i 203 frags
 hcase 6 "tiny first fragment ending before UDP, then the rest" dropped_malformed:1,passed:1 0 0 \
 	peer_send -6 -s $S -d $D -i 204 tinyfrag
+hcase 6 "to dut in a link-layer broadcast frame: no reply" dropped_noreply:1 0 0 \
+	peer_send -6 -s $S -d $D -M ff:ff:ff:ff:ff:ff udp
 hcase 6 "to ff02::fb (joined by the listener): no reply" dropped_noreply:1 0 0 \
 	nsx peer p53g-raw send -6 -I veth-peer -s $S -d ff02::fb udp
 hcase 6 "from :: to dut: no reply" dropped_noreply:1 0 0 peer_send -6 -s :: -d $D udp
