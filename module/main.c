@@ -8,6 +8,7 @@
 #include <linux/init.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
+#include <linux/netdevice.h>
 #include <net/net_namespace.h>
 
 #include "compat.h"
@@ -85,7 +86,10 @@ static int __net_init p53g_net_init(struct net *net)
 	return p53g_hooks_register(net);
 }
 
-/* Unregistering waits for the hooks to finish, so no packet is mid-hook. */
+/*
+ * Unregistering does not wait for packets already in the hooks: they only
+ * read what p53g_exit() frees after a grace period (synchronize_net()).
+ */
 static void __net_exit p53g_net_exit(struct net *net)
 {
 	if (init_net_only && !net_eq(net, &init_net))
@@ -118,6 +122,8 @@ static int __init p53g_init(void)
 	return 0;
 
 err_sysfs:
+	/* hooks registered before the failure may still have packets in them */
+	synchronize_net();
 	p53g_sysfs_exit();
 err_exempt:
 	p53g_exempt_exit();
@@ -129,6 +135,8 @@ err_stats:
 static void __exit p53g_exit(void)
 {
 	unregister_pernet_subsys(&p53g_net_ops);
+	/* wait for the packets still in the hooks before freeing what they read */
+	synchronize_net();
 	p53g_sysfs_exit();
 	p53g_exempt_exit();
 	p53g_stats_destroy(&p53g_stats);
