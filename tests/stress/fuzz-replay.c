@@ -240,14 +240,14 @@ struct model {
 /* What the kernel answers to write(fd, s, len) by @who. */
 static long model_write(struct model *m, enum owner who, const char *s, size_t len)
 {
-	size_t count = len > PAGE ? PAGE : len, n, i, start, end;
+	size_t count = len, n, i, start, end;
 	struct p53g_cmd *cmds;
 	struct list work = { 0 }, *target;
 	int begin, commit, abort_, mine, err = 0;
 
 	if (!count)
 		return 0;	/* sysfs returns before the module sees it */
-	if (count >= PAGE)
+	if (len >= PAGE)
 		return -E2BIG;
 	if (s[count - 1] == '\n')
 		count--;
@@ -682,7 +682,7 @@ static int cmd_expect(int argc, char **argv)
 		buf_add(&reset_bytes, line, k);
 		buf_str(&reset_bytes, "\n");
 	}
-	if (reset_bytes.len > PAGE) {
+	if (reset_bytes.len >= PAGE) {
 		fprintf(stderr, "baseline does not fit in one write\n");
 		return 2;
 	}
