@@ -86,31 +86,27 @@ refused 'commit\n' "Invalid argument" "commit with nothing staged"
 refused 'abort\n' "Invalid argument" "abort with nothing staged"
 refused 'add 10.9.9.9\nbegin\n' "Invalid argument" "begin not on the first line"
 refused 'commit\nadd 10.9.9.9\n' "Invalid argument" "commit not on the last line"
+# too_big FILE BS WHAT: one write() (dd) of FILE's first BS bytes fails
+# with E2BIG and leaves the list byte-identical.
+too_big() {
+	cat $E >/tmp/before
+	dd if="$1" of=$E bs="$2" count=1 2>/tmp/dd.err
+	cat $E >/tmp/after
+	ok "$3: refused with E2BIG" grep -q "Argument list too long" /tmp/dd.err
+	ok "$3: the list is byte-identical after (no part applied)" cmp -s /tmp/before /tmp/after
+}
 # A write of more than a page: sysfs hands over the first page, which ends
 # inside a line; it must be refused, not read as a shorter entry.
 awk 'BEGIN { for (i = 0; i < 300; i++) printf "add 10.77.%d.%d\n", i / 256, i % 256 }' >/tmp/big
-cat $E >/tmp/before
-dd if=/tmp/big of=$E bs=8192 count=1 2>/tmp/dd.err
-cat $E >/tmp/after
-ok "a write over a page with a line cut at the page end: refused with E2BIG" \
-	grep -q "Argument list too long" /tmp/dd.err
-ok "... and the list is byte-identical after" cmp -s /tmp/before /tmp/after
+too_big /tmp/big 8192 "a write over a page with a line cut at the page end"
 # The same with the page ending exactly at a line's end: sysfs hands over
 # 4,096 bytes of whole lines and would return short; the write must still
 # fail whole, not apply its first page.
 awk 'BEGIN { for (i = 0; i < 300; i++) printf "add 10.7.%d.0/24\n", i % 10 }' >/tmp/big
 test "$(head -c 4096 /tmp/big | tail -c 1 | od -An -c | tr -d ' ')" = '\n' ||
 	fail "test set-up: byte 4,096 of /tmp/big ends a line"
-dd if=/tmp/big of=$E bs=8192 count=1 2>/tmp/dd.err
-cat $E >/tmp/after
-ok "a write over a page whose first page is whole lines: refused with E2BIG" \
-	grep -q "Argument list too long" /tmp/dd.err
-ok "... and the list is byte-identical after (no part applied)" cmp -s /tmp/before /tmp/after
-dd if=/tmp/big of=$E bs=4096 count=1 2>/tmp/dd.err
-cat $E >/tmp/after
-ok "a write of exactly a page of whole lines: refused with E2BIG" \
-	grep -q "Argument list too long" /tmp/dd.err
-ok "... and the list is byte-identical after" cmp -s /tmp/before /tmp/after
+too_big /tmp/big 8192 "a write over a page whose first page is whole lines"
+too_big /tmp/big 4096 "a write of exactly a page of whole lines"
 { head -c 4080 /tmp/big; printf 'add 10.88.0.10\n'; } >/tmp/page1
 dd if=/tmp/page1 of=$E bs=4096 count=1 2>/tmp/dd.err
 ok "a write of 4,095 bytes ($(wc -c </tmp/page1)) of whole lines is taken" grep -q '^10.88.0.10/32$' $E
