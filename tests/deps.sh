@@ -6,7 +6,9 @@
 # the kernel image, and no kernel is ever installed on the host). The one
 # exception is linux-headers-amd64, the current 6.1 headers, which depend on
 # no image: the Debian package test (tests/dkms/debs.sh) needs a kernel
-# whose headers dpkg installed.
+# whose headers dpkg installed. pahole is what Debian's 6.12 kbuild
+# depends on: its headers ship a vmlinux, so every module build there
+# writes BTF.
 # The cross compilers, their C libraries and qemu-system-arm/-mips are for
 # tests/cross/ (arm64, armhf, mipsel); the foreign kernels and guest
 # userland are fetched by tests/cross/fetch.sh with a private apt state, so
@@ -21,7 +23,7 @@ else
 	echo $common linux-source-6.1 bc bison flex libelf-dev libssl-dev \
 		perl python3 clang libclang-rt-14-dev valgrind \
 		dkms debhelper dh-dkms lintian dpkg-dev openssl git man-db linux-headers-amd64 \
-		iptables ipset \
+		iptables ipset pahole \
 		gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu \
 		binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf binutils-mipsel-linux-gnu \
 		libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-mipsel-cross \
