@@ -2,9 +2,10 @@
 /*
  * Per-CPU packet counters, summed on read, reset by baseline (see
  * struct p53g_stats). u64_stats_sync makes the 64-bit values exact on
- * 32-bit machines too; on 64-bit it costs nothing.
+ * 32-bit machines too; on 64-bit it costs nothing. Reads take no lock.
  */
 #include <linux/cpumask.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <kunit/visibility.h>
 
@@ -36,7 +37,7 @@ int p53g_stats_init(struct p53g_stats *st)
 {
 	int cpu;
 
-	memset(st->base, 0, sizeof(st->base));
+	RCU_INIT_POINTER(st->base, NULL);
 	mutex_init(&st->lock);
 	st->cpu = alloc_percpu(struct p53g_stats_cpu);
 	if (!st->cpu)
@@ -48,55 +49,68 @@ int p53g_stats_init(struct p53g_stats *st)
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_stats_init);
 
+/* No reader or reset may be left. */
 void p53g_stats_destroy(struct p53g_stats *st)
 {
+	kfree(rcu_dereference_protected(st->base, true));
+	RCU_INIT_POINTER(st->base, NULL);
 	free_percpu(st->cpu);
 	st->cpu = NULL;
 	mutex_destroy(&st->lock);
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_stats_destroy);
 
+#define P53G_NR_COUNTS	(sizeof(p53g_counts_t) / sizeof(u64))
+
 /* The raw sums over every possible CPU (an offline CPU keeps its counts). */
 static void p53g_stats_sum(struct p53g_stats *st, p53g_counts_t sum)
 {
 	const struct p53g_stats_cpu *c;
-	unsigned int start, f, o;
+	u64 *out = &sum[0][0][0];
+	const u64_stats_t *n;
+	p53g_counts_t v;
+	unsigned int start, i;
 	int cpu;
 
 	memset(sum, 0, sizeof(p53g_counts_t));
 	for_each_possible_cpu(cpu) {
-		u64 v[P53G_NR_FAMILIES][P53G_NR_OUTCOMES];
-
 		c = per_cpu_ptr(st->cpu, cpu);
+		n = &c->n[0][0][0];
 		do {
 			start = u64_stats_fetch_begin(&c->syncp);
-			for (f = 0; f < P53G_NR_FAMILIES; f++)
-				for (o = 0; o < P53G_NR_OUTCOMES; o++)
-					v[f][o] = u64_stats_read(&c->n[f][o]);
+			for (i = 0; i < P53G_NR_COUNTS; i++)
+				(&v[0][0][0])[i] = u64_stats_read(&n[i]);
 		} while (u64_stats_fetch_retry(&c->syncp, start));
-		for (f = 0; f < P53G_NR_FAMILIES; f++)
-			for (o = 0; o < P53G_NR_OUTCOMES; o++)
-				sum[f][o] += v[f][o];
+		for (i = 0; i < P53G_NR_COUNTS; i++)
+			out[i] += (&v[0][0][0])[i];
 	}
 }
 
 /**
  * p53g_stats_read() - the counts since the last reset
  * @st: the counters
- * @out: the counts, per family and outcome
+ * @out: the counts, per hook, family and outcome
  *
- * Process context (takes a mutex).
+ * Any context; takes no lock, so a reader never waits for a writer.
  */
 void p53g_stats_read(struct p53g_stats *st, p53g_counts_t out)
 {
-	unsigned int f, o;
+	const struct p53g_stats_base *b;
+	u64 *o = &out[0][0][0];
+	unsigned int i;
 
-	mutex_lock(&st->lock);
+	rcu_read_lock();
+	b = rcu_dereference(st->base);
+	/*
+	 * The counters are read after the base: the reset read them before
+	 * it published the base, so every sum here is at least its own.
+	 */
+	smp_rmb();
 	p53g_stats_sum(st, out);
-	for (f = 0; f < P53G_NR_FAMILIES; f++)
-		for (o = 0; o < P53G_NR_OUTCOMES; o++)
-			out[f][o] -= st->base[f][o];
-	mutex_unlock(&st->lock);
+	if (b)
+		for (i = 0; i < P53G_NR_COUNTS; i++)
+			o[i] -= (&b->c[0][0][0])[i];
+	rcu_read_unlock();
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_stats_read);
 
@@ -106,22 +120,30 @@ EXPORT_SYMBOL_IF_KUNIT(p53g_stats_read);
  * @taken: if not NULL, the counts the reset took away (what a read just
  *	before it would have shown, had no packet come in between)
  *
- * Process context (takes a mutex).
+ * Process context (allocates, takes a mutex).
+ *
+ * Return: 0, or -ENOMEM with nothing changed.
  */
-void p53g_stats_reset(struct p53g_stats *st, p53g_counts_t taken)
+int p53g_stats_reset(struct p53g_stats *st, p53g_counts_t taken)
 {
-	p53g_counts_t sum;
-	unsigned int f, o;
+	struct p53g_stats_base *nb, *old;
+	unsigned int i;
 
+	nb = kmalloc(sizeof(*nb), GFP_KERNEL);
+	if (!nb)
+		return -ENOMEM;
 	mutex_lock(&st->lock);
-	p53g_stats_sum(st, sum);
-	for (f = 0; f < P53G_NR_FAMILIES; f++) {
-		for (o = 0; o < P53G_NR_OUTCOMES; o++) {
-			if (taken)
-				taken[f][o] = sum[f][o] - st->base[f][o];
-			st->base[f][o] = sum[f][o];
-		}
-	}
+	old = rcu_dereference_protected(st->base, lockdep_is_held(&st->lock));
+	p53g_stats_sum(st, nb->c);
+	if (taken)
+		for (i = 0; i < P53G_NR_COUNTS; i++)
+			(&taken[0][0][0])[i] = (&nb->c[0][0][0])[i] -
+					       (old ? (&old->c[0][0][0])[i] : 0);
+	/* release: the sums above are read before the base is seen */
+	rcu_assign_pointer(st->base, nb);
 	mutex_unlock(&st->lock);
+	if (old)
+		kfree_rcu(old, rcu);
+	return 0;
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_stats_reset);

@@ -21,34 +21,76 @@ static void p53g_stats_count_test(struct kunit *test)
 {
 	struct p53g_stats *st;
 	p53g_counts_t c, taken;
-	unsigned int f, o, k;
+	unsigned int h, f, o, k;
 
 	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, st);
 	KUNIT_ASSERT_EQ(test, p53g_stats_init(st), 0);
-	for (f = 0; f < P53G_NR_FAMILIES; f++)
-		for (o = 0; o < P53G_NR_OUTCOMES; o++)
-			for (k = 0; k < f * 100 + o; k++)
-				p53g_stats_inc(st, f, o);
+	for (h = 0; h < P53G_NR_HOOKS; h++)
+		for (f = 0; f < P53G_NR_FAMILIES; f++)
+			for (o = 0; o < P53G_NR_OUTCOMES; o++)
+				for (k = 0; k < h * 1000 + f * 100 + o; k++)
+					p53g_stats_inc(st, h, f, o);
 	p53g_stats_read(st, c);
-	for (f = 0; f < P53G_NR_FAMILIES; f++)
-		for (o = 0; o < P53G_NR_OUTCOMES; o++)
-			KUNIT_EXPECT_EQ_MSG(test, c[f][o], f * 100 + o,
-					    "family %u outcome %u", f, o);
-	p53g_stats_reset(st, taken);
+	for (h = 0; h < P53G_NR_HOOKS; h++)
+		for (f = 0; f < P53G_NR_FAMILIES; f++)
+			for (o = 0; o < P53G_NR_OUTCOMES; o++)
+				KUNIT_EXPECT_EQ_MSG(test, c[h][f][o],
+						    h * 1000 + f * 100 + o,
+						    "hook %u family %u outcome %u",
+						    h, f, o);
+	KUNIT_ASSERT_EQ(test, p53g_stats_reset(st, taken), 0);
 	KUNIT_EXPECT_EQ(test, memcmp(taken, c, sizeof(c)), 0);
 	p53g_stats_read(st, c);
-	for (f = 0; f < P53G_NR_FAMILIES; f++)
-		for (o = 0; o < P53G_NR_OUTCOMES; o++)
-			KUNIT_EXPECT_EQ(test, c[f][o], 0);
-	p53g_stats_inc(st, P53G_IPV6, P53G_REPLY);
+	for (h = 0; h < P53G_NR_HOOKS; h++)
+		for (f = 0; f < P53G_NR_FAMILIES; f++)
+			for (o = 0; o < P53G_NR_OUTCOMES; o++)
+				KUNIT_EXPECT_EQ(test, c[h][f][o], 0);
+	p53g_stats_inc(st, P53G_HOOK_FORWARD, P53G_IPV6, P53G_REPLY);
 	p53g_stats_read(st, c);
-	KUNIT_EXPECT_EQ(test, c[P53G_IPV6][P53G_REPLY], 1);
-	KUNIT_EXPECT_EQ(test, c[P53G_IPV4][P53G_REPLY], 0);
+	KUNIT_EXPECT_EQ(test, c[P53G_HOOK_FORWARD][P53G_IPV6][P53G_REPLY], 1);
+	KUNIT_EXPECT_EQ(test, c[P53G_HOOK_INPUT][P53G_IPV6][P53G_REPLY], 0);
+	KUNIT_EXPECT_EQ(test, c[P53G_HOOK_FORWARD][P53G_IPV4][P53G_REPLY], 0);
+	/* A second reset takes only what came after the first. */
+	KUNIT_ASSERT_EQ(test, p53g_stats_reset(st, taken), 0);
+	KUNIT_EXPECT_EQ(test, taken[P53G_HOOK_FORWARD][P53G_IPV6][P53G_REPLY], 1);
+	KUNIT_EXPECT_EQ(test, taken[P53G_HOOK_INPUT][P53G_IPV6][P53G_REPLY], 0);
+	p53g_stats_destroy(st);
+}
+
+/*
+ * A read takes no lock that a reset holds: with the reset's mutex held
+ * here, the read still completes (were it to take the mutex, this test
+ * would hang, and the guest's hung-task watchdog end the run).
+ */
+static void p53g_stats_read_unlocked_test(struct kunit *test)
+{
+	struct p53g_stats *st;
+	p53g_counts_t c;
+
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	KUNIT_ASSERT_EQ(test, p53g_stats_init(st), 0);
+	p53g_stats_inc(st, P53G_HOOK_INPUT, P53G_IPV4, P53G_PASSED);
+	mutex_lock(&st->lock);
+	p53g_stats_read(st, c);
+	mutex_unlock(&st->lock);
+	KUNIT_EXPECT_EQ(test, c[P53G_HOOK_INPUT][P53G_IPV4][P53G_PASSED], 1);
 	p53g_stats_destroy(st);
 }
 
 #define P53G_INCS	200000
+
+static u64 p53g_stats_sum_outcome(p53g_counts_t c, enum p53g_outcome o)
+{
+	unsigned int h, f;
+	u64 sum = 0;
+
+	for (h = 0; h < P53G_NR_HOOKS; h++)
+		for (f = 0; f < P53G_NR_FAMILIES; f++)
+			sum += c[h][f][o];
+	return sum;
+}
 
 struct p53g_counter_thread {
 	struct p53g_stats *st;
@@ -62,7 +104,8 @@ static int p53g_counter_fn(void *arg)
 	unsigned int i;
 
 	for (i = 0; i < P53G_INCS; i++) {
-		p53g_stats_inc(t->st, i & 1, P53G_REJECT_UNREACH);
+		p53g_stats_inc(t->st, (i >> 1) & 1, i & 1,
+			       P53G_REJECT_UNREACH);
 		if (!(i & 1023))
 			cond_resched();
 	}
@@ -100,9 +143,8 @@ static void p53g_stats_reset_race_test(struct kunit *test)
 	}
 	/* Reset over and over while they count. */
 	do {
-		p53g_stats_reset(st, taken);
-		sum += taken[0][P53G_REJECT_UNREACH] +
-		       taken[1][P53G_REJECT_UNREACH];
+		KUNIT_ASSERT_EQ(test, p53g_stats_reset(st, taken), 0);
+		sum += p53g_stats_sum_outcome(taken, P53G_REJECT_UNREACH);
 		resets++;
 		usleep_range(50, 200);
 		for (i = 0, left = 0; i < n; i++)
@@ -111,7 +153,7 @@ static void p53g_stats_reset_race_test(struct kunit *test)
 	for (i = 0; i < n; i++)
 		kthread_stop(t[i].task);
 	p53g_stats_read(st, c);
-	sum += c[0][P53G_REJECT_UNREACH] + c[1][P53G_REJECT_UNREACH];
+	sum += p53g_stats_sum_outcome(c, P53G_REJECT_UNREACH);
 	KUNIT_EXPECT_EQ_MSG(test, sum, (u64)n * P53G_INCS,
 			    "%u threads, %llu resets", n, resets);
 	p53g_stats_destroy(st);
@@ -119,6 +161,7 @@ static void p53g_stats_reset_race_test(struct kunit *test)
 
 static struct kunit_case p53g_stats_test_cases[] = {
 	KUNIT_CASE(p53g_stats_count_test),
+	KUNIT_CASE(p53g_stats_read_unlocked_test),
 	KUNIT_CASE(p53g_stats_reset_race_test),
 	{}
 };
