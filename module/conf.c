@@ -12,7 +12,7 @@
  * to load would leave the host with no guard at all, the opposite of
  * fail-closed. The bad value is named in a pr_err() and the setting keeps
  * its default, and every default is the protective one (enabled, reject,
- * loopback passes as documented, rate limited).
+ * loopback passes as documented, rate limited, published ports judged).
  */
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
@@ -29,6 +29,7 @@ struct p53g_conf p53g_conf = {
 	.tcp = false,
 	.loopback = true,
 	.log = false,
+	.forward = true,
 	.action = P53G_ACTION_REJECT,
 	.rate = P53G_RATE_DEFAULT,
 };
@@ -46,6 +47,7 @@ static const char * const p53g_setting_names[P53G_NR_SETTINGS] = {
 	[P53G_SET_LOOPBACK] = "loopback",
 	[P53G_SET_LOG] = "log",
 	[P53G_SET_RATE] = "rate",
+	[P53G_SET_FORWARD] = "forward",
 };
 
 const char *p53g_setting_name(enum p53g_setting s)
@@ -178,6 +180,9 @@ int p53g_setting_store(enum p53g_setting s, const char *buf)
 	case P53G_SET_LOG:
 		WRITE_ONCE(p53g_conf.log, b);
 		break;
+	case P53G_SET_FORWARD:
+		WRITE_ONCE(p53g_conf.forward, b);
+		break;
 	default:
 		return -EINVAL;
 	}
@@ -201,6 +206,8 @@ int p53g_setting_show(enum p53g_setting s, char *buf)
 		return sysfs_emit(buf, "%d\n", READ_ONCE(p53g_conf.log));
 	case P53G_SET_RATE:
 		return sysfs_emit(buf, "%u\n", READ_ONCE(p53g_conf.rate));
+	case P53G_SET_FORWARD:
+		return sysfs_emit(buf, "%d\n", READ_ONCE(p53g_conf.forward));
 	default:
 		return -EINVAL;
 	}
@@ -247,3 +254,5 @@ module_param_cb(log, &p53g_param_ops, (void *)P53G_SET_LOG, 0444);
 MODULE_PARM_DESC(log, "Log each blocked packet, rate limited (default 0)");
 module_param_cb(rate, &p53g_param_ops, (void *)P53G_SET_RATE, 0444);
 MODULE_PARM_DESC(rate, "Replies per second, 0 for no limit (default 300)");
+module_param_cb(forward, &p53g_param_ops, (void *)P53G_SET_FORWARD, 0444);
+MODULE_PARM_DESC(forward, "Also refuse queries DNATed from port 53 and forwarded (default 1)");

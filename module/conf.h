@@ -26,6 +26,8 @@ enum p53g_action {
  * @tcp: also refuse TCP SYNs to port 53, with a RST
  * @loopback: packets that arrive on a loopback device pass
  * @log: one rate-limited kernel log line per blocked packet
+ * @forward: also judge queries DNATed from port 53 and routed on
+ *	(NF_INET_FORWARD: ports published to containers and VMs)
  * @action: enum p53g_action
  * @rate: replies per second, 0 for no limit
  *
@@ -38,6 +40,7 @@ struct p53g_conf {
 	bool tcp;
 	bool loopback;
 	bool log;
+	bool forward;
 	u8 action;
 	u32 rate;
 };
@@ -51,6 +54,7 @@ static inline void p53g_conf_snapshot(struct p53g_conf *c)
 	c->tcp = READ_ONCE(p53g_conf.tcp);
 	c->loopback = READ_ONCE(p53g_conf.loopback);
 	c->log = READ_ONCE(p53g_conf.log);
+	c->forward = READ_ONCE(p53g_conf.forward);
 	c->action = READ_ONCE(p53g_conf.action);
 	c->rate = READ_ONCE(p53g_conf.rate);
 }
@@ -62,6 +66,7 @@ enum p53g_setting {
 	P53G_SET_LOOPBACK,
 	P53G_SET_LOG,
 	P53G_SET_RATE,
+	P53G_SET_FORWARD,
 	P53G_NR_SETTINGS,
 };
 

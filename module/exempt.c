@@ -124,6 +124,8 @@ static struct pid *p53g_stage_owner;
 static char *p53g_text;
 static size_t p53g_text_len;
 static bool p53g_text_valid;
+/* p53g_text_len while the text is kept, for readers without the lock */
+static size_t p53g_text_bytes;
 /* Which table the text belongs to: never 0, which means "none yet". */
 static unsigned long p53g_text_gen = 1;
 
@@ -375,6 +377,7 @@ static void p53g_text_drop(void)
 	p53g_text = NULL;
 	p53g_text_len = 0;
 	p53g_text_valid = false;
+	WRITE_ONCE(p53g_text_bytes, 0);
 }
 
 /* Make @ps (NULL: empty) the live table. */
@@ -609,6 +612,7 @@ static int p53g_text_render(void)
 	p53g_text = text;
 	p53g_text_len = pos;
 	p53g_text_valid = true;
+	WRITE_ONCE(p53g_text_bytes, text ? pos : 0);
 	return 0;
 }
 
@@ -646,19 +650,23 @@ ssize_t p53g_exempt_read(char *buf, loff_t off, size_t count,
 	return ret;
 }
 
+/*
+ * Takes no lock: a reader of the counters never waits for a writer that
+ * is building a table (a million entries take seconds).
+ */
 void p53g_exempt_info(struct p53g_exempt_info *info)
 {
 	const struct p53g_pset *ps;
 
-	mutex_lock(&p53g_exempt_lock);
-	ps = p53g_live_locked();
+	rcu_read_lock();
+	ps = rcu_dereference(p53g_live);
 	info->v4 = p53g_pset_count(ps, P53G_ENTRY_V4);
 	info->v6 = p53g_pset_count(ps, P53G_ENTRY_V6);
 	info->dev = p53g_pset_count(ps, P53G_ENTRY_DEV);
-	info->entries = info->v4 + info->v6 + info->dev;
 	info->bytes = p53g_pset_bytes(ps);
-	info->text_bytes = p53g_text ? p53g_text_len : 0;
-	mutex_unlock(&p53g_exempt_lock);
+	rcu_read_unlock();
+	info->entries = info->v4 + info->v6 + info->dev;
+	info->text_bytes = READ_ONCE(p53g_text_bytes);
 }
 
 /*

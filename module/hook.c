@@ -51,16 +51,21 @@ static void p53g_classify_l4(const struct sk_buff *skb, bool tcp,
 
 	switch (pkt->proto) {
 	case IPPROTO_UDP:
+	case IPPROTO_UDPLITE:
 		/*
 		 * Too short to hold a UDP header: the port is unknown, so
 		 * the packet could be a query. Fail closed and drop it; the
 		 * stack would discard it anyway, and with no port there is
-		 * nothing to answer.
+		 * nothing to answer. UDP-Lite has UDP's ports and is judged
+		 * alike.
 		 */
 		uh = skb_header_pointer(skb, pkt->thoff, sizeof(_uh), &_uh);
-		if (!uh)
+		if (!uh) {
 			pkt->cls = P53G_CLASS_MALFORMED;
-		else if (uh->dest == htons(P53G_DNS_PORT))
+			return;
+		}
+		pkt->l4 = true;
+		if (uh->dest == htons(P53G_DNS_PORT))
 			pkt->cls = P53G_CLASS_UDP;
 		return;
 	case IPPROTO_TCP:
@@ -73,8 +78,9 @@ static void p53g_classify_l4(const struct sk_buff *skb, bool tcp,
 			 * RST set belongs to one (or draws a RST from the
 			 * stack itself), so it passes.
 			 */
-			if (th->dest == htons(P53G_DNS_PORT) && th->syn &&
-			    !th->ack && !th->rst)
+			pkt->l4 = true;
+			pkt->syn = th->syn && !th->ack && !th->rst;
+			if (th->dest == htons(P53G_DNS_PORT) && pkt->syn)
 				pkt->cls = P53G_CLASS_TCP_SYN;
 			return;
 		}
@@ -85,6 +91,15 @@ static void p53g_classify_l4(const struct sk_buff *skb, bool tcp,
 			pkt->cls = P53G_CLASS_MALFORMED;
 		return;
 	}
+}
+
+static void p53g_pkt_init(struct p53g_pkt *pkt)
+{
+	pkt->cls = P53G_CLASS_OTHER;
+	pkt->proto = 0;
+	pkt->syn = false;
+	pkt->l4 = false;
+	pkt->thoff = 0;
 }
 
 /**
@@ -101,9 +116,7 @@ void p53g_classify_ipv4(const struct sk_buff *skb, bool tcp,
 	const struct iphdr *iph;
 	struct iphdr _iph;
 
-	pkt->cls = P53G_CLASS_OTHER;
-	pkt->proto = 0;
-	pkt->thoff = 0;
+	p53g_pkt_init(pkt);
 	iph = skb_header_pointer(skb, skb_network_offset(skb), sizeof(_iph),
 				 &_iph);
 	if (!iph || iph->ihl < 5) {
@@ -143,9 +156,7 @@ void p53g_classify_ipv6(const struct sk_buff *skb, bool tcp,
 	unsigned int thoff = 0;
 	int proto;
 
-	pkt->cls = P53G_CLASS_OTHER;
-	pkt->proto = 0;
-	pkt->thoff = 0;
+	p53g_pkt_init(pkt);
 	/* Walk the extension headers (hop-by-hop, routing, dest. options, AH). */
 	proto = ipv6_find_hdr(skb, &thoff, -1, &fragoff, NULL);
 	/*
@@ -169,23 +180,97 @@ void p53g_classify_ipv6(const struct sk_buff *skb, bool tcp,
 EXPORT_SYMBOL_IF_KUNIT(p53g_classify_ipv6);
 #endif
 
-/*
- * Conntrack matched the packet as the reply direction of a flow: a flow
- * this host started (from port 53 to a peer's port 53, say), so not a
- * query. nf_ct_get() only reads the skb, so there is no dependency on the
- * conntrack module; without it (or in a namespace it does not track)
- * nothing is a reply. IP_CT_UNTRACKED is numerically a reply state but
- * means no entry, hence the explicit test.
+/**
+ * p53g_ct_read() - what connection tracking says about a packet
+ * @skb: the packet
+ * @proto: its transport protocol
+ * @ct: the answer
+ *
+ * nf_ct_get() and the fields read here are inline reads of the skb and
+ * of the entry it points to, so there is no dependency on the conntrack
+ * module; without it (or in a namespace it does not track) nothing is
+ * known. A template (attached before conntrack ran) or the entry of
+ * another flow (an ICMP error's) is no answer either.
  */
-static bool p53g_is_reply(const struct sk_buff *skb)
+void p53g_ct_read(const struct sk_buff *skb, u8 proto, struct p53g_ct *ct)
 {
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	const struct nf_conntrack_tuple *t;
 	enum ip_conntrack_info ctinfo;
-
-	return nf_ct_get(skb, &ctinfo) && ctinfo == IP_CT_ESTABLISHED_REPLY;
-#else
-	return false;
+	const struct nf_conn *c;
+	unsigned long status;
+	int dir;
 #endif
+
+	ct->reply = false;
+	ct->dnat53 = false;
+	ct->wport = 0;
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	c = nf_ct_get(skb, &ctinfo);
+	if (!c || nf_ct_is_template(c))
+		return;
+	dir = CTINFO2DIR(ctinfo);
+	t = &c->tuplehash[dir].tuple;
+	if (t->dst.protonum != proto)
+		return;
+	ct->reply = ctinfo == IP_CT_ESTABLISHED_REPLY;
+	if (proto != IPPROTO_UDP && proto != IPPROTO_UDPLITE &&
+	    proto != IPPROTO_TCP)
+		return;
+	status = READ_ONCE(c->status);
+	if (!(status & IPS_NAT_MASK))
+		return;
+	/*
+	 * This direction's tuple is the packet as it came on the wire:
+	 * before DNAT or REDIRECT in the original direction, before the
+	 * reverse of SNAT in the reply direction.
+	 */
+	ct->wport = t->dst.u.all;
+	ct->dnat53 = dir == IP_CT_DIR_ORIGINAL && (status & IPS_DST_NAT) &&
+		     ct->wport == htons(P53G_DNS_PORT);
+#endif
+}
+EXPORT_SYMBOL_IF_KUNIT(p53g_ct_read);
+
+/**
+ * p53g_dns_response() - whether a UDP datagram holds a DNS response
+ * @skb: the packet
+ * @pkt: what the classifier found (a UDP or UDP-Lite header at @pkt->thoff)
+ *
+ * Return: true when the datagram, within its UDP length, holds a whole
+ * 12-byte DNS header with QR set. Anything else (a query, a header cut
+ * short, no header at all) is not a response.
+ */
+bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt)
+{
+	unsigned int off = pkt->thoff + sizeof(struct udphdr), len;
+	const struct udphdr *uh;
+	struct udphdr _uh;
+	const u8 *qr;
+	u8 _qr;
+
+	uh = skb_header_pointer(skb, pkt->thoff, sizeof(_uh), &_uh);
+	if (!uh)
+		return false;
+	/* UDP-Lite's length field is its checksum coverage; 0 means all. */
+	len = skb->len - pkt->thoff;
+	if (pkt->proto == IPPROTO_UDP || ntohs(uh->len))
+		len = min_t(unsigned int, len, ntohs(uh->len));
+	if (len < sizeof(*uh) + P53G_DNS_HDR_LEN)
+		return false;
+	qr = skb_header_pointer(skb, off + P53G_DNS_QR_BYTE, 1, &_qr);
+	return qr && (*qr & P53G_DNS_QR);
+}
+EXPORT_SYMBOL_IF_KUNIT(p53g_dns_response);
+
+/* What the packet is as a query, whatever port its header names. */
+static u8 p53g_query_class(const struct p53g_pkt *pkt, bool tcp)
+{
+	if (!pkt->l4)
+		return pkt->cls;
+	if (pkt->proto == IPPROTO_TCP)
+		return tcp && pkt->syn ? P53G_CLASS_TCP_SYN : P53G_CLASS_OTHER;
+	return P53G_CLASS_UDP;
 }
 
 static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
@@ -212,29 +297,40 @@ static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
 }
 
 /**
- * p53g_judge() - decide what to do with an inbound packet
+ * p53g_judge() - decide what to do with a packet
  * @skb: the packet, its network header set
  * @f: its family
+ * @hook: where it was seen: delivered (input) or routed (forward)
  * @in: the device it arrived on
  * @conf: the settings
  * @exempt: the exemption table, or NULL for none
  * @pkt: what the classifier found, for the caller's reply
  *
- * In this order: disabled, not a query, loopback, conntrack reply,
- * exemption list, monitor, malformed, drop, reject. Whether a reply may
- * and can be sent (P53G_DROP_NOREPLY, P53G_DROP_RATELIMIT) is the hook's
- * call, after this.
+ * Which packets are queries: delivered to this host, one whose UDP,
+ * UDP-Lite or TCP header names port 53, or that conntrack translated
+ * from port 53 (REDIRECT, DNAT to a local port): the port the world
+ * addressed counts as well as the port a socket receives on. Routed
+ * through it, only one that conntrack DNATed from port 53 (a published
+ * port); nothing else that is routed is touched.
+ *
+ * Then, in this order: disabled, not a query, loopback, conntrack reply
+ * (a TCP segment, or a DNS response), exemption list, monitor,
+ * malformed, drop, reject. Whether a reply may and can be sent
+ * (P53G_DROP_NOREPLY, P53G_DROP_RATELIMIT) is the hook's call, after this.
  *
  * Return: the outcome; the packet is not changed.
  */
 enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
+			     enum p53g_hook hook,
 			     const struct net_device *in,
 			     const struct p53g_conf *conf,
 			     const struct p53g_pset *exempt,
 			     struct p53g_pkt *pkt)
 {
-	if (!conf->enabled) {
-		pkt->cls = P53G_CLASS_OTHER;
+	struct p53g_ct ct;
+
+	if (!conf->enabled || (hook == P53G_HOOK_FORWARD && !conf->forward)) {
+		p53g_pkt_init(pkt);
 		return P53G_DISABLED;
 	}
 #if IS_ENABLED(CONFIG_IPV6)
@@ -243,12 +339,30 @@ enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
 	else
 #endif
 		p53g_classify_ipv4(skb, conf->tcp, pkt);
+	p53g_ct_read(skb, pkt->proto, &ct);
+	if (hook == P53G_HOOK_FORWARD) {
+		if (!ct.dnat53)
+			pkt->cls = P53G_CLASS_OTHER;
+		else if (pkt->cls != P53G_CLASS_MALFORMED)
+			pkt->cls = p53g_query_class(pkt, conf->tcp);
+	} else if (pkt->cls == P53G_CLASS_OTHER &&
+		   ct.wport == htons(P53G_DNS_PORT)) {
+		pkt->cls = p53g_query_class(pkt, conf->tcp);
+	}
 	if (pkt->cls == P53G_CLASS_OTHER)
 		return P53G_PASSED;
 	/* Local resolvers (127.0.0.53, ::1) keep working. */
 	if (conf->loopback && in && (in->flags & IFF_LOOPBACK))
 		return P53G_EXEMPT_LOOPBACK;
-	if (p53g_is_reply(skb))
+	/*
+	 * The reply direction of a flow this host started: a TCP segment,
+	 * or a DNS response. A datagram without QR there is a query, sent
+	 * back along a flow this host opened from port 53 (a resolver's
+	 * query-source port 53), and is judged like any other.
+	 */
+	if (ct.reply && (pkt->proto == IPPROTO_TCP ||
+			 (pkt->cls == P53G_CLASS_UDP &&
+			  p53g_dns_response(skb, pkt))))
 		return P53G_REPLY;
 	if (p53g_is_exempt(skb, f, in, exempt))
 		return P53G_EXEMPT_LIST;
@@ -328,24 +442,39 @@ void p53g_ratelimit_reset(void)
  */
 
 /*
- * The UDP length, when the datagram's header can be read and its length
- * fits the packet, as the UDP layer checks them; else 0. @check gets the
- * header's checksum field.
+ * The datagram's length and the bytes its checksum covers, when its
+ * header can be read and its length fits the packet, as the UDP and
+ * UDP-Lite layers check them; else 0. UDP: both are the UDP length (a
+ * shorter length than the packet's is trailing padding). UDP-Lite
+ * (RFC 3828): the datagram is the whole IP payload and the length field
+ * is the checksum coverage, 0 meaning all of it; its checksum is never
+ * optional. @check gets the header's checksum field.
  */
 static unsigned int p53g_udp_len(const struct sk_buff *skb,
-				 unsigned int thoff, __sum16 *check)
+				 const struct p53g_pkt *pkt,
+				 unsigned int *cov, __sum16 *check)
 {
 	const struct udphdr *uh;
+	unsigned int len, room;
 	struct udphdr _uh;
-	unsigned int len;
 
-	uh = skb_header_pointer(skb, thoff, sizeof(_uh), &_uh);
+	uh = skb_header_pointer(skb, pkt->thoff, sizeof(_uh), &_uh);
 	if (!uh)
 		return 0;
+	room = skb->len - pkt->thoff;
 	len = ntohs(uh->len);
-	if (len < sizeof(*uh) || len > skb->len - thoff)
-		return 0;
 	*check = uh->check;
+	if (pkt->proto == IPPROTO_UDPLITE) {
+		if (!len)
+			len = room;
+		if (len < sizeof(*uh) || len > room || !uh->check)
+			return 0;
+		*cov = len;
+		return room;
+	}
+	if (len < sizeof(*uh) || len > room)
+		return 0;
+	*cov = len;
 	return len;
 }
 
@@ -358,24 +487,26 @@ static unsigned int p53g_udp_len(const struct sk_buff *skb,
  * refreshing the header checksum (only forwarding does), so a valid query
  * carrying such an option would pass for a corrupt one and go unanswered.
  */
-static bool p53g_udp4_valid(const struct sk_buff *skb, unsigned int thoff)
+static bool p53g_udp4_valid(const struct sk_buff *skb,
+			    const struct p53g_pkt *pkt)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	unsigned int len;
+	unsigned int len, cov;
 	__sum16 check;
 
-	len = p53g_udp_len(skb, thoff, &check);
+	len = p53g_udp_len(skb, pkt, &cov, &check);
 	if (!len)
 		return false;
-	/* A zero UDP checksum over IPv4 means "none". */
+	/* A zero UDP checksum over IPv4 means "none" (UDP-Lite: refused). */
 	if (!check || skb_csum_unnecessary(skb))
 		return true;
-	return !csum_tcpudp_magic(iph->saddr, iph->daddr, len, IPPROTO_UDP,
-				  skb_checksum(skb, thoff, len, 0));
+	return !csum_tcpudp_magic(iph->saddr, iph->daddr, len, pkt->proto,
+				  skb_checksum(skb, pkt->thoff, cov, 0));
 }
 
 static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
-				     const struct p53g_pkt *pkt)
+				     const struct p53g_pkt *pkt,
+				     unsigned int hooknum)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct rtable *rt = skb_rtable(skb);
@@ -387,15 +518,15 @@ static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
 	    ipv4_is_multicast(iph->saddr) || ipv4_is_lbcast(iph->saddr) ||
 	    ipv4_is_zeronet(iph->saddr))
 		return false;
-	if (pkt->proto == IPPROTO_UDP)
-		return p53g_udp4_valid(skb, pkt->thoff);
+	if (pkt->proto != IPPROTO_TCP)
+		return p53g_udp4_valid(skb, pkt);
 	/*
 	 * TCP: nf_send_reset() checks with nf_ip_checksum() itself, so ask
 	 * the same (a SYN with a record route option goes unanswered).
 	 */
 	if (skb_csum_unnecessary(skb))
 		return true;
-	return !nf_ip_checksum(skb, NF_INET_LOCAL_IN, pkt->thoff, pkt->proto);
+	return !nf_ip_checksum(skb, hooknum, pkt->thoff, pkt->proto);
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
@@ -404,23 +535,25 @@ static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
  * fragment's UDP length runs past the fragment, so it is never answered
  * (its checksum cannot be verified).
  */
-static bool p53g_udp6_valid(const struct sk_buff *skb, unsigned int thoff)
+static bool p53g_udp6_valid(const struct sk_buff *skb,
+			    const struct p53g_pkt *pkt)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
-	unsigned int len;
+	unsigned int len, cov;
 	__sum16 check;
 
-	len = p53g_udp_len(skb, thoff, &check);
+	len = p53g_udp_len(skb, pkt, &cov, &check);
 	if (!len || !check)
 		return false;
 	if (skb_csum_unnecessary(skb))
 		return true;
-	return !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len, IPPROTO_UDP,
-				skb_checksum(skb, thoff, len, 0));
+	return !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len, pkt->proto,
+				skb_checksum(skb, pkt->thoff, cov, 0));
 }
 
 static bool p53g_reply_possible_ipv6(struct sk_buff *skb,
-				     const struct p53g_pkt *pkt)
+				     const struct p53g_pkt *pkt,
+				     unsigned int hooknum)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	int dtype = ipv6_addr_type(&ip6h->daddr);
@@ -430,18 +563,18 @@ static bool p53g_reply_possible_ipv6(struct sk_buff *skb,
 		return false;
 	if (stype == IPV6_ADDR_ANY || (stype & IPV6_ADDR_MULTICAST))
 		return false;
-	if (pkt->proto == IPPROTO_UDP)
-		return p53g_udp6_valid(skb, pkt->thoff);
+	if (pkt->proto != IPPROTO_TCP)
+		return p53g_udp6_valid(skb, pkt);
 	/* TCP: nf_send_reset6() checks with nf_ip6_checksum() itself. */
 	if (skb_csum_unnecessary(skb))
 		return true;
-	return !nf_ip6_checksum(skb, NF_INET_LOCAL_IN, pkt->thoff, pkt->proto);
+	return !nf_ip6_checksum(skb, hooknum, pkt->thoff, pkt->proto);
 }
 #endif
 
 static void p53g_log(const struct sk_buff *skb, enum p53g_family f,
-		     const struct net_device *in, const struct p53g_pkt *pkt,
-		     enum p53g_outcome o)
+		     enum p53g_hook hook, const struct net_device *in,
+		     const struct p53g_pkt *pkt, enum p53g_outcome o)
 {
 	static const char * const what[P53G_NR_OUTCOMES] = {
 		[P53G_MONITORED] = "monitor",
@@ -453,22 +586,25 @@ static void p53g_log(const struct sk_buff *skb, enum p53g_family f,
 		[P53G_DROP_NOREPLY] = "drop-noreply",
 	};
 	const char *proto = pkt->proto == IPPROTO_TCP ? "tcp" :
-			    pkt->proto == IPPROTO_UDP ? "udp" : "?";
+			    pkt->proto == IPPROTO_UDP ? "udp" :
+			    pkt->proto == IPPROTO_UDPLITE ? "udplite" : "?";
 	const char *dev = in ? in->name : "?";
+	const char *where = hook == P53G_HOOK_FORWARD ? " forward" : "";
 
 	if (!net_ratelimit())
 		return;
 	if (f == P53G_IPV4)
-		pr_info("%s %s src=%pI4 dst=%pI4 in=%s\n", what[o], proto,
-			&ip_hdr(skb)->saddr, &ip_hdr(skb)->daddr, dev);
+		pr_info("%s %s src=%pI4 dst=%pI4 in=%s%s\n", what[o], proto,
+			&ip_hdr(skb)->saddr, &ip_hdr(skb)->daddr, dev, where);
 	else
-		pr_info("%s %s src=%pI6c dst=%pI6c in=%s\n", what[o], proto,
-			&ipv6_hdr(skb)->saddr, &ipv6_hdr(skb)->daddr, dev);
+		pr_info("%s %s src=%pI6c dst=%pI6c in=%s%s\n", what[o], proto,
+			&ipv6_hdr(skb)->saddr, &ipv6_hdr(skb)->daddr, dev,
+			where);
 }
 
-static unsigned int p53g_local_in(struct sk_buff *skb,
-				  const struct nf_hook_state *state,
-				  enum p53g_family f)
+static unsigned int p53g_hook_fn(struct sk_buff *skb,
+				 const struct nf_hook_state *state,
+				 enum p53g_family f, enum p53g_hook hook)
 {
 	struct p53g_conf conf;
 	struct p53g_pkt pkt;
@@ -477,14 +613,17 @@ static unsigned int p53g_local_in(struct sk_buff *skb,
 
 	p53g_conf_snapshot(&conf);
 	/* Hooks run under rcu_read_lock(). */
-	o = p53g_judge(skb, f, state->in, &conf, p53g_exempt_table(), &pkt);
+	o = p53g_judge(skb, f, hook, state->in, &conf, p53g_exempt_table(),
+		       &pkt);
 	if (o == P53G_REJECT_UNREACH || o == P53G_REJECT_RESET) {
 #if IS_ENABLED(CONFIG_IPV6)
 		if (f == P53G_IPV6)
-			possible = p53g_reply_possible_ipv6(skb, &pkt);
+			possible = p53g_reply_possible_ipv6(skb, &pkt,
+							    state->hook);
 		else
 #endif
-			possible = p53g_reply_possible_ipv4(skb, &pkt);
+			possible = p53g_reply_possible_ipv4(skb, &pkt,
+							    state->hook);
 		/* The bucket is asked before any reply is built. */
 		if (!possible)
 			o = P53G_DROP_NOREPLY;
@@ -493,7 +632,7 @@ static unsigned int p53g_local_in(struct sk_buff *skb,
 			o = P53G_DROP_RATELIMIT;
 	}
 	/* Counted before the reply leaves, so a reader who saw it sees this. */
-	p53g_stats_inc(&p53g_stats, f, o);
+	p53g_stats_inc(&p53g_stats, hook, f, o);
 
 	switch (o) {
 	case P53G_PASSED:
@@ -507,7 +646,7 @@ static unsigned int p53g_local_in(struct sk_buff *skb,
 		break;
 	}
 	if (conf.log)
-		p53g_log(skb, f, state->in, &pkt, o);
+		p53g_log(skb, f, hook, state->in, &pkt, o);
 	switch (o) {
 	case P53G_MONITORED:
 		return NF_ACCEPT;
@@ -515,6 +654,10 @@ static unsigned int p53g_local_in(struct sk_buff *skb,
 		/*
 		 * Checked above, over the UDP datagram alone (see
 		 * p53g_udp4_valid() for why not with nf_send_unreach()).
+		 * The error takes the packet's conntrack entry along
+		 * (icmp_send() attaches it), so NAT turns what it quotes
+		 * back into what the client sent: a query to port 53 of
+		 * the address it asked, REDIRECTed or DNATed or not.
 		 */
 #if IS_ENABLED(CONFIG_IPV6)
 		if (f == P53G_IPV6)
@@ -527,10 +670,10 @@ static unsigned int p53g_local_in(struct sk_buff *skb,
 	case P53G_REJECT_RESET:
 #if IS_ENABLED(CONFIG_IPV6)
 		if (f == P53G_IPV6)
-			nf_send_reset6(state->net, NULL, skb, NF_INET_LOCAL_IN);
+			nf_send_reset6(state->net, NULL, skb, state->hook);
 		else
 #endif
-			nf_send_reset(state->net, NULL, skb, NF_INET_LOCAL_IN);
+			nf_send_reset(state->net, NULL, skb, state->hook);
 		break;
 	default:
 		break;
@@ -541,23 +684,38 @@ static unsigned int p53g_local_in(struct sk_buff *skb,
 static unsigned int p53g_ipv4_local_in(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
-	return p53g_local_in(skb, state, P53G_IPV4);
+	return p53g_hook_fn(skb, state, P53G_IPV4, P53G_HOOK_INPUT);
+}
+
+static unsigned int p53g_ipv4_forward(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	return p53g_hook_fn(skb, state, P53G_IPV4, P53G_HOOK_FORWARD);
 }
 
 #if IS_ENABLED(CONFIG_IPV6)
 static unsigned int p53g_ipv6_local_in(void *priv, struct sk_buff *skb,
 				       const struct nf_hook_state *state)
 {
-	return p53g_local_in(skb, state, P53G_IPV6);
+	return p53g_hook_fn(skb, state, P53G_IPV6, P53G_HOOK_INPUT);
+}
+
+static unsigned int p53g_ipv6_forward(void *priv, struct sk_buff *skb,
+				      const struct nf_hook_state *state)
+{
+	return p53g_hook_fn(skb, state, P53G_IPV6, P53G_HOOK_FORWARD);
 }
 #endif
 
 /*
- * Just after the filter tables: conntrack has attached its entry and
- * DNAT/REDIRECT have run in PRE_ROUTING (the port judged is the one a socket
- * would receive on), and an explicit ruleset keeps its say. The guard is the
- * backstop for what that ruleset let through, or for no ruleset at all. It
- * runs before LOCAL_IN SNAT (NF_IP_PRI_NAT_SRC) rewrites the source.
+ * Just after the filter tables, on both hooks: conntrack has attached its
+ * entry and DNAT/REDIRECT have run in PRE_ROUTING, and an explicit ruleset
+ * keeps its say (a packet it drops costs the guard nothing and takes no
+ * token). The guard is the backstop for what that ruleset let through, or
+ * for no ruleset at all. On LOCAL_IN it runs before LOCAL_IN SNAT
+ * (NF_IP_PRI_NAT_SRC) rewrites the source. On FORWARD nothing later
+ * changes the destination, and what it judges there is only what
+ * conntrack DNATed from port 53.
  */
 static const struct nf_hook_ops p53g_nf_ops[] = {
 	{
@@ -566,11 +724,23 @@ static const struct nf_hook_ops p53g_nf_ops[] = {
 		.hooknum	= NF_INET_LOCAL_IN,
 		.priority	= NF_IP_PRI_FILTER + 1,
 	},
+	{
+		.hook		= p53g_ipv4_forward,
+		.pf		= NFPROTO_IPV4,
+		.hooknum	= NF_INET_FORWARD,
+		.priority	= NF_IP_PRI_FILTER + 1,
+	},
 #if IS_ENABLED(CONFIG_IPV6)
 	{
 		.hook		= p53g_ipv6_local_in,
 		.pf		= NFPROTO_IPV6,
 		.hooknum	= NF_INET_LOCAL_IN,
+		.priority	= NF_IP6_PRI_FILTER + 1,
+	},
+	{
+		.hook		= p53g_ipv6_forward,
+		.pf		= NFPROTO_IPV6,
+		.hooknum	= NF_INET_FORWARD,
 		.priority	= NF_IP6_PRI_FILTER + 1,
 	},
 #endif

@@ -19,14 +19,18 @@ struct p53g_conf;
 struct p53g_pset;
 
 #define P53G_DNS_PORT	53
+/* A DNS message starts with a 12-byte header; QR is the top bit of byte 2. */
+#define P53G_DNS_HDR_LEN	12
+#define P53G_DNS_QR_BYTE	2
+#define P53G_DNS_QR		0x80
 
 /**
  * enum p53g_class - what a packet is, before any setting is applied
  * @P53G_CLASS_OTHER: not a query: another port or protocol, a later
  *	fragment (no port to read, and it cannot complete without its
  *	first), a TCP segment that is not a SYN, or TCP while tcp=0
- * @P53G_CLASS_UDP: a UDP datagram (or the first fragment of one) to
- *	port 53
+ * @P53G_CLASS_UDP: a UDP or UDP-Lite datagram (or the first fragment of
+ *	one) to port 53
  * @P53G_CLASS_TCP_SYN: a TCP SYN to port 53 (asked for only with tcp=1)
  * @P53G_CLASS_MALFORMED: the headers end before the destination port can
  *	be read, so it may be a query
@@ -42,12 +46,35 @@ enum p53g_class {
  * struct p53g_pkt - what the classifier found
  * @cls: enum p53g_class
  * @proto: the transport protocol, when known
+ * @syn: TCP: the segment opens a connection (SYN, no ACK, no RST)
+ * @l4: the transport header could be read (UDP, UDP-Lite, TCP)
  * @thoff: where the transport header starts, when known
  */
 struct p53g_pkt {
 	u8 cls;
 	u8 proto;
+	bool syn;
+	bool l4;
 	unsigned int thoff;
+};
+
+/**
+ * struct p53g_ct - what connection tracking says about a packet
+ * @reply: the reply direction of a flow this host started
+ *	(IP_CT_ESTABLISHED_REPLY)
+ * @dnat53: the original direction of a flow whose destination conntrack
+ *	translated (IPS_DST_NAT) from port 53: a published or redirected
+ *	port 53
+ * @wport: the destination port the packet carried on the wire, before
+ *	any translation (its own direction's tuple), when conntrack
+ *	translated the flow; 0 otherwise
+ *
+ * All false and 0 without conntrack: the guard does not depend on it.
+ */
+struct p53g_ct {
+	bool reply;
+	bool dnat53;
+	__be16 wport;
 };
 
 void p53g_classify_ipv4(const struct sk_buff *skb, bool tcp,
@@ -57,7 +84,11 @@ void p53g_classify_ipv6(const struct sk_buff *skb, bool tcp,
 			struct p53g_pkt *pkt);
 #endif
 
+void p53g_ct_read(const struct sk_buff *skb, u8 proto, struct p53g_ct *ct);
+bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt);
+
 enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
+			     enum p53g_hook hook,
 			     const struct net_device *in,
 			     const struct p53g_conf *conf,
 			     const struct p53g_pset *exempt,

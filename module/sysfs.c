@@ -61,12 +61,13 @@ P53G_SETTING_ATTR(tcp, P53G_SET_TCP);
 P53G_SETTING_ATTR(loopback, P53G_SET_LOOPBACK);
 P53G_SETTING_ATTR(log, P53G_SET_LOG);
 P53G_SETTING_ATTR(rate, P53G_SET_RATE);
+P53G_SETTING_ATTR(forward, P53G_SET_FORWARD);
 
 /*
  * The totals the contract names, then the breakdowns of rejected, dropped
- * and exempted, each total per family, and the list's size. Every packet
- * that reached a hook is in exactly one of passed, disabled, exempted,
- * replies, monitored, rejected, dropped.
+ * and exempted, each total per family and per hook, and the list's size.
+ * Every packet that reached a hook is in exactly one of passed, disabled,
+ * exempted, replies, monitored, rejected, dropped.
  */
 static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
@@ -85,23 +86,29 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 		{ "disabled", BIT(P53G_DISABLED) },
 	};
 	static const char * const fam[P53G_NR_FAMILIES] = { "ipv4", "ipv6" };
+	static const char * const hook[P53G_NR_HOOKS] = { "input", "forward" };
+	u64 t[ARRAY_SIZE(totals)][P53G_NR_HOOKS][P53G_NR_FAMILIES] = { };
+	u64 o_all[P53G_NR_OUTCOMES] = { };
 	struct p53g_exempt_info info;
-	u64 t[ARRAY_SIZE(totals)][P53G_NR_FAMILIES] = { };
+	unsigned int i, h, f, o;
 	p53g_counts_t c;
-	unsigned int i, f, o;
 	int len = 0;
 
 	p53g_stats_read(&p53g_stats, c);
 	p53g_exempt_info(&info);
-	for (i = 0; i < ARRAY_SIZE(totals); i++)
+	for (h = 0; h < P53G_NR_HOOKS; h++)
 		for (f = 0; f < P53G_NR_FAMILIES; f++)
-			for (o = 0; o < P53G_NR_OUTCOMES; o++)
-				if (totals[i].mask & BIT(o))
-					t[i][f] += c[f][o];
+			for (o = 0; o < P53G_NR_OUTCOMES; o++) {
+				o_all[o] += c[h][f][o];
+				for (i = 0; i < ARRAY_SIZE(totals); i++)
+					if (totals[i].mask & BIT(o))
+						t[i][h][f] += c[h][f][o];
+			}
 
 	for (i = 0; i < ARRAY_SIZE(totals); i++)
 		len += sysfs_emit_at(buf, len, "%s %llu\n", totals[i].name,
-				     t[i][P53G_IPV4] + t[i][P53G_IPV6]);
+				     t[i][0][0] + t[i][0][1] + t[i][1][0] +
+				     t[i][1][1]);
 	/* The breakdowns: outcomes that are not a total on their own. */
 	for (o = 0; o < P53G_NR_OUTCOMES; o++) {
 		for (i = 0; i < ARRAY_SIZE(totals); i++)
@@ -109,13 +116,18 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 				break;
 		if (i == ARRAY_SIZE(totals))
 			len += sysfs_emit_at(buf, len, "%s %llu\n",
-					     p53g_outcome_name(o),
-					     c[P53G_IPV4][o] + c[P53G_IPV6][o]);
+					     p53g_outcome_name(o), o_all[o]);
 	}
 	for (i = 0; i < ARRAY_SIZE(totals); i++)
 		for (f = 0; f < P53G_NR_FAMILIES; f++)
 			len += sysfs_emit_at(buf, len, "%s_%s %llu\n",
-					     totals[i].name, fam[f], t[i][f]);
+					     totals[i].name, fam[f],
+					     t[i][0][f] + t[i][1][f]);
+	for (i = 0; i < ARRAY_SIZE(totals); i++)
+		for (h = 0; h < P53G_NR_HOOKS; h++)
+			len += sysfs_emit_at(buf, len, "%s_%s %llu\n",
+					     totals[i].name, hook[h],
+					     t[i][h][0] + t[i][h][1]);
 	len += sysfs_emit_at(buf, len, "exempt_entries %zu\n", info.entries);
 	len += sysfs_emit_at(buf, len, "exempt_ipv4 %zu\n", info.v4);
 	len += sysfs_emit_at(buf, len, "exempt_ipv6 %zu\n", info.v6);
@@ -131,12 +143,14 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t stats_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
+	int err;
+
 	if (!capable(CAP_NET_ADMIN))
 		return -EPERM;
 	if (!sysfs_streq(buf, "0"))
 		return -EINVAL;
-	p53g_stats_reset(&p53g_stats, NULL);
-	return count;
+	err = p53g_stats_reset(&p53g_stats, NULL);
+	return err ? err : count;
 }
 
 static struct kobj_attribute p53g_attr_stats = __ATTR_RW(stats);
@@ -185,6 +199,7 @@ static struct attribute *p53g_attrs[] = {
 	&p53g_attr_loopback.attr.attr,
 	&p53g_attr_log.attr.attr,
 	&p53g_attr_rate.attr.attr,
+	&p53g_attr_forward.attr.attr,
 	&p53g_attr_stats.attr,
 	NULL,
 };
