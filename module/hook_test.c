@@ -20,6 +20,7 @@
 #include <net/ip.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
+#include <net/netfilter/nf_conntrack.h>
 #include <net/tcp.h>
 
 #include "compat.h"
@@ -51,6 +52,8 @@ enum {
  * @more_frags: set the more-fragments flag there
  * @cut: bytes cut off the end of the packet (its length fields agree)
  * @src: P53G_SRC_*
+ * @dns: UDP payload: P53G_DNS_* (none, a query, a response, or 6 bytes
+ *	whose QR bit is set but that are no whole DNS header)
  */
 struct p53g_pktspec {
 	u8 proto;
@@ -64,6 +67,14 @@ struct p53g_pktspec {
 	bool more_frags;
 	unsigned int cut;
 	u8 src;
+	u8 dns;
+};
+
+enum {
+	P53G_DNS_NONE,
+	P53G_DNS_QUERY,
+	P53G_DNS_RESPONSE,
+	P53G_DNS_SHORT,
 };
 
 /**
@@ -81,6 +92,7 @@ struct p53g_class_case {
 };
 
 #define UDP(d)		.proto = IPPROTO_UDP, .sport = 40000, .dport = (d)
+#define UDPLITE(d)	.proto = IPPROTO_UDPLITE, .sport = 40000, .dport = (d)
 #define TCP(d)		.proto = IPPROTO_TCP, .sport = 40000, .dport = (d)
 
 /*
@@ -128,6 +140,10 @@ static const struct p53g_class_case p53g_ipv4_cases[] = {
 	{ "non-first fragment",
 	  { UDP(53), .frag_offset = 185, .more_frags = true }, false,
 	  P53G_CLASS_OTHER },
+	{ "udp-lite dport 53", { UDPLITE(53) }, false, P53G_CLASS_UDP },
+	{ "udp-lite dport 5353", { UDPLITE(5353) }, false, P53G_CLASS_OTHER },
+	{ "udp-lite header truncated to 4 bytes", { UDPLITE(53), .cut = 4 },
+	  false, P53G_CLASS_MALFORMED },
 };
 
 static const struct p53g_class_case p53g_ipv6_cases[] = {
@@ -196,6 +212,10 @@ static const struct p53g_class_case p53g_ipv6_cases[] = {
 	  { UDP(53), .ext = { NEXTHDR_FRAGMENT, NEXTHDR_DEST }, .n_ext = 2,
 	    .frag_offset = 185, .more_frags = true }, false,
 	  P53G_CLASS_OTHER },
+	{ "udp-lite dport 53", { UDPLITE(53) }, false, P53G_CLASS_UDP },
+	{ "hop-by-hop, udp-lite dport 5353",
+	  { UDPLITE(5353), .ext = { NEXTHDR_HOP }, .n_ext = 1 }, false,
+	  P53G_CLASS_OTHER },
 };
 
 static void p53g_class_desc(const struct p53g_class_case *c, char *desc)
@@ -211,6 +231,8 @@ static unsigned int p53g_put_l4(u8 *p, const struct p53g_pktspec *c)
 {
 	struct tcphdr *th = (struct tcphdr *)p;
 	struct udphdr *uh = (struct udphdr *)p;
+	unsigned int len;
+	u8 *dns;
 
 	switch (c->proto) {
 	case NEXTHDR_NONE:
@@ -223,12 +245,25 @@ static unsigned int p53g_put_l4(u8 *p, const struct p53g_pktspec *c)
 		tcp_flag_byte(th) = c->th_flags ? c->th_flags : TCPHDR_SYN;
 		return sizeof(*th);
 	default:
-		/* UDP, and the 8-byte ICMP/ICMPv6 echo header laid out alike */
+		/*
+		 * UDP, UDP-Lite, and the 8-byte ICMP/ICMPv6 echo header laid
+		 * out alike; a DNS header after it when asked for.
+		 */
 		memset(uh, 0, sizeof(*uh));
 		uh->source = htons(c->sport);
 		uh->dest = htons(c->dport);
-		uh->len = htons(sizeof(*uh));
-		return sizeof(*uh);
+		len = sizeof(*uh);
+		if (c->dns) {
+			dns = p + len;
+			memset(dns, 0, P53G_DNS_HDR_LEN);
+			dns[0] = 0x53;			/* ID */
+			dns[5] = 1;			/* QDCOUNT */
+			if (c->dns != P53G_DNS_QUERY)
+				dns[P53G_DNS_QR_BYTE] = P53G_DNS_QR;
+			len += c->dns == P53G_DNS_SHORT ? 6 : P53G_DNS_HDR_LEN;
+		}
+		uh->len = htons(len);
+		return len;
 	}
 }
 
@@ -453,6 +488,24 @@ enum {
 };
 
 /**
+ * struct p53g_ctspec - a conntrack entry attached to a case's packet
+ * @on: attach one
+ * @ctinfo: the packet's state in it (enum ip_conntrack_info)
+ * @status: its IPS_* bits
+ * @wport: the destination port of the tuple of the packet's direction
+ *	(what it carried on the wire); 0: the packet's own
+ *
+ * The entry is a zeroed struct nf_conn with only these fields set, as
+ * the judge reads nothing else of it.
+ */
+struct p53g_ctspec {
+	bool on;
+	u8 ctinfo;
+	unsigned long status;
+	u16 wport;
+};
+
+/**
  * struct p53g_verdict_case - a packet under settings and its outcome
  * @name: what the case shows
  * @f: family
@@ -461,6 +514,8 @@ enum {
  * @conf: the settings
  * @exempt: the exemption list, comma-separated, or NULL
  * @want: the outcome
+ * @hook: where the packet is seen (P53G_HOOK_INPUT unless set)
+ * @ct: its conntrack entry, if any
  */
 struct p53g_verdict_case {
 	const char *name;
@@ -470,12 +525,21 @@ struct p53g_verdict_case {
 	struct p53g_conf conf;
 	const char *exempt;
 	enum p53g_outcome want;
+	enum p53g_hook hook;
+	struct p53g_ctspec ct;
 };
 
 #define CONF(en, tcp_, lo, act)					\
 	{ .enabled = (en), .tcp = (tcp_), .loopback = (lo),		\
-	  .action = P53G_ACTION_##act, .rate = 300 }
+	  .forward = 1, .action = P53G_ACTION_##act, .rate = 300 }
 #define DFL		CONF(1, 0, 1, REJECT)
+#define NOFWD		{ .enabled = 1, .loopback = 1, .forward = 0, .rate = 300 }
+#define FWD		.hook = P53G_HOOK_FORWARD
+/* A conntrack entry: its state for this packet, status, and wire port. */
+#define CT(info, st, wire)	.ct = { .on = true, .ctinfo = (info),	\
+					.status = (st), .wport = (wire) }
+#define DNAT(wire)	CT(IP_CT_NEW, IPS_DST_NAT, wire)
+#define REPLY_CT	CT(IP_CT_ESTABLISHED_REPLY, 0, 0)
 #define V4		P53G_IPV4
 #define V6		P53G_IPV6
 
@@ -591,6 +655,130 @@ static const struct p53g_verdict_case p53g_verdict_cases[] = {
 	{ "v6 list of other entries: reject", V6, { UDP(53) }, P53G_DEV_ETH0,
 	  DFL, "10.0.0.0/8,2001:db8:1::/48,dev:eth1,dev:wg+",
 	  P53G_REJECT_UNREACH },
+	{ "v4 udp-lite 53: reject", V4, { UDPLITE(53) }, P53G_DEV_ETH0, DFL,
+	  NULL, P53G_REJECT_UNREACH },
+	{ "v6 udp-lite 53, exempt 2001:db8::/32", V6, { UDPLITE(53) },
+	  P53G_DEV_ETH0, DFL, "2001:db8::/32", P53G_EXEMPT_LIST },
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	/* The port the world addressed: conntrack's tuple before DNAT. */
+	{ "v4 redirected 53 -> 5354: reject", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH, DNAT(53) },
+	{ "v6 redirected 53 -> 5354: reject", V6, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH, DNAT(53) },
+	{ "v4 redirected 53 -> 5354, source exempt", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, "192.0.2.0/24", P53G_EXEMPT_LIST, DNAT(53) },
+	{ "v4 redirected 53 -> 5354, action=drop", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, CONF(1, 0, 1, DROP), NULL, P53G_DROP_ACTION,
+	  DNAT(53) },
+	{ "v6 udp-lite redirected 53 -> 5354: reject", V6, { UDPLITE(5354) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH, DNAT(53) },
+	{ "v4 tcp syn redirected 53 -> 5354, tcp=1: reset", V4, { TCP(5354) },
+	  P53G_DEV_ETH0, CONF(1, 1, 1, REJECT), NULL, P53G_REJECT_RESET,
+	  DNAT(53) },
+	{ "v4 tcp syn redirected 53 -> 5354, tcp=0: passed", V4,
+	  { TCP(5354) }, P53G_DEV_ETH0, DFL, NULL, P53G_PASSED, DNAT(53) },
+	{ "v4 tcp ack redirected 53 -> 5354, tcp=1: passed", V4,
+	  { TCP(5354), .th_flags = TCPHDR_ACK }, P53G_DEV_ETH0,
+	  CONF(1, 1, 1, REJECT), NULL, P53G_PASSED,
+	  CT(IP_CT_ESTABLISHED, IPS_DST_NAT, 53) },
+	{ "v4 redirected 8053 -> 5354: passed", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_PASSED, DNAT(8053) },
+	{ "v4 redirected 5300 -> 53: the socket's port counts too", V4,
+	  { UDP(53) }, P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH,
+	  DNAT(5300) },
+	{ "v4 tracked, not translated, to 5354: passed", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_PASSED, CT(IP_CT_NEW, 0, 53) },
+	{ "v4 source translated only, to 5354: passed", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_PASSED,
+	  CT(IP_CT_NEW, IPS_SRC_NAT, 5354) },
+	{ "v4 a template, not an entry: passed", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_PASSED,
+	  CT(IP_CT_NEW, IPS_TEMPLATE | IPS_DST_NAT, 53) },
+	/* Published: DNATed from port 53 and routed on. */
+	{ "v4 forward, DNAT 53 -> 5354: reject", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH, FWD, DNAT(53) },
+	{ "v6 forward, DNAT 53 -> 53: reject", V6, { UDP(53) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH, FWD, DNAT(53) },
+	{ "v4 forward, DNAT 53 -> 5354, exempt dev:eth0", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, "dev:eth0", P53G_EXEMPT_LIST, FWD, DNAT(53) },
+	{ "v6 forward, DNAT 53 -> 5354, exempt by source", V6, { UDP(5354) },
+	  P53G_DEV_ETH0, DFL, "2001:db8::/48", P53G_EXEMPT_LIST, FWD,
+	  DNAT(53) },
+	{ "v4 forward, DNAT 53 -> 5354, action=monitor", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, CONF(1, 0, 1, MONITOR), NULL, P53G_MONITORED, FWD,
+	  DNAT(53) },
+	{ "v4 forward, DNAT 53 -> 5354, forward=0: disabled", V4,
+	  { UDP(5354) }, P53G_DEV_ETH0, NOFWD, NULL, P53G_DISABLED, FWD,
+	  DNAT(53) },
+	{ "v4 forward=0 keeps input: redirected 53 -> 5354 rejected", V4,
+	  { UDP(5354) }, P53G_DEV_ETH0, NOFWD, NULL, P53G_REJECT_UNREACH,
+	  DNAT(53) },
+	{ "v4 forward, enabled=0: disabled", V4, { UDP(5354) },
+	  P53G_DEV_ETH0, CONF(0, 0, 1, REJECT), NULL, P53G_DISABLED, FWD,
+	  DNAT(53) },
+	{ "v4 forward, tcp syn DNAT 53, tcp=1: reset", V4, { TCP(5354) },
+	  P53G_DEV_ETH0, CONF(1, 1, 1, REJECT), NULL, P53G_REJECT_RESET, FWD,
+	  DNAT(53) },
+	{ "v6 forward, udp-lite DNAT 53: reject", V6, { UDPLITE(5354) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH, FWD, DNAT(53) },
+	{ "v4 forward, udp 53 not translated: passed", V4, { UDP(53) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_PASSED, FWD, CT(IP_CT_NEW, 0, 53) },
+	{ "v4 forward, udp 53 untracked: passed", V4, { UDP(53) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_PASSED, FWD },
+	{ "v6 forward, masqueraded client query to 53: passed", V6,
+	  { UDP(53) }, P53G_DEV_ETH0, DFL, NULL, P53G_PASSED, FWD,
+	  CT(IP_CT_NEW, IPS_SRC_NAT, 53) },
+	{ "v4 forward, DNAT 8053 -> 53: passed", V4, { UDP(53) },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_PASSED, FWD, DNAT(8053) },
+	{ "v4 forward, the published server's answer: passed", V4,
+	  { .proto = IPPROTO_UDP, .sport = 5354, .dport = 40000,
+	    .dns = P53G_DNS_RESPONSE }, P53G_DEV_ETH0, DFL, NULL, P53G_PASSED,
+	  FWD, CT(IP_CT_ESTABLISHED_REPLY, IPS_DST_NAT, 40000) },
+	{ "v4 forward, cut short, DNAT 53: dropped", V4,
+	  { UDP(5354), .cut = 4 }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_DROP_MALFORMED, FWD, DNAT(53) },
+	{ "v4 forward, cut short, untracked: passed", V4,
+	  { UDP(53), .cut = 4 }, P53G_DEV_ETH0, DFL, NULL, P53G_PASSED, FWD },
+	/* A reply passes only if it is one: a response, or TCP. */
+	{ "v4 reply, DNS response: replies", V4,
+	  { UDP(53), .dns = P53G_DNS_RESPONSE }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_REPLY, REPLY_CT },
+	{ "v6 reply, DNS response: replies", V6,
+	  { UDP(53), .dns = P53G_DNS_RESPONSE }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_REPLY, REPLY_CT },
+	{ "v4 reply, DNS query (QR 0): reject", V4,
+	  { UDP(53), .dns = P53G_DNS_QUERY }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_REJECT_UNREACH, REPLY_CT },
+	{ "v6 reply, DNS query (QR 0): reject", V6,
+	  { UDP(53), .dns = P53G_DNS_QUERY }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_REJECT_UNREACH, REPLY_CT },
+	{ "v4 reply, 6 bytes with QR set: reject", V4,
+	  { UDP(53), .dns = P53G_DNS_SHORT }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_REJECT_UNREACH, REPLY_CT },
+	{ "v4 reply, no payload: reject", V4, { UDP(53) }, P53G_DEV_ETH0, DFL,
+	  NULL, P53G_REJECT_UNREACH, REPLY_CT },
+	{ "v4 reply, response one byte short: reject", V4,
+	  { UDP(53), .dns = P53G_DNS_RESPONSE, .cut = 1 }, P53G_DEV_ETH0,
+	  DFL, NULL, P53G_REJECT_UNREACH, REPLY_CT },
+	{ "v4 reply, DNS query from an exempt source: exempted", V4,
+	  { UDP(53), .dns = P53G_DNS_QUERY }, P53G_DEV_ETH0, DFL,
+	  "192.0.2.0/24", P53G_EXEMPT_LIST, REPLY_CT },
+	{ "v6 reply, udp-lite DNS response: replies", V6,
+	  { UDPLITE(53), .dns = P53G_DNS_RESPONSE }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_REPLY, REPLY_CT },
+	{ "v4 reply, tcp syn, tcp=1: replies", V4, { TCP(53) },
+	  P53G_DEV_ETH0, CONF(1, 1, 1, REJECT), NULL, P53G_REPLY, REPLY_CT },
+	{ "v4 established, not a reply, DNS response: reject", V4,
+	  { UDP(53), .dns = P53G_DNS_RESPONSE }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_REJECT_UNREACH, CT(IP_CT_ESTABLISHED, 0, 0) },
+	{ "v4 reply to 5354, SNATed from 53, query: reject", V4,
+	  { UDP(5354), .dns = P53G_DNS_QUERY }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_REJECT_UNREACH,
+	  CT(IP_CT_ESTABLISHED_REPLY, IPS_SRC_NAT, 53) },
+	{ "v4 reply to 5354, SNATed from 53, response: replies", V4,
+	  { UDP(5354), .dns = P53G_DNS_RESPONSE }, P53G_DEV_ETH0, DFL, NULL,
+	  P53G_REPLY, CT(IP_CT_ESTABLISHED_REPLY, IPS_SRC_NAT, 53) },
+#endif
 };
 
 static void p53g_verdict_desc(const struct p53g_verdict_case *c, char *desc)
@@ -642,6 +830,37 @@ static struct net_device *p53g_test_dev(struct kunit *test, u8 which)
 	return dev;
 }
 
+/*
+ * Attach the case's conntrack entry to @skb: a zeroed struct nf_conn with
+ * the fields the judge reads. Detached again before the skb is freed, so
+ * nothing ever puts a reference on it.
+ */
+static void p53g_test_ct(struct kunit *test, struct sk_buff *skb,
+			 const struct p53g_verdict_case *c)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	struct nf_conntrack_tuple *t;
+	struct nf_conn *ct;
+
+	if (!c->ct.on)
+		return;
+	ct = kunit_kzalloc(test, sizeof(*ct), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, ct);
+	ct->status = c->ct.status;
+	t = &ct->tuplehash[CTINFO2DIR(c->ct.ctinfo)].tuple;
+	t->dst.protonum = c->p.proto;
+	t->dst.u.all = htons(c->ct.wport ? c->ct.wport : c->p.dport);
+	nf_ct_set(skb, ct, c->ct.ctinfo);
+#endif
+}
+
+static void p53g_test_ct_detach(struct sk_buff *skb)
+{
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	nf_ct_set(skb, NULL, 0);
+#endif
+}
+
 static void p53g_verdict_test(struct kunit *test)
 {
 	const struct p53g_verdict_case *c = test->param_value;
@@ -661,7 +880,10 @@ static void p53g_verdict_test(struct kunit *test)
 		for (i = 0; i < ARRAY_SIZE(p53g_layout); i++) {
 			skb = p53g_layout_skb(test, pkt, len, l3len, i, c->f,
 					      dev);
-			got = p53g_judge(skb, c->f, dev, &c->conf, ps, &info);
+			p53g_test_ct(test, skb, c);
+			got = p53g_judge(skb, c->f, c->hook, dev, &c->conf, ps,
+					 &info);
+			p53g_test_ct_detach(skb);
 			kfree_skb(skb);
 			KUNIT_EXPECT_EQ_MSG(test, got, c->want, "%s skb",
 					    p53g_layout[i]);
