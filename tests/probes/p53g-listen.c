@@ -2,7 +2,9 @@
 /*
  * p53g-listen: a UDP listener that counts datagrams, optionally echoing
  * them back, so tests can tell whether traffic to a port got through
- * port53guard (and play a trivial DNS-ish responder with -r).
+ * port53guard (and play a trivial DNS-ish responder with -r: the echo of
+ * a datagram that holds a whole 12-byte DNS header has QR set, so it is a
+ * response).
  *
  * Output (each line flushed at once, so a redirected stdout is usable
  * while it runs):
@@ -12,6 +14,10 @@
  *
  * It exits when TIMEOUT_MS pass with no datagram, after MAX datagrams
  * (-c), or on SIGTERM/SIGINT; all three print received=N and exit 0.
+ *
+ * -L listens for UDP-Lite instead of UDP. -S ADDR:PORT (IPv6: [ADDR]:PORT)
+ * first sends one datagram from the bound socket to ADDR:PORT, so the
+ * listener's own port starts a flow (a resolver sending from port 53).
  */
 #define _GNU_SOURCE	/* ppoll() */
 #include <poll.h>
@@ -20,7 +26,12 @@
 
 #include "p53g-common.h"
 
-#define USAGE "[-6] [-p PORT] [-t TIMEOUT_MS] [-r] [-c MAX] [-a ADDR] [-v]"
+#define USAGE "[-6] [-L] [-p PORT] [-t TIMEOUT_MS] [-r] [-c MAX] [-a ADDR] " \
+	      "[-S ADDR:PORT] [-v]"
+
+#ifndef IPPROTO_UDPLITE
+#define IPPROTO_UDPLITE		136
+#endif
 
 struct opts {
 	int family;
@@ -29,7 +40,9 @@ struct opts {
 	int echo;
 	int verbose;
 	long max;
+	int proto;
 	const char *addr;
+	const char *send_to;
 };
 
 static volatile sig_atomic_t stop;
@@ -44,11 +57,18 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 {
 	int c;
 
-	*o = (struct opts){ .family = AF_INET, .port = 53, .timeout_ms = 5000 };
-	while ((c = getopt(argc, argv, "6p:t:rc:a:vh")) != -1) {
+	*o = (struct opts){ .family = AF_INET, .port = 53, .timeout_ms = 5000,
+			    .proto = IPPROTO_UDP };
+	while ((c = getopt(argc, argv, "6Lp:t:rc:a:S:vh")) != -1) {
 		switch (c) {
 		case '6':
 			o->family = AF_INET6;
+			break;
+		case 'L':
+			o->proto = IPPROTO_UDPLITE;
+			break;
+		case 'S':
+			o->send_to = optarg;
 			break;
 		case 'p':
 			o->port = p53g_opt_num(USAGE, "port", optarg, 1, 65535);
@@ -90,7 +110,7 @@ static int open_listener(const struct opts *o)
 	len = p53g_parse_addr(o->family, o->addr, o->port, NULL, &ss);
 	if (!len)
 		p53g_bad_addr(USAGE, o->family, o->addr);
-	fd = socket(o->family, SOCK_DGRAM, IPPROTO_UDP);
+	fd = socket(o->family, SOCK_DGRAM, o->proto);
 	if (fd < 0)
 		p53g_die_sys("socket(SOCK_DGRAM)");
 	if (o->family == AF_INET6 &&
@@ -99,6 +119,35 @@ static int open_listener(const struct opts *o)
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		p53g_die_sys("bind");
 	return fd;
+}
+
+/* -S ADDR:PORT: one datagram from the listening socket. */
+static void send_first(const struct opts *o, int fd)
+{
+	static const unsigned char hello[] = "p53g-listen";
+	char addr[INET6_ADDRSTRLEN + 2], *colon;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int port;
+
+	if (strlen(o->send_to) >= sizeof(addr))
+		p53g_die_usage(USAGE, "bad -S '%s'", o->send_to);
+	strcpy(addr, o->send_to);
+	colon = strrchr(addr, ':');
+	if (!colon)
+		p53g_die_usage(USAGE, "-S needs ADDR:PORT");
+	*colon = '\0';
+	port = p53g_opt_num(USAGE, "-S port", colon + 1, 1, 65535);
+	if (addr[0] == '[' && colon[-1] == ']') {
+		colon[-1] = '\0';
+		memmove(addr, addr + 1, strlen(addr));
+	}
+	len = p53g_parse_addr(o->family, addr, port, NULL, &ss);
+	if (!len)
+		p53g_bad_addr(USAGE, o->family, addr);
+	if (sendto(fd, hello, sizeof(hello) - 1, 0, (struct sockaddr *)&ss,
+		   len) < 0)
+		p53g_die_sys("sendto(-S)");
 }
 
 /*
@@ -152,6 +201,8 @@ static int handle_one(const struct opts *o, int fd)
 		p53g_line("datagram bytes=%zd from=%s port=%d", n,
 			  p53g_ntop(&from, abuf, sizeof(abuf)),
 			  p53g_port(&from));
+	if (o->echo && n >= 12)
+		buf[2] |= 0x80;
 	if (o->echo && sendto(fd, buf, n, 0, (struct sockaddr *)&from,
 			      flen) < 0)
 		p53g_die_sys("sendto");
@@ -171,6 +222,8 @@ int main(int argc, char **argv)
 	parse_opts(argc, argv, &o);
 	catch_signals(&waitmask);
 	pfd.fd = open_listener(&o);
+	if (o.send_to)
+		send_first(&o, pfd.fd);
 	p53g_line("ready");
 
 	deadline = p53g_now_ms() + o.timeout_ms;

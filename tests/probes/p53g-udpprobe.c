@@ -19,6 +19,9 @@
  *   timeout
  *   sent=N icmp=N replies=N timeouts=N
  *
+ * -L sends UDP-Lite (RFC 3828, full checksum coverage) instead of UDP;
+ * -R sends a DNS response (QR set) instead of a query.
+ *
  * Datagrams go out one at a time: the next is sent once the previous one
  * has its answer or has timed out. Off loopback the receiving kernel rate
  * limits ICMP errors per peer (a burst of about 6, then one a second), so
@@ -36,8 +39,8 @@
 
 #include "p53g-common.h"
 
-#define USAGE "[-6] [-p PORT] [-s SRCPORT] [-t TIMEOUT_MS] [-n COUNT] " \
-	      "[-I IFNAME] ADDR"
+#define USAGE "[-6] [-L] [-R] [-p PORT] [-s SRCPORT] [-t TIMEOUT_MS] " \
+	      "[-n COUNT] [-I IFNAME] ADDR"
 
 /* Once one witness has seen the error, wait this long for the other. */
 #define GRACE_MS	200
@@ -46,6 +49,9 @@
 #ifndef ICMP_FILTER
 #define ICMP_FILTER		1	/* SOL_RAW option, linux/icmp.h */
 #endif
+#ifndef IPPROTO_UDPLITE
+#define IPPROTO_UDPLITE		136
+#endif
 
 struct opts {
 	int family;
@@ -53,6 +59,8 @@ struct opts {
 	int sport;
 	int timeout_ms;
 	int count;
+	int proto;
+	int response;
 	const char *ifname;
 	const char *addr;
 };
@@ -83,11 +91,17 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	int c;
 
 	*o = (struct opts){ .family = AF_INET, .port = 53, .timeout_ms = 1000,
-			    .count = 1 };
-	while ((c = getopt(argc, argv, "6p:s:t:n:I:h")) != -1) {
+			    .count = 1, .proto = IPPROTO_UDP };
+	while ((c = getopt(argc, argv, "6LRp:s:t:n:I:h")) != -1) {
 		switch (c) {
 		case '6':
 			o->family = AF_INET6;
+			break;
+		case 'L':
+			o->proto = IPPROTO_UDPLITE;
+			break;
+		case 'R':
+			o->response = 1;
 			break;
 		case 'p':
 			o->port = p53g_opt_num(USAGE, "port", optarg, 1, 65535);
@@ -119,8 +133,11 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 	o->addr = argv[optind];
 }
 
-/* A minimal DNS query: id, RD set, one question "example.test IN A". */
-static size_t build_query(unsigned char *buf, uint16_t id)
+/*
+ * A minimal DNS query: id, RD set, one question "example.test IN A"; as a
+ * response (@response), the same with QR and RA set and no answer.
+ */
+static size_t build_query(unsigned char *buf, uint16_t id, int response)
 {
 	static const unsigned char tail[] = {
 		0x01, 0x00,		/* flags: standard query, RD */
@@ -136,6 +153,10 @@ static size_t build_query(unsigned char *buf, uint16_t id)
 	buf[0] = id >> 8;
 	buf[1] = id & 0xff;
 	memcpy(buf + 2, tail, sizeof(tail));
+	if (response) {
+		buf[2] |= 0x80;		/* QR */
+		buf[3] |= 0x80;		/* RA */
+	}
 	return 2 + sizeof(tail);
 }
 
@@ -185,9 +206,10 @@ static int open_udp(const struct opts *o, int *sport)
 	int one = 1;
 	int fd;
 
-	fd = socket(o->family, SOCK_DGRAM | SOCK_NONBLOCK, IPPROTO_UDP);
+	fd = socket(o->family, SOCK_DGRAM | SOCK_NONBLOCK, o->proto);
 	if (fd < 0)
-		p53g_die_sys("socket(SOCK_DGRAM)");
+		p53g_die_sys(o->proto == IPPROTO_UDP ? "socket(SOCK_DGRAM)" :
+			     "socket(SOCK_DGRAM, IPPROTO_UDPLITE)");
 	if (o->family == AF_INET) {
 		if (setsockopt(fd, SOL_IP, IP_RECVERR, &one, sizeof(one)) < 0)
 			p53g_die_sys("setsockopt(IP_RECVERR)");
@@ -244,7 +266,7 @@ static int match_icmp4(const struct probe *p, const unsigned char *buf,
 	inner = (const struct iphdr *)(buf + off + 8);
 	ilen = inner->ihl * 4;
 	if (inner->version != 4 || inner->ihl < 5 ||
-	    inner->protocol != IPPROTO_UDP ||
+	    inner->protocol != p->o.proto ||
 	    inner->daddr != dst->sin_addr.s_addr ||
 	    n < off + 8 + ilen)
 		return 0;
@@ -268,7 +290,7 @@ static int match_icmp6(const struct probe *p, const unsigned char *buf,
 	if (n < off + sizeof(*inner) || buf[0] != ICMP6_DST_UNREACH)
 		return 0;
 	inner = (const struct ip6_hdr *)(buf + off);
-	if ((inner->ip6_vfc >> 4) != 6 || inner->ip6_nxt != IPPROTO_UDP ||
+	if ((inner->ip6_vfc >> 4) != 6 || inner->ip6_nxt != p->o.proto ||
 	    memcmp(&inner->ip6_dst, &dst->sin6_addr, sizeof(dst->sin6_addr)))
 		return 0;
 	off += sizeof(*inner);
@@ -407,7 +429,7 @@ static void drain(const struct probe *p)
 static void send_query(const struct probe *p, uint16_t id)
 {
 	unsigned char q[64];
-	size_t len = build_query(q, id);
+	size_t len = build_query(q, id, p->o.response);
 
 	if (sendto(p->udp_fd, q, len, 0, (const struct sockaddr *)&p->dst,
 		   p->dst_len) < 0)
