@@ -62,7 +62,7 @@ struct p53g_setting {
 	const char *help;
 };
 
-#define P53G_NSETTINGS 6
+#define P53G_NSETTINGS 7
 extern const struct p53g_setting p53g_settings[P53G_NSETTINGS];
 #define p53g_nsettings ((size_t)P53G_NSETTINGS)
 

@@ -14,8 +14,9 @@ static void set_usage(FILE *f)
 	fprintf(f, "Usage: %s set NAME VALUE\n\n", PROG_NAME);
 	for (i = 0; i < p53g_nsettings; i++)
 		fprintf(f, "  %-9s %s\n", p53g_settings[i].name, p53g_settings[i].help);
-	fprintf(f, "\nenabled, tcp, loopback and log take 1 or 0 (also y/n, yes/no, on/off,\n"
-		   "true/false); action takes reject, drop or monitor; rate a number 0-1000000.\n");
+	fprintf(f, "\nenabled, tcp, loopback, log and forward take 1 or 0 (also y/n, yes/no,\n"
+		   "on/off, true/false); action takes reject, drop or monitor; rate a number\n"
+		   "0-1000000.\n");
 }
 
 int set_main(int argc, char *argv[])
@@ -37,7 +38,7 @@ int set_main(int argc, char *argv[])
 	}
 	s = p53g_setting_find(argv[1]);
 	if (!s) {
-		p53g_err("set: unknown setting '%s' (enabled, action, tcp, loopback, log, rate)",
+		p53g_err("set: unknown setting '%s' (enabled, action, tcp, loopback, log, rate, forward)",
 			 argv[1]);
 		return EXIT_USAGE;
 	}

@@ -218,6 +218,7 @@ const struct p53g_setting p53g_settings[P53G_NSETTINGS] = {
 	{ "loopback", P53G_BOOL, "1 lets packets that arrive on loopback pass" },
 	{ "log", P53G_BOOL, "1 logs each blocked packet (rate-limited)" },
 	{ "rate", P53G_RATE, "replies per second, 0 for no local limit" },
+	{ "forward", P53G_BOOL, "1 also refuses queries published (DNATed) from port 53" },
 };
 
 

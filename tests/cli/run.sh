@@ -66,6 +66,7 @@ fresh() {
 	echo 1 >"$SYS/loopback"
 	echo 0 >"$SYS/log"
 	echo 200 >"$SYS/rate"
+	echo 1 >"$SYS/forward"
 	printf '10.0.0.0/8\n192.0.2.0/24\n2001:db8::/32\ndev:wg+\n' >"$SYS/exempt"
 	printf 'rejected 12\ndropped 3\nmonitored 0\nexempted 7\nreplies 2\nudp4 10\n' >"$SYS/stats"
 }
@@ -90,7 +91,7 @@ writes() { sed -n "s/^$1 //p" "$SYS/.writes" 2>/dev/null; }
 nwrites() { writes "$1" | grep -c .; }
 # rec BYTES [RESULT]: the record the fake logs for a write of BYTES (\n escaped)
 rec() { echo "$(printf '%b' "$1" | wc -c) ${2:-ok} $1"; }
-state() { cat "$SYS"/{enabled,action,tcp,loopback,log,rate,exempt}; }
+state() { cat "$SYS"/{enabled,action,tcp,loopback,log,rate,forward,exempt}; }
 
 NOMOD="port53guard: module not loaded (try: sudo modprobe port53guard)"
 
@@ -130,7 +131,7 @@ usage_case "port53guard: exempt replace: missing arguments" exempt replace
 usage_case "port53guard: exempt check: missing arguments" exempt check
 usage_case "port53guard: exempt check: expected 'dev IF' after the address" exempt check 192.0.2.1 eth0
 usage_case "port53guard: set: expected NAME VALUE" set action
-usage_case "port53guard: set: unknown setting 'colour' (enabled, action, tcp, loopback, log, rate)" set colour red
+usage_case "port53guard: set: unknown setting 'colour' (enabled, action, tcp, loopback, log, rate, forward)" set colour red
 usage_case "port53guard: status: unexpected argument '--yaml'" status --yaml
 usage_case "port53guard: save: unexpected argument '--iptables'" save --iptables
 usage_case "port53guard: restore: expected one FILE (or - for standard input)" restore
@@ -169,6 +170,7 @@ is "status shows settings, list size and every counter" "$out" "settings:
   loopback: 1
   log: 0
   rate: 200
+  forward: 1
 exempt: 4 entries
 counters:
   rejected: 12
@@ -188,6 +190,7 @@ is "status --json is the expected object" "$out" '{
   "loopback": true,
   "log": false,
   "rate": 200,
+  "forward": true,
   "exempt": 4,
   "counters": {
     "rejected": 12,
@@ -565,6 +568,7 @@ set tcp 0
 set loopback 1
 set log 0
 set rate 200
+set forward 1
 exempt flush
 exempt add 10.0.0.0/8
 exempt add 192.0.2.0/24
@@ -572,11 +576,11 @@ exempt add 2001:db8::/32
 exempt add dev:wg+"
 run save --modprobe
 is "save --modprobe prints one options line" "$out" \
-	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200 exempt=10.0.0.0/8,192.0.2.0/24,2001:db8::/32,dev:wg+"
+	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200 forward=1 exempt=10.0.0.0/8,192.0.2.0/24,2001:db8::/32,dev:wg+"
 : >"$SYS/exempt"
 run save --modprobe
 is "save --modprobe with an empty list leaves exempt= out" "$out" \
-	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200"
+	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200 forward=1"
 seq 1 100 | awk '{printf "2001:db8:%x::/48\n", $1}' >"$SYS/exempt"
 need=$(paste -sd, "$SYS/exempt" | tr -d '\n' | wc -c)
 run save --modprobe
@@ -683,7 +687,7 @@ comp() {
 }
 is "completion: subcommands" "$(comp 'port53guard ')" "status exempt set save restore --help --version"
 is "completion: exempt commands" "$(comp 'port53guard exempt ')" "list add del flush replace check --help"
-is "completion: setting names" "$(comp 'port53guard set ')" "enabled action tcp loopback log rate"
+is "completion: setting names" "$(comp 'port53guard set ')" "enabled action tcp loopback log rate forward"
 is "completion: action values" "$(comp 'port53guard set action ')" "reject drop monitor"
 is "completion: boolean values" "$(comp 'port53guard set log o')" "on off"
 is "completion: dev:NAME of the interfaces, after the colon" "$(comp 'port53guard exempt add dev:l')" "lo"
@@ -696,7 +700,7 @@ check "man page renders with no groff warnings" \
 	bash -c '[ -z "$(LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 "$1" 2>&1)" ]' _ "$TOP/tools/port53guard.8"
 check "man page covers every subcommand, setting and the sysfs protocol" \
 	bash -c 'for w in status "exempt list" "exempt add" "exempt del" "exempt flush" "exempt replace" \
-		"exempt check" "set" "save" "restore" enabled action tcp loopback log rate begin commit abort \
+		"exempt check" "set" "save" "restore" enabled action tcp loopback log rate forward begin commit abort \
 		EBUSY ENOENT ENOSPC EPERM P53G_SYSFS "EXIT STATUS" "SAVE FORMAT"; do
 		MANWIDTH=200 man -l "$1" 2>/dev/null | grep -q -- "$w" || { echo "$w"; exit 1; }; done' _ "$TOP/tools/port53guard.8"
 

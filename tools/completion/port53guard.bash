@@ -40,9 +40,9 @@ _port53guard() {
 			fi ;;
 		set)
 			case $cword in
-			2) opts=(enabled action tcp loopback log rate) ;;
+			2) opts=(enabled action tcp loopback log rate forward) ;;
 			3) case ${words[2]} in
-			   enabled|tcp|loopback|log) opts=(1 0 on off yes no) ;;
+			   enabled|tcp|loopback|log|forward) opts=(1 0 on off yes no) ;;
 			   action) opts=(reject drop monitor) ;;
 			   esac ;;
 			esac ;;
