@@ -82,7 +82,7 @@ step "checkpatch --strict is clean on module/" "$P53G_TOP/tests/style.sh"
 # kernels: LABEL KERNEL-IMAGE KDIR KVER STOCKROOT TESTS
 # Every kernel runs the contract, the gateway scenario, the footprint and
 # the short forms of make stress (tests/stress.sh runs the long ones).
-suite_tests=basic,persist,contract,contract-list,hostile,gateway,footprint
+suite_tests=basic,persist,contract,contract-list,hostile,gateway,nat,footprint
 stress_tests=stress-load,stress-reflect,stress-sysfs,stress-life,stress-netns,fuzz-replay
 declare -a kernels=()
 for series in 6.1 6.12; do

@@ -9,7 +9,8 @@
 #                                              +-- p-lan1, p-lan2 (bridge ports)
 #   ns lan2: eth0 192.0.2.12  2001:db8:1::12 --+         wan 198.51.100.1  2001:db8:2::1
 #                                                         dnsmasq on every interface (:53)
-#   ns inet: eth0 198.51.100.2  2001:db8:2::2 ----------- wan
+#   ns inet: isp0 198.51.100.2  2001:db8:2::2 ----------- wan
+#            dnsmasq :53 (a resolver on the Internet)
 #
 # The guard is loaded by `modprobe port53guard` with its settings from
 # /etc/modprobe.d/port53guard.conf: `options port53guard exempt=dev:br-lan`.
@@ -20,7 +21,10 @@
 # port unreachable over both families (dig: connection refused); the
 # gateway's own lookups over loopback work; the counters show exactly the
 # refused WAN queries, the exempted LAN ones and the loopback ones; after
-# rmmod the Internet host is answered again.
+# rmmod the Internet host is answered again. A LAN host's own lookup at the
+# resolver on the Internet is forwarded by the gateway (masqueraded over
+# IPv4, routed over IPv6) and answered: the guard never touches routed
+# traffic that was not DNATed from port 53.
 #
 # The hooks are in every namespace (the guard is per host, these are all
 # one kernel), so the counters are global: only the gateway receives
@@ -36,7 +40,7 @@ GW_WAN4=198.51.100.1 GW_WAN6=2001:db8:2::1
 LAN1_4=192.0.2.11 LAN1_6=2001:db8:1::11
 LAN2_4=192.0.2.12 LAN2_6=2001:db8:1::12
 INET4=198.51.100.2 INET6=2001:db8:2::2
-NAME=gw.example.test ANSWER=192.0.2.53
+NAME=gw.example.test ANSWER=192.0.2.53 INET_ANSWER=203.0.113.53
 
 # The debug kernel (KASAN, lockdep) is ~60x slower on the packet path and
 # slow emulated guests stall for seconds on a loaded host: the bounds are
@@ -64,6 +68,12 @@ answered() {
 	lan) N_LAN=$((N_LAN + 1)) ;;
 	lo) N_LO=$((N_LO + 1)) ;;
 	esac
+}
+
+# answered_by_inet DESC NS SERVER: dig from NS gets inet's answer.
+answered_by_inet() {
+	_a=$(ask "$2" "$3")
+	ok "$1: answered by inet ($(echo $_a))" test "$_a" = $INET_ANSWER
 }
 
 # refused DESC NS SERVER: dig from NS reports connection refused at once,
@@ -100,7 +110,7 @@ gw_up() {
 		$IP -n gw link set p-$h master br-lan
 		$IP -n gw link set p-$h up
 	done
-	$IP link add wan netns gw type veth peer name eth0 netns inet
+	$IP link add wan netns gw type veth peer name isp0 netns inet
 	$IP -n gw addr add $GW_LAN4/24 dev br-lan
 	$IP -n gw addr add $GW_LAN6/64 dev br-lan nodad
 	$IP -n gw addr add $GW_WAN4/24 dev wan
@@ -110,10 +120,11 @@ gw_up() {
 	for h in lan1:$LAN1_4:$LAN1_6 lan2:$LAN2_4:$LAN2_6 inet:$INET4:$INET6; do
 		ns=${h%%:*} a=${h#*:}
 		a4=${a%%:*} a6=${a#*:}
-		len=24 len6=64
-		$IP -n $ns addr add $a4/$len dev eth0
-		$IP -n $ns addr add $a6/$len6 dev eth0 nodad
-		$IP -n $ns link set eth0 up
+		len=24 len6=64 dev=eth0
+		[ $ns = inet ] && dev=isp0
+		$IP -n $ns addr add $a4/$len dev $dev
+		$IP -n $ns addr add $a6/$len6 dev $dev nodad
+		$IP -n $ns link set $dev up
 	done
 	# LAN hosts route everything through the gateway; the Internet host
 	# knows the way to the LAN (it is on the gateway's WAN link).
@@ -133,8 +144,10 @@ gw_up() {
 }
 
 gw_down() {
-	[ -s /tmp/gw-dnsmasq.pid ] && kill "$(cat /tmp/gw-dnsmasq.pid)" 2>/dev/null
-	rm -f /tmp/gw-dnsmasq.pid
+	for p in /tmp/gw-dnsmasq.pid /tmp/inet-dnsmasq.pid; do
+		[ -s $p ] && kill "$(cat $p)" 2>/dev/null
+		rm -f $p
+	done
 	for ns in inet lan2 lan1 gw; do $IP netns del $ns 2>/dev/null; done
 }
 
@@ -215,6 +228,35 @@ ok "exempted_loopback = the $N_LO loopback queries ($(counter exempted_loopback)
 ok "dropped = 0, none held back by the rate limit ($(counter dropped))" test "$(counter dropped)" = 0
 ok "monitored = 0, replies = 0, disabled = 0" \
 	test "$(counter monitored)$(counter replies)$(counter disabled)" = 000
+
+section "a LAN host's lookup at a resolver on the Internet is forwarded, untouched"
+nsx inet dnsmasq --user=root --group=root --no-resolv --no-hosts \
+	--address=/$NAME/$INET_ANSWER --pid-file=/tmp/inet-dnsmasq.pid
+wait_until $BOUND test -s /tmp/inet-dnsmasq.pid || fail "dnsmasq started in inet"
+nsx gw sysctl -qw net.ipv4.ip_forward=1
+nsx gw sysctl -qw net.ipv6.conf.all.forwarding=1
+nsx gw nft -f - <<-EOF
+table ip p53g_gw_nat {
+	chain post {
+		type nat hook postrouting priority srcnat;
+		oifname "wan" masquerade
+	}
+}
+EOF
+# inet stands for the Internet, whose resolvers answer lawfully; here one
+# kernel hosts both, so inet's own guard is told so (an interface only
+# inet has).
+port53guard exempt add dev:isp0
+p0=$(counter passed_forward) r0=$(counter rejected) d0=$(counter dropped) e0=$(counter exempted_list)
+answered_by_inet "IPv4 lan1 -> inet $INET4, a resolver on the Internet (masqueraded)" lan1 $INET4
+answered_by_inet "IPv6 lan2 -> inet $INET6, a resolver on the Internet (routed)" lan2 $INET6
+ok "the lookups were not refused or dropped ($r0 -> $(counter rejected), $d0 -> $(counter dropped))" \
+	test "$(counter rejected)$(counter dropped)" = "$r0$d0"
+ok "the gateway's FORWARD hook saw them and passed them ($p0 -> $(counter passed_forward))" \
+	test $(($(counter passed_forward) - p0)) -ge 4
+ok "inet's own guard exempted exactly the 2 lookups ($e0 -> $(counter exempted_list))" \
+	test $(($(counter exempted_list) - e0)) = 2
+port53guard exempt del dev:isp0
 
 section "rmmod: the Internet host is answered again"
 ok "rmmod port53guard" rmmod port53guard

@@ -13,6 +13,10 @@
 #   F1  10.3.0.0/24, random per packet   (list A's LAST entry)
 #   F2  10.1.0.1                          (list A's FIRST entry)
 #   F6  2001:db8:a000::/96, random        (in no list, ever)
+#   F7  10.5.0.0/24, random, to dut's published address 192.0.2.100:53,
+#       which a third writer DNATs to ns ctr (198.51.100.2:5354, behind
+#       dut, which forwards) and un-DNATs, over and over, while it also
+#       toggles forward: the published path under churn
 # Lists:
 #   E   empty
 #   A   4096 IPv4 entries: 10.1.0.1/32, 4094 host routes in 10.2.0.0/16,
@@ -42,9 +46,13 @@
 #
 # Exactly once: an nft chain at priority 0 in every namespace counts every
 # packet that reaches LOCAL_IN (the guard hooks every namespace, at
-# priority 1, and nothing between them drops); the guard's 12 outcome
-# counters must move by exactly that sum. Lost: the floods' senders count
-# the frames the veth took; the UDP/53 counter in dut must equal that.
+# priority 1, and nothing between them drops), and one on FORWARD in dut
+# every packet it routes; the guard's 12 outcome counters, input and
+# forward, must move by exactly that sum. Lost: the floods' senders count
+# the frames the veth took; the UDP/53 counter at dut's input plus F7's
+# DNATed packets on its FORWARD must equal that. Misclassified on the
+# published path: a DNATed query counted as passed on FORWARD, or more of
+# F7 reaching ctr's listener than FORWARD let through.
 . /p53g/guest/stress-lib.sh
 
 SECS=10 TARGET=40 K=100 EVERY=5
@@ -56,15 +64,56 @@ STOP=/tmp/st.stop MINDONE=/tmp/st.mindone
 rm -f $STOP $MINDONE
 
 stress_topo
-for ns in dut peer -; do count_chain $ns; done
+# ns ctr behind dut, and dut's published address.
+PUB4=192.0.2.100 CTR4=198.51.100.2
+$IP netns add ctr
+$IP link add veth-ctr netns dut type veth peer name eth0 netns ctr
+nsx ctr $IP link set lo up
+nsx ctr $IP addr add $CTR4/24 dev eth0
+nsx ctr $IP link set eth0 up
+nsx ctr $IP route add default via 198.51.100.1
+nsx dut $IP addr add 198.51.100.1/24 dev veth-ctr
+nsx dut $IP link set veth-ctr up
+nsx dut $IP addr add $PUB4/32 dev veth-dut
+nsx dut sysctl -qw net.ipv4.ip_forward=1
+for _d in all default eth0; do nsx ctr sysctl -qw net.ipv4.conf.$_d.rp_filter=0; done
+for ns in dut peer ctr -; do count_chain $ns; done
 in_ns dut nft add rule inet p53g_st input ip6 saddr 2001:db8:b000::/48 udp dport 53 counter
+# FORWARD in dut: F7's DNATed queries, then every packet routed.
+nsx dut nft -f - <<-EOF
+table inet p53g_fw {
+	chain forward {
+		type filter hook forward priority 0;
+		ip daddr $CTR4 udp dport 5354 counter
+		counter
+	}
+}
+EOF
+fw_counts() {
+	nsx dut nft list chain inet p53g_fw forward |
+		awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") v[n++] = $(i + 1) }
+			END { print v[0] + 0, v[1] + 0 }'
+}
+fw7() { fw_counts | cut -d' ' -f1; }
+fwall() { fw_counts | cut -d' ' -f2; }
+dnat_on() {
+	nsx dut nft -f - <<-EOF
+	table ip p53g_pub {
+		chain pre {
+			type nat hook prerouting priority dstnat;
+			ip daddr $PUB4 udp dport 53 dnat to $CTR4:5354
+		}
+	}
+	EOF
+}
+dnat_off() { nsx dut nft delete table ip p53g_pub; }
 bcount() {
 	nsx dut nft list chain inet p53g_st input |
 		awk '/counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") v[n++] = $(i + 1) }
 			END { print v[3] + 0 }'
 }
 # Every packet that reached LOCAL_IN anywhere, and UDP/53 in dut.
-allnft() { for ns in dut peer -; do nft_counts $ns; done | awk '{ t += $3 } END { print t }'; }
+allnft() { for ns in dut peer ctr -; do nft_counts $ns; done | awk '{ t += $3 } END { print t }'; }
 dut53() { nft_counts dut | awk '{ print $1 }'; }
 ex6() { awk '$1 == "exempted_ipv6" { print $2 }' $ST/stats; }
 
@@ -93,6 +142,8 @@ nsenter --net=/run/netns/dut p53g-listen -p 53 -t 3600000 >/tmp/l4.out &
 l4=$!
 nsenter --net=/run/netns/dut p53g-listen -6 -p 53 -t 3600000 >/tmp/l6.out &
 l6=$!
+nsenter --net=/run/netns/ctr p53g-listen -p 5354 -t 3600000 >/tmp/lc.out &
+lc=$!
 
 
 # Writer 1 and 2: tool replaces, E and A alternating, until together they
@@ -165,6 +216,23 @@ staged_b() {
 	echo "$_bs" >>/tmp/w2.bsent
 }
 
+# The published path's churn: DNAT on, forward off, DNAT off, forward on.
+dnat_toggler() {
+	_n=0
+	while [ ! -e $STOP ]; do
+		dnat_on || echo "dnat on failed" >>/tmp/dn.unexpected
+		sleep 0.1
+		echo 0 >$ST/forward || echo "forward 0 failed" >>/tmp/dn.unexpected
+		sleep 0.05
+		dnat_off || echo "dnat off failed" >>/tmp/dn.unexpected
+		sleep 0.05
+		echo 1 >$ST/forward || echo "forward 1 failed" >>/tmp/dn.unexpected
+		sleep 0.05
+		_n=$((_n + 4))
+	done
+	echo "ops=$_n" >/tmp/dn.res
+}
+
 toggler() {
 	_n=0
 	while [ ! -e $STOP ]; do
@@ -200,11 +268,12 @@ nsenter --net=/run/netns/peer p53g-raw watch -I veth-peer -t 3600000 >/tmp/tap.f
 wpid=$!
 wait_until 5 grep -q ready /tmp/l4.out || fail "listener on dut:53 (IPv4) started"
 wait_until 5 grep -q ready /tmp/l6.out || fail "listener on dut:53 (IPv6) started"
+wait_until 5 grep -q ready /tmp/lc.out || fail "listener on ctr:5354 started"
 wait_until 5 grep -q ready /tmp/tap.out || fail "the ICMP tap on peer started"
 
 snap /tmp/s0
-u0=$(unreach dut) x0=$(outerr dut) a0=$(allnft) d0=$(dut53)
-: >/tmp/f1.out; : >/tmp/f2.out; : >/tmp/f6.out
+u0=$(unreach dut) x0=$(outerr dut) a0=$(allnft) d0=$(dut53) g0=$(fw7) h0=$(fwall)
+: >/tmp/f1.out; : >/tmp/f2.out; : >/tmp/f6.out; : >/tmp/f7.out
 
 flood_loop /tmp/f1.out -s 10.3.0.0 -R 8 -d $DUT4 -q 61001 &
 f1=$!
@@ -212,6 +281,8 @@ flood_loop /tmp/f2.out -s 10.1.0.1 -d $DUT4 -q 61002 &
 f2=$!
 flood_loop /tmp/f6.out -6 -s 2001:db8:a000:: -R 32 -d $DUT6 -q 61006 &
 f6=$!
+flood_loop /tmp/f7.out -s 10.5.0.0 -R 8 -d $PUB4 -q 61007 &
+f7=$!
 t0=$(now_cs)
 : >/tmp/w2.bsent
 echo 0 >/tmp/w1.cnt
@@ -222,20 +293,24 @@ tool_writer 2 1 &
 w2=$!
 toggler &
 tg=$!
+dnat_toggler &
+dn=$!
 sleep $SECS
 touch $MINDONE
 wait $w1 $w2
 touch $STOP
-wait $tg $f1 $f2 $f6
+wait $tg $dn $f1 $f2 $f6 $f7
 t1=$(now_cs)
 echo reject >$ST/action
 echo 1 >$ST/enabled
+echo 1 >$ST/forward
+dnat_off 2>/dev/null
 section "writers and floods stopped after $(((t1 - t0) / 100)) s"
 
 # Drain: every frame the senders counted has reached dut's hook, and the
 # outcomes have caught up with what nft counted everywhere.
 sent=0
-for n in f1 f2 f6; do
+for n in f1 f2 f6 f7; do
 	s=$(awk -F'[= ]' '/^sent=/ { t += $2 } END { print t + 0 }' /tmp/$n.out)
 	echo "# $n: sent=$s in $(grep -c '^sent=' /tmp/$n.out) runs"
 	grep -q sender-failed /tmp/$n.out && fail "flood $n: a sender run failed ($(grep -v '^sent=' /tmp/$n.out | head -n2))"
@@ -244,29 +319,52 @@ for n in f1 f2 f6; do
 done
 bsent=$(awk '{ t += $1 } END { print t + 0 }' /tmp/w2.bsent)
 sent=$((sent + bsent))
-d_reached() { test $(($(dut53) - d0)) -ge $sent; }
+d_reached() { test $(($(dut53) - d0 + $(fw7) - g0)) -ge $sent; }
 wait_until $BOUND d_reached
-caught_up() { snap /tmp/cu; test $(($(total /tmp/cu) - $(total /tmp/s0))) -ge $(($(allnft) - a0)); }
+caught_up() {
+	snap /tmp/cu
+	test $(($(total /tmp/cu) - $(total /tmp/s0))) -ge $(($(allnft) - a0 + $(fwall) - h0))
+}
 wait_until $BOUND caught_up
 sleep 1
 snap /tmp/s1
-u1=$(unreach dut) x1=$(outerr dut) a1=$(allnft) d1=$(dut53)
+u1=$(unreach dut) x1=$(outerr dut) a1=$(allnft) d1=$(dut53) g1=$(fw7) h1=$(fwall)
 hooked=$(($(total /tmp/s1) - $(total /tmp/s0)))
-seen53=$((d1 - d0))
-seenall=$((a1 - a0))
-echo "# floods + probes sent=$sent, UDP/53 at dut's input=$seen53, all packets at input=$seenall, outcomes=$hooked"
+seen53=$((d1 - d0 + g1 - g0))
+seenall=$((a1 - a0 + h1 - h0))
+echo "# floods + probes sent=$sent, UDP/53 at dut's input or DNATed on its FORWARD=$seen53 ($((g1 - g0)) DNATed), all packets at input and forward=$seenall, outcomes=$hooked"
 if [ "$seen53" = "$sent" ]; then
-	pass "every one of $sent queries sent reached dut's input hook (nft UDP/53 counter)"
+	pass "every one of $sent queries sent reached dut's input or forward hook (nft counters)"
 else
-	fail "queries sent ($sent) = UDP/53 packets at dut's input ($seen53)"
+	fail "queries sent ($sent) = UDP/53 packets at dut's input + DNATed on its forward ($seen53)"
 	d=$((sent - seen53)); [ $d -lt 0 ] && d=$((-d)); lost $d
 fi
 if [ "$hooked" = "$seenall" ]; then
-	pass "outcome counters moved by exactly the packets that reached LOCAL_IN ($seenall)"
+	pass "outcome counters moved by exactly the packets that reached LOCAL_IN or FORWARD ($seenall)"
 else
-	fail "outcome counters moved by $hooked, packets at LOCAL_IN (nft, every namespace) $seenall"
+	fail "outcome counters moved by $hooked, packets at LOCAL_IN (nft, every namespace) and FORWARD $seenall"
 	d=$((hooked - seenall)); [ $d -lt 0 ] && d=$((-d)); mis $d
 fi
+
+# The published path: nothing DNATed from 53 passed as unrelated; no more
+# of F7 reached ctr's listener than FORWARD let through.
+dfw() { echo $(($(val "$1"_forward /tmp/s1) - $(val "$1"_forward /tmp/s0))); }
+fwd_passed=$(dfw passed) fwd_through=$(($(dfw exempted) + $(dfw disabled) + $(dfw monitored)))
+fwd_other=$((h1 - h0 - g1 + g0))
+ok "forward: passed ($fwd_passed) <= routed packets not DNATed from 53 ($fwd_other)" \
+	test "$fwd_passed" -le "$fwd_other"
+[ "$fwd_passed" -le "$fwd_other" ] || mis $((fwd_passed - fwd_other))
+kill $lc 2>/dev/null
+wait $lc
+lcr=$(field received /tmp/lc.out)
+ok "ctr's listener got $lcr of F7, no more than FORWARD let through ($fwd_through)" \
+	test "${lcr:-x}" -le "$fwd_through"
+[ "${lcr:-0}" -le "$fwd_through" ] || mis $((lcr - fwd_through))
+echo "# dnat toggler: $(cat /tmp/dn.res)"
+[ -s /tmp/dn.unexpected ] && fail "dnat toggler: every change taken ($(head -n1 /tmp/dn.unexpected))"
+for o in rejected disabled; do
+	ok "under the toggles the published flood met outcome ${o}_forward ($(dfw $o))" test "$(dfw $o)" -gt 0
+done
 rej=$(($(val rejected_unreach /tmp/s1) - $(val rejected_unreach /tmp/s0)))
 ok "dut sent ($((u1 - u0))) or failed to send ($((x1 - x0))) one ICMP error per rejected ($rej)" \
 	test $((u1 - u0 + x1 - x0)) = "$rej"
@@ -284,7 +382,7 @@ wait $wpid
 wait $apid
 cat /tmp/tap.out | sed 's/^/# tap: /'
 tap() { awk -v p="$1" '$1 == "sport" && $2 == p { print $3 }' /tmp/tap.out; }
-for s in f1:61001 f2:61002 f6:61006; do
+for s in f1:61001 f2:61002 f6:61006 f7:61007; do
 	n=${s%:*} p=${s#*:}
 	eval "sn=\$sent_$n"
 	e=$(tap $p); e=${e:-0}
@@ -310,7 +408,7 @@ stg=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^staged=/) print substr($i, 8) 
 viol=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^violations=/) print substr($i, 12) }' /tmp/w2.res)
 post=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^post=/) print substr($i, 6) }' /tmp/w2.res)
 bbusy=$(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^busy=/) print substr($i, 6) }' /tmp/w2.res)
-tgops=$(cut -d= -f2 /tmp/tg.res)
+tgops=$(($(cut -d= -f2 /tmp/tg.res) + $(cut -d= -f2 /tmp/dn.res)))
 ok "the tool writers replaced the list $okr times (E and A alternating; target $TARGET)" test $okr -ge $TARGET
 ok "writer 2 ran $stg staged replaces of B with pauses" test "$stg" -ge 1
 ok "no query from B's sources was exempted while B was staged, not committed ($stg windows, $viol wrong)" \
@@ -331,8 +429,8 @@ ok "a last replace with A is taken" port53guard exempt replace /tmp/A.txt
 ok "and the list reads back exactly A, canonical" cmp -s $ST/exempt /tmp/A.canon
 ok "enabled reads 1" test "$(cat $ST/enabled)" = 1
 ok "action reads reject" test "$(cat $ST/action)" = reject
-ok "untouched settings kept: tcp=0 loopback=1 log=0 rate=0" \
-	test "$(cat $ST/tcp)$(cat $ST/loopback)$(cat $ST/log)$(cat $ST/rate)" = 0100
+ok "untouched settings kept: tcp=0 loopback=1 log=0 rate=0, forward back at 1" \
+	test "$(cat $ST/tcp)$(cat $ST/loopback)$(cat $ST/log)$(cat $ST/rate)$(cat $ST/forward)" = 01001
 ok "stats: every line is a name and a number" \
 	test "$(awk 'NF != 2 || $2 !~ /^[0-9]+$/' $ST/stats | wc -l)" = 0
 
@@ -355,5 +453,6 @@ ok "quiescent: B's first entry no longer exempt: rejected_unreach moved by $K ($
 kill $l4 $l6 2>/dev/null
 wait $l4 $l6
 ok "rmmod port53guard" rmmod port53guard
+$IP netns del ctr
 topo_down
 stress_row load $sent $((okr + stg + tgops)) $((busy + bbusy)) $((okr + stg))

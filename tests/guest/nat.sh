@@ -1,0 +1,331 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Port 53 as the world addresses it: queries redirected to a resolver on
+# another port, queries published (DNAT) to a container behind the host,
+# datagrams sent back along a flow the host opened from port 53, and
+# UDP-Lite.
+#
+#   +---- ns peer (Internet) ----+    +------------ ns dut (host) -------------+
+#   | veth-peer 192.0.2.2/24     |<-->| veth-dut 192.0.2.1/24                  |
+#   |           2001:db8:53::2   |    |          2001:db8:53::1                |
+#   | dnsmasq :53 (a resolver    |    | dnsmasq :5354 (REDIRECT/DNAT target)   |
+#   |   out there, exempt)       |    | veth-ctr 198.51.100.1/24               |
+#   +----------------------------+    |          2001:db8:c::1/64  forwarding  |
+#                                     +------------------|----------------------+
+#                                     +---- ns ctr (container) ----+
+#                                     | eth0 198.51.100.2/24       |
+#                                     |      2001:db8:c::2/64      |
+#                                     | dnsmasq :5354 and :53      |
+#                                     +----------------------------+
+#
+# 1. REDIRECT 53 -> 5354 and DNAT to dut's own address:5354: peer's dig is
+#    refused (connection refused), the probe's ICMP quotes port 53 (NAT
+#    turned the quoted query back), an exempt source is answered; a query
+#    sent to 5354 itself is not touched.
+# 2. Published: dut DNATs 53 to ctr:5354 and to ctr:53 and forwards: the
+#    same as the peer sees it; an exempt source is answered; forward 0
+#    lets it through (to 5354: answered; to 53: ctr's own guard refuses
+#    it, since the guard runs in every namespace); TCP with tcp 1 gets a
+#    RST; ctr's own query to the resolver out on peer leaves dut and is
+#    answered (masqueraded over IPv4, routed over IPv6).
+# 3. Reply-shaped: dut sends from port 53 to peer; a query (QR 0) peer
+#    then sends from that port is refused, a response (QR 1) passes.
+# 4. UDP-Lite to port 53 is refused like UDP, exempt like UDP.
+# Every section checks the counters move by exactly what was sent, per
+# hook. Documentation prefixes only; nothing leaves the guest.
+. /p53g/guest/lib.sh
+
+CTR4=198.51.100.2 CTR6=2001:db8:c::2
+DUTC4=198.51.100.1 DUTC6=2001:db8:c::1
+NAME=nat.example.test
+A_DUT=192.0.2.53 A_CTR=198.51.100.53 A_CTR53=198.51.100.54 A_PEER=192.0.2.99
+# QUIET_MS: how long a probe that must get no ICMP error waits for one.
+DIG_T=5 PROBE_MS=5000 BOUND=10 QUIET_MS=1000
+[ $SLOW = 1 ] && { DIG_T=60; PROBE_MS=60000; BOUND=120; QUIET_MS=5000; }
+
+# load P: P_name=value for every line of the stats file; snap, then
+# moved NAME N WHAT: the counter NAME moved by exactly N since snap.
+load() { while read -r _k _v; do eval "$1_$_k=\$_v"; done <$ST/stats; }
+snap() { load B; }
+moved() {
+	load A
+	eval "_dv=\$((A_$1 - B_$1))"
+	ok "$3: $1 moved by $2 ($_dv)" test "$_dv" = "$2"
+}
+
+# ask NS SERVER [DIG-ARGS]: dig's short answer, or its error.
+ask() {
+	_n=$1 _s=$2; shift 2
+	nsx "$_n" dig +short +time=$DIG_T +tries=1 +retry=0 "$@" @"$_s" $NAME A 2>&1
+}
+answered() {	# answered DESC NS SERVER WANT [DIG-ARGS]
+	_d=$1 _n=$2 _s=$3 _w=$4; shift 4
+	_a=$(ask "$_n" "$_s" "$@")
+	ok "$_d: answered ($(echo $_a))" test "$_a" = "$_w"
+}
+refused_dig() {	# refused_dig DESC NS SERVER [DIG-ARGS]
+	_d=$1 _n=$2 _s=$3; shift 3
+	_a=$(ask "$_n" "$_s" "$@")
+	ok "$_d: dig is refused ($(echo $_a | cut -c1-70))" has "$_a" "connection refused"
+}
+fam_of() { case $1 in *:*) echo 6 ;; *) echo 4 ;; esac; }
+# icmp_quotes_53 DESC NS ADDR [PROBE-ARGS]: a probe datagram to ADDR:53 gets
+# ICMP(v6) port unreachable quoting destination port 53.
+icmp_quotes_53() {
+	_d=$1 _n=$2 _s=$3; shift 3
+	_fl= _ty=3 _co=3
+	[ "$(fam_of "$_s")" = 6 ] && { _fl=-6 _ty=1 _co=4; }
+	# shellcheck disable=SC2086
+	nsx "$_n" p53g-udpprobe $_fl "$@" -p 53 -t $PROBE_MS "$_s" >/tmp/nat-p.out 2>&1
+	ok "$_d: the probe gets ICMP type $_ty code $_co quoting port 53 ($(tail -n1 /tmp/nat-p.out))" \
+		grep -q "^icmp type=$_ty code=$_co embedded_dport=53 errqueue_type=$_ty errqueue_code=$_co " \
+		/tmp/nat-p.out
+}
+
+dns() {	# dns NS PIDFILE PORT ANSWER: a resolver on every address of NS
+	nsx "$1" dnsmasq --user=root --group=root --no-resolv --no-hosts -p "$3" \
+		--address=/$NAME/"$4" --pid-file="$2"
+	wait_until $BOUND test -s "$2" || fail "dnsmasq on port $3 started in $1"
+}
+stop_dns() { [ -s "$1" ] && kill "$(cat "$1")" 2>/dev/null; rm -f "$1"; }
+
+cleanup() {
+	for p in /tmp/nat-*.pid; do stop_dns "$p"; done
+	$IP netns del ctr 2>/dev/null
+	topo_down
+}
+trap cleanup EXIT
+
+# --- topology ----------------------------------------------------------
+topo_up
+$IP netns add ctr
+$IP link add veth-ctr netns dut type veth peer name eth0 netns ctr
+nsx ctr $IP link set lo up
+for s in net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+	net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0; do
+	nsx ctr sysctl -qw $s
+done
+nsx dut $IP addr add $DUTC4/24 dev veth-ctr
+nsx dut $IP addr add $DUTC6/64 dev veth-ctr nodad
+nsx ctr $IP addr add $CTR4/24 dev eth0
+nsx ctr $IP addr add $CTR6/64 dev eth0 nodad
+nsx dut $IP link set veth-ctr up
+nsx ctr $IP link set eth0 up
+nsx ctr $IP route add default via $DUTC4
+nsx ctr $IP -6 route add default via $DUTC6
+nsx peer $IP -6 route add 2001:db8:c::/64 via $DUT6
+nsx dut sysctl -qw net.ipv4.ip_forward=1
+nsx dut sysctl -qw net.ipv6.conf.all.forwarding=1
+# ctr's own lookups go out masqueraded over IPv4 (as Docker does); over
+# IPv6 they are routed.
+nsx dut nft -f - <<-EOF
+table ip p53g_masq {
+	chain post {
+		type nat hook postrouting priority srcnat;
+		ip saddr 198.51.100.0/24 oifname "veth-dut" masquerade
+	}
+}
+EOF
+wait_until $BOUND nsx ctr ping -c1 -W1 $PEER4 >/dev/null || fail "topology: ctr reaches peer over IPv4"
+wait_until $BOUND nsx ctr ping -6 -c1 -W1 $PEER6 >/dev/null || fail "topology: ctr reaches peer over IPv6"
+
+dns dut /tmp/nat-dut.pid 5354 $A_DUT
+dns ctr /tmp/nat-ctr.pid 5354 $A_CTR
+dns ctr /tmp/nat-ctr53.pid 53 $A_CTR53
+dns peer /tmp/nat-peer.pid 53 $A_PEER
+
+# nat_rule FAMILY ACTION: dut's only NAT rule for queries from veth-dut to
+# port 53 (UDP and TCP); ACTION is nft's ("redirect to :5354", "dnat to
+# ADDR:PORT"); "none" removes it.
+nat_rule() {
+	nsx dut nft delete table "$1" p53g_nat 2>/dev/null
+	[ "$2" = none ] && return 0
+	nsx dut nft -f - <<-EOF
+	table $1 p53g_nat {
+		chain pre {
+			type nat hook prerouting priority dstnat;
+			iifname "veth-dut" meta l4proto { udp, tcp } th dport 53 $2
+		}
+	}
+	EOF
+}
+
+# --- 0. Without the guard: every path of the test bed answers ----------
+section "0. without the guard every path answers"
+nat_rule ip "redirect to :5354"
+nat_rule ip6 "redirect to :5354"
+answered "IPv4 peer -> dut:53 redirected to 5354, no guard" peer $DUT4 $A_DUT
+answered "IPv6 peer -> dut:53 redirected to 5354, no guard" peer $DUT6 $A_DUT
+nat_rule ip "dnat to $CTR4:5354"
+nat_rule ip6 "dnat to [$CTR6]:5354"
+answered "IPv4 peer -> dut:53 published to ctr:5354, no guard" peer $DUT4 $A_CTR
+answered "IPv6 peer -> dut:53 published to ctr:5354, no guard" peer $DUT6 $A_CTR
+answered "IPv4 ctr -> peer:53 (a resolver out there), no guard" ctr $PEER4 $A_PEER
+answered "IPv6 ctr -> peer:53 (a resolver out there), no guard" ctr $PEER6 $A_PEER
+
+ok "modprobe port53guard" modprobe port53guard
+ok "forward reads 1 by default" test "$(cat $ST/forward)" = 1
+ok "the guard does not pull in nf_conntrack itself" \
+	sh -c "! modinfo -F depends port53guard | tr ',' '\n' | grep -qx nf_conntrack"
+
+# --- 1. Redirected and DNATed to a local port --------------------------
+for mode in redirect dnat; do
+	section "1. $mode 53 -> dut:5354"
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then D=$DUT4 P=$PEER4 tbl=ip; else D=$DUT6 P=$PEER6 tbl=ip6; fi
+		if [ $mode = redirect ]; then nat_rule $tbl "redirect to :5354"
+		elif [ $fam = 4 ]; then nat_rule ip "dnat to $DUT4:5354"
+		else nat_rule ip6 "dnat to [$DUT6]:5354"; fi
+		snap
+		refused_dig "IPv$fam peer -> dut:53 ($mode to 5354)" peer $D
+		icmp_quotes_53 "IPv$fam peer -> dut:53 ($mode to 5354)" peer $D
+		moved rejected_input 2 "IPv$fam $mode"
+		moved rejected_ipv$fam 2 "IPv$fam $mode"
+		moved rejected_forward 0 "IPv$fam $mode"
+		answered "IPv$fam peer -> dut:5354 itself (no translation)" peer $D $A_DUT -p 5354
+		moved rejected 2 "IPv$fam $mode, then a query to 5354 itself"
+		echo "add $P" >$ST/exempt
+		snap
+		answered "IPv$fam peer exempt -> dut:53 ($mode to 5354)" peer $D $A_DUT
+		moved exempted_list 1 "IPv$fam $mode, exempt source"
+		echo "del $P" >$ST/exempt
+		nat_rule $tbl none
+	done
+done
+section "1. TCP with tcp 1: a SYN redirected from 53 gets a RST"
+echo 1 >$ST/tcp
+for fam in 4 6; do
+	if [ $fam = 4 ]; then D=$DUT4 tbl=ip; else D=$DUT6 tbl=ip6; fi
+	nat_rule $tbl "redirect to :5354"
+	snap
+	refused_dig "IPv$fam peer -> dut:53 over TCP (redirect to 5354)" peer $D +tcp
+	moved tcp_reset 1 "IPv$fam TCP redirect"
+	nat_rule $tbl none
+done
+echo 0 >$ST/tcp
+
+# --- 2. Published to a container ---------------------------------------
+for port in 5354 53; do
+	want=$A_CTR; [ $port = 53 ] && want=$A_CTR53
+	section "2. published: dut DNATs 53 to ctr:$port"
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then D=$DUT4 P=$PEER4 tbl=ip C=$CTR4; else D=$DUT6 P=$PEER6 tbl=ip6 C="[$CTR6]"; fi
+		nat_rule $tbl "dnat to $C:$port"
+		snap
+		refused_dig "IPv$fam peer -> dut:53 published to ctr:$port" peer $D
+		icmp_quotes_53 "IPv$fam peer -> dut:53 published to ctr:$port" peer $D
+		moved rejected_forward 2 "IPv$fam published to $port"
+		moved rejected_input 0 "IPv$fam published to $port"
+		moved rejected 2 "IPv$fam published to $port"
+		echo "add $P" >$ST/exempt
+		snap
+		answered "IPv$fam peer exempt -> dut:53 published to ctr:$port" peer $D $want
+		moved exempted_forward 1 "IPv$fam published to $port, exempt source"
+		echo "del $P" >$ST/exempt
+		echo 0 >$ST/forward
+		snap
+		if [ $port = 5354 ]; then
+			answered "IPv$fam peer -> dut:53 published to ctr:5354, forward 0" peer $D $want
+			# the query and ctr's answer, both routed by dut
+			moved disabled_forward 2 "IPv$fam forward 0"
+			moved rejected 0 "IPv$fam forward 0"
+		else
+			refused_dig "IPv$fam peer -> ctr:53 with forward 0: ctr's own guard" peer $D
+			# the query and ctr's ICMP error, both routed by dut
+			moved disabled_forward 2 "IPv$fam forward 0, to ctr:53"
+			moved rejected_input 1 "IPv$fam forward 0, to ctr:53 (ctr's namespace)"
+		fi
+		echo 1 >$ST/forward
+		nat_rule $tbl none
+	done
+done
+section "2. published TCP with tcp 1: a SYN gets a RST"
+echo 1 >$ST/tcp
+for fam in 4 6; do
+	if [ $fam = 4 ]; then D=$DUT4 tbl=ip C=$CTR4; else D=$DUT6 tbl=ip6 C="[$CTR6]"; fi
+	nat_rule $tbl "dnat to $C:5354"
+	snap
+	refused_dig "IPv$fam peer -> dut:53 over TCP published to ctr:5354" peer $D +tcp
+	moved tcp_reset 1 "IPv$fam TCP published"
+	moved rejected_forward 1 "IPv$fam TCP published"
+	nat_rule $tbl none
+done
+echo 0 >$ST/tcp
+
+section "2. the container's own lookups leave the host"
+# peer stands for the Internet, whose resolvers answer lawfully; in this
+# one-kernel test bed its own guard is told so (an interface only peer has).
+echo "add dev:veth-peer" >$ST/exempt
+for fam in 4 6; do
+	if [ $fam = 4 ]; then P=$PEER4; else P=$PEER6; fi
+	snap
+	answered "IPv$fam ctr -> peer:53, through dut" ctr $P $A_PEER
+	moved rejected 0 "IPv$fam ctr's own lookup"
+	moved dropped 0 "IPv$fam ctr's own lookup"
+	load A
+	ok "IPv$fam ctr's own lookup: dut's FORWARD hook saw it and passed it ($((A_passed_forward - B_passed_forward)) >= 2)" \
+		test $((A_passed_forward - B_passed_forward)) -ge 2
+	moved exempted_list 1 "IPv$fam ctr's own lookup, at peer"
+done
+echo "del dev:veth-peer" >$ST/exempt
+
+# --- 3. Reply-shaped queries ------------------------------------------
+section "3. along a flow dut opened from port 53"
+# Conntrack tracks dut (the NAT rules are gone): one ct rule keeps it on.
+nsx dut nft add table inet p53g_ct
+nsx dut nft add chain inet p53g_ct input '{ type filter hook input priority 0; }'
+nsx dut nft add rule inet p53g_ct input ct state established counter
+for fam in 4 6; do
+	if [ $fam = 4 ]; then f= D=$DUT4 P=$PEER4 PS=$PEER4; else f=-6 D=$DUT6 P=$PEER6 PS="[$PEER6]"; fi
+	# dut's listener on 53 sends first, to peer:4053: a flow from dut:53.
+	listen_bg dut /tmp/nat-l.out $f -p 53 -t 60000 -S $PS:4053
+	snap
+	icmp_quotes_53 "IPv$fam peer:4053 -> dut:53, a query (QR 0) along dut's flow" peer $D -s 4053
+	moved replies 0 "IPv$fam query along dut's flow"
+	moved rejected 1 "IPv$fam query along dut's flow"
+	snap
+	nsx peer p53g-udpprobe $f -R -s 4053 -p 53 -t $QUIET_MS $D >/tmp/nat-r.out 2>&1
+	ok "IPv$fam peer:4053 -> dut:53, a response (QR 1): no ICMP ($(tail -n1 /tmp/nat-r.out))" \
+		test "$(field icmp /tmp/nat-r.out)" = 0
+	moved replies 1 "IPv$fam response along dut's flow"
+	moved rejected 0 "IPv$fam response along dut's flow"
+	snap
+	nsx peer p53g-udpprobe $f -R -s 4054 -p 53 -t $PROBE_MS $D >/tmp/nat-r.out 2>&1
+	ok "IPv$fam peer:4054 -> dut:53, a response outside any flow: ICMP" \
+		test "$(field icmp /tmp/nat-r.out)" = 1
+	moved rejected 1 "IPv$fam response outside any flow"
+	killall p53g-listen 2>/dev/null
+	wait_until 5 grep -q received= /tmp/nat-l.out
+	ok "IPv$fam dut's listener on 53 got the response only ($(field received /tmp/nat-l.out))" \
+		test "$(field received /tmp/nat-l.out)" = 1
+	wait
+done
+nsx dut nft delete table inet p53g_ct
+
+# --- 4. UDP-Lite -------------------------------------------------------
+section "4. UDP-Lite"
+for fam in 4 6; do
+	if [ $fam = 4 ]; then f= D=$DUT4 P=$PEER4; else f=-6 D=$DUT6 P=$PEER6; fi
+	listen_bg dut /tmp/nat-l.out $f -L -p 53 -t 60000
+	snap
+	icmp_quotes_53 "IPv$fam peer -> dut:53 over UDP-Lite" peer $D -L
+	moved rejected_unreach 1 "IPv$fam UDP-Lite"
+	echo "add $P" >$ST/exempt
+	snap
+	nsx peer p53g-udpprobe $f -L -p 53 -t $QUIET_MS $D >/tmp/nat-r.out 2>&1
+	ok "IPv$fam peer exempt -> dut:53 over UDP-Lite: no ICMP" test "$(field icmp /tmp/nat-r.out)" = 0
+	moved exempted_list 1 "IPv$fam UDP-Lite, exempt source"
+	echo "del $P" >$ST/exempt
+	killall p53g-listen 2>/dev/null
+	wait_until 5 grep -q received= /tmp/nat-l.out
+	ok "IPv$fam dut's UDP-Lite listener on 53 got the exempt datagram only ($(field received /tmp/nat-l.out))" \
+		test "$(field received /tmp/nat-l.out)" = 1
+	wait
+done
+
+ok "rmmod port53guard" rmmod port53guard
+nat_rule ip "dnat to $CTR4:5354"
+answered "IPv4 after rmmod: published to ctr:5354 answered again" peer $DUT4 $A_CTR
+nat_rule ip none
+exit $T_FAILED
