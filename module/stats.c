@@ -62,27 +62,29 @@ EXPORT_SYMBOL_IF_KUNIT(p53g_stats_destroy);
 
 #define P53G_NR_COUNTS	(sizeof(p53g_counts_t) / sizeof(u64))
 
-/* The raw sums over every possible CPU (an offline CPU keeps its counts). */
+/*
+ * The raw sums over every possible CPU (an offline CPU keeps its counts).
+ * Each counter is read whole (on 32-bit the seqcount retries a torn one);
+ * the sums are not one instant across counters, and need not be.
+ */
 static void p53g_stats_sum(struct p53g_stats *st, p53g_counts_t sum)
 {
 	const struct p53g_stats_cpu *c;
 	u64 *out = &sum[0][0][0];
-	const u64_stats_t *n;
-	p53g_counts_t v;
 	unsigned int start, i;
 	int cpu;
+	u64 v;
 
 	memset(sum, 0, sizeof(p53g_counts_t));
 	for_each_possible_cpu(cpu) {
 		c = per_cpu_ptr(st->cpu, cpu);
-		n = &c->n[0][0][0];
-		do {
-			start = u64_stats_fetch_begin(&c->syncp);
-			for (i = 0; i < P53G_NR_COUNTS; i++)
-				(&v[0][0][0])[i] = u64_stats_read(&n[i]);
-		} while (u64_stats_fetch_retry(&c->syncp, start));
-		for (i = 0; i < P53G_NR_COUNTS; i++)
-			out[i] += (&v[0][0][0])[i];
+		for (i = 0; i < P53G_NR_COUNTS; i++) {
+			do {
+				start = u64_stats_fetch_begin(&c->syncp);
+				v = u64_stats_read(&(&c->n[0][0][0])[i]);
+			} while (u64_stats_fetch_retry(&c->syncp, start));
+			out[i] += v;
+		}
 	}
 }
 

@@ -17,44 +17,52 @@
 #include "conf.h"
 #include "stats.h"
 
+/* Two sets of counts, off the stack (they are 384 bytes each). */
+struct p53g_two_counts {
+	p53g_counts_t c;
+	p53g_counts_t taken;
+};
+
 static void p53g_stats_count_test(struct kunit *test)
 {
+	struct p53g_two_counts *t2;
 	struct p53g_stats *st;
-	p53g_counts_t c, taken;
 	unsigned int h, f, o, k;
 
 	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	t2 = kunit_kzalloc(test, sizeof(*t2), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, st);
+	KUNIT_ASSERT_NOT_NULL(test, t2);
 	KUNIT_ASSERT_EQ(test, p53g_stats_init(st), 0);
 	for (h = 0; h < P53G_NR_HOOKS; h++)
 		for (f = 0; f < P53G_NR_FAMILIES; f++)
 			for (o = 0; o < P53G_NR_OUTCOMES; o++)
 				for (k = 0; k < h * 1000 + f * 100 + o; k++)
 					p53g_stats_inc(st, h, f, o);
-	p53g_stats_read(st, c);
+	p53g_stats_read(st, t2->c);
 	for (h = 0; h < P53G_NR_HOOKS; h++)
 		for (f = 0; f < P53G_NR_FAMILIES; f++)
 			for (o = 0; o < P53G_NR_OUTCOMES; o++)
-				KUNIT_EXPECT_EQ_MSG(test, c[h][f][o],
+				KUNIT_EXPECT_EQ_MSG(test, t2->c[h][f][o],
 						    h * 1000 + f * 100 + o,
 						    "hook %u family %u outcome %u",
 						    h, f, o);
-	KUNIT_ASSERT_EQ(test, p53g_stats_reset(st, taken), 0);
-	KUNIT_EXPECT_EQ(test, memcmp(taken, c, sizeof(c)), 0);
-	p53g_stats_read(st, c);
+	KUNIT_ASSERT_EQ(test, p53g_stats_reset(st, t2->taken), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(t2->taken, t2->c, sizeof(t2->c)), 0);
+	p53g_stats_read(st, t2->c);
 	for (h = 0; h < P53G_NR_HOOKS; h++)
 		for (f = 0; f < P53G_NR_FAMILIES; f++)
 			for (o = 0; o < P53G_NR_OUTCOMES; o++)
-				KUNIT_EXPECT_EQ(test, c[h][f][o], 0);
+				KUNIT_EXPECT_EQ(test, t2->c[h][f][o], 0);
 	p53g_stats_inc(st, P53G_HOOK_FORWARD, P53G_IPV6, P53G_REPLY);
-	p53g_stats_read(st, c);
-	KUNIT_EXPECT_EQ(test, c[P53G_HOOK_FORWARD][P53G_IPV6][P53G_REPLY], 1);
-	KUNIT_EXPECT_EQ(test, c[P53G_HOOK_INPUT][P53G_IPV6][P53G_REPLY], 0);
-	KUNIT_EXPECT_EQ(test, c[P53G_HOOK_FORWARD][P53G_IPV4][P53G_REPLY], 0);
+	p53g_stats_read(st, t2->c);
+	KUNIT_EXPECT_EQ(test, t2->c[P53G_HOOK_FORWARD][P53G_IPV6][P53G_REPLY], 1);
+	KUNIT_EXPECT_EQ(test, t2->c[P53G_HOOK_INPUT][P53G_IPV6][P53G_REPLY], 0);
+	KUNIT_EXPECT_EQ(test, t2->c[P53G_HOOK_FORWARD][P53G_IPV4][P53G_REPLY], 0);
 	/* A second reset takes only what came after the first. */
-	KUNIT_ASSERT_EQ(test, p53g_stats_reset(st, taken), 0);
-	KUNIT_EXPECT_EQ(test, taken[P53G_HOOK_FORWARD][P53G_IPV6][P53G_REPLY], 1);
-	KUNIT_EXPECT_EQ(test, taken[P53G_HOOK_INPUT][P53G_IPV6][P53G_REPLY], 0);
+	KUNIT_ASSERT_EQ(test, p53g_stats_reset(st, t2->taken), 0);
+	KUNIT_EXPECT_EQ(test, t2->taken[P53G_HOOK_FORWARD][P53G_IPV6][P53G_REPLY], 1);
+	KUNIT_EXPECT_EQ(test, t2->taken[P53G_HOOK_INPUT][P53G_IPV6][P53G_REPLY], 0);
 	p53g_stats_destroy(st);
 }
 
@@ -120,12 +128,14 @@ static void p53g_stats_reset_race_test(struct kunit *test)
 {
 	unsigned int n = clamp_t(unsigned int, num_online_cpus(), 2, 8);
 	struct p53g_counter_thread *t;
-	p53g_counts_t c, taken;
+	struct p53g_two_counts *t2;
 	u64 sum = 0, resets = 0;
 	struct p53g_stats *st;
 	unsigned int i, left;
 
 	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	t2 = kunit_kzalloc(test, sizeof(*t2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, t2);
 	t = kunit_kcalloc(test, n, sizeof(*t), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, st);
 	KUNIT_ASSERT_NOT_NULL(test, t);
@@ -143,8 +153,8 @@ static void p53g_stats_reset_race_test(struct kunit *test)
 	}
 	/* Reset over and over while they count. */
 	do {
-		KUNIT_ASSERT_EQ(test, p53g_stats_reset(st, taken), 0);
-		sum += p53g_stats_sum_outcome(taken, P53G_REJECT_UNREACH);
+		KUNIT_ASSERT_EQ(test, p53g_stats_reset(st, t2->taken), 0);
+		sum += p53g_stats_sum_outcome(t2->taken, P53G_REJECT_UNREACH);
 		resets++;
 		usleep_range(50, 200);
 		for (i = 0, left = 0; i < n; i++)
@@ -152,8 +162,8 @@ static void p53g_stats_reset_race_test(struct kunit *test)
 	} while (left);
 	for (i = 0; i < n; i++)
 		kthread_stop(t[i].task);
-	p53g_stats_read(st, c);
-	sum += p53g_stats_sum_outcome(c, P53G_REJECT_UNREACH);
+	p53g_stats_read(st, t2->c);
+	sum += p53g_stats_sum_outcome(t2->c, P53G_REJECT_UNREACH);
 	KUNIT_EXPECT_EQ_MSG(test, sum, (u64)n * P53G_INCS,
 			    "%u threads, %llu resets", n, resets);
 	p53g_stats_destroy(st);

@@ -14,6 +14,7 @@
 #include <linux/kernfs.h>
 #include <linux/kobject.h>
 #include <linux/seq_file.h>
+#include <linux/slab.h>
 #include <linux/sysfs.h>
 
 #include "conf.h"
@@ -69,6 +70,21 @@ P53G_SETTING_ATTR(forward, P53G_SET_FORWARD);
  * Every packet that reached a hook is in exactly one of passed, disabled,
  * exempted, replies, monitored, rejected, dropped.
  */
+/* The sum of the outcomes in @mask, over one hook or all (-1), one family or all. */
+static u64 p53g_sum(const p53g_counts_t c, u16 mask, int hook, int fam)
+{
+	unsigned int h, f, o;
+	u64 t = 0;
+
+	for (h = 0; h < P53G_NR_HOOKS; h++)
+		for (f = 0; f < P53G_NR_FAMILIES; f++)
+			for (o = 0; o < P53G_NR_OUTCOMES; o++)
+				if ((mask & BIT(o)) && (hook < 0 || hook == h) &&
+				    (fam < 0 || fam == f))
+					t += c[h][f][o];
+	return t;
+}
+
 static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
@@ -87,28 +103,20 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 	};
 	static const char * const fam[P53G_NR_FAMILIES] = { "ipv4", "ipv6" };
 	static const char * const hook[P53G_NR_HOOKS] = { "input", "forward" };
-	u64 t[ARRAY_SIZE(totals)][P53G_NR_HOOKS][P53G_NR_FAMILIES] = { };
-	u64 o_all[P53G_NR_OUTCOMES] = { };
 	struct p53g_exempt_info info;
 	unsigned int i, h, f, o;
-	p53g_counts_t c;
+	p53g_counts_t *c;
 	int len = 0;
 
-	p53g_stats_read(&p53g_stats, c);
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	p53g_stats_read(&p53g_stats, *c);
 	p53g_exempt_info(&info);
-	for (h = 0; h < P53G_NR_HOOKS; h++)
-		for (f = 0; f < P53G_NR_FAMILIES; f++)
-			for (o = 0; o < P53G_NR_OUTCOMES; o++) {
-				o_all[o] += c[h][f][o];
-				for (i = 0; i < ARRAY_SIZE(totals); i++)
-					if (totals[i].mask & BIT(o))
-						t[i][h][f] += c[h][f][o];
-			}
 
 	for (i = 0; i < ARRAY_SIZE(totals); i++)
 		len += sysfs_emit_at(buf, len, "%s %llu\n", totals[i].name,
-				     t[i][0][0] + t[i][0][1] + t[i][1][0] +
-				     t[i][1][1]);
+				     p53g_sum(*c, totals[i].mask, -1, -1));
 	/* The breakdowns: outcomes that are not a total on their own. */
 	for (o = 0; o < P53G_NR_OUTCOMES; o++) {
 		for (i = 0; i < ARRAY_SIZE(totals); i++)
@@ -116,18 +124,20 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 				break;
 		if (i == ARRAY_SIZE(totals))
 			len += sysfs_emit_at(buf, len, "%s %llu\n",
-					     p53g_outcome_name(o), o_all[o]);
+					     p53g_outcome_name(o),
+					     p53g_sum(*c, BIT(o), -1, -1));
 	}
 	for (i = 0; i < ARRAY_SIZE(totals); i++)
 		for (f = 0; f < P53G_NR_FAMILIES; f++)
 			len += sysfs_emit_at(buf, len, "%s_%s %llu\n",
 					     totals[i].name, fam[f],
-					     t[i][0][f] + t[i][1][f]);
+					     p53g_sum(*c, totals[i].mask, -1, f));
 	for (i = 0; i < ARRAY_SIZE(totals); i++)
 		for (h = 0; h < P53G_NR_HOOKS; h++)
 			len += sysfs_emit_at(buf, len, "%s_%s %llu\n",
 					     totals[i].name, hook[h],
-					     t[i][h][0] + t[i][h][1]);
+					     p53g_sum(*c, totals[i].mask, h, -1));
+	kfree(c);
 	len += sysfs_emit_at(buf, len, "exempt_entries %zu\n", info.entries);
 	len += sysfs_emit_at(buf, len, "exempt_ipv4 %zu\n", info.v4);
 	len += sysfs_emit_at(buf, len, "exempt_ipv6 %zu\n", info.v6);
