@@ -10,6 +10,7 @@
  * parameters, not from NUL-terminated strings.
  */
 #include "entry.h"
+#include "names.h"
 
 #define P53G_NOT_AN_ADDRESS	"not an IPv4 or IPv6 address"
 
@@ -554,12 +555,54 @@ static const struct p53g_cmd_word p53g_cmd_words[] = {
 	{ "begin", 5, P53G_CMD_BEGIN, "begin takes no argument" },
 	{ "commit", 6, P53G_CMD_COMMIT, "commit takes no argument" },
 	{ "abort", 5, P53G_CMD_ABORT, "abort takes no argument" },
+	{ "set", 3, P53G_CMD_SET, "set needs a setting and a value" },
 	{ }
 };
 
 static int p53g_isblank(char c)
 {
 	return c == ' ' || c == '\t';
+}
+
+static const char p53g_unknown_command[] =
+	"unknown command (add, del, flush, set, begin, commit, abort)";
+static const char p53g_unknown_setting[] =
+	"unknown setting (enabled, action, tcp, loopback, log, rate, forward)";
+
+/* " NAME VALUE", after "set": one blank before each word, none after. */
+static int p53g_cmd_parse_set(const char *s, size_t len, struct p53g_cmd *cmd,
+			      const char **why)
+{
+	size_t n, v;
+	u32 val;
+	int set;
+
+	if (len < 2 || !p53g_isblank(s[0]))
+		return p53g_fail(why, "set needs a setting and a value");
+	s++;
+	len--;
+	for (n = 0; n < len && !p53g_isblank(s[n]); n++)
+		;
+	if (!n)
+		return p53g_fail(why, "more than one blank between words");
+	set = p53g_setting_find(s, n);
+	if (set < 0)
+		return p53g_fail(why, p53g_unknown_setting);
+	if (n + 1 >= len)
+		return p53g_fail(why, "set needs a setting and a value");
+	v = n + 1;
+	if (p53g_isblank(s[v]))
+		return p53g_fail(why, "more than one blank between words");
+	for (n = v; n < len; n++)
+		if (p53g_isblank(s[n]))
+			return p53g_fail(why, "one value per line");
+	/* lines come without their newline: none can end the value here */
+	if (p53g_setting_parse(set, s + v, len - v, &val, why))
+		return -EINVAL;
+	cmd->op = P53G_CMD_SET;
+	cmd->setting = set;
+	cmd->value = val;
+	return 0;
 }
 
 /**
@@ -569,8 +612,9 @@ static int p53g_isblank(char c)
  * @cmd: the command, on success; zeroed on failure
  * @why: on failure, a short static English reason; may be NULL
  *
- * "add ENTRY", "del ENTRY", "flush", "begin", "commit" or "abort": words
- * separated by one space or tab, nothing before or after.
+ * "add ENTRY", "del ENTRY", "flush", "begin", "commit", "abort" or "set
+ * NAME VALUE" (a setting, with the value its sysfs file takes, names.c):
+ * words separated by one space or tab, nothing before or after.
  *
  * Return: 0, or -EINVAL if the line is not exactly one command.
  */
@@ -592,7 +636,9 @@ int p53g_cmd_parse(const char *line, size_t len, struct p53g_cmd *cmd,
 		if (n == w->len && !memcmp(line, w->word, n))
 			break;
 	if (!w->word)
-		return p53g_fail(why, "unknown command (add, del, flush, begin, commit, abort)");
+		return p53g_fail(why, p53g_unknown_command);
+	if (w->op == P53G_CMD_SET)
+		return p53g_cmd_parse_set(line + n, len - n, cmd, why);
 	if (w->op != P53G_CMD_ADD && w->op != P53G_CMD_DEL) {
 		if (n != len)
 			return p53g_fail(why, w->misuse);

@@ -18,9 +18,13 @@
 #include <errno.h>
 #include <net/if.h>
 #include <netinet/in.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <string.h>
 typedef unsigned char u8;
+typedef unsigned short u16;
+typedef unsigned int u32;
+typedef unsigned long long u64;
 typedef unsigned int __be32;
 #endif
 
@@ -71,15 +75,20 @@ enum p53g_cmd_op {
 	P53G_CMD_BEGIN,
 	P53G_CMD_COMMIT,
 	P53G_CMD_ABORT,
+	P53G_CMD_SET,
 };
 
 /**
  * struct p53g_cmd - one line written to the sysfs exempt file
  * @op: enum p53g_cmd_op
+ * @setting: set: which setting (enum p53g_setting, names.h)
+ * @value: set: its value
  * @entry: the entry of add and del, zeroed for the others
  */
 struct p53g_cmd {
 	u8 op;
+	u8 setting;
+	u32 value;
 	struct p53g_entry entry;
 };
 
