@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The settings and their text form, shared by the sysfs files and the
- * module parameters (/etc/modprobe.d/port53guard.conf:
- * "options port53guard action=drop rate=100").
+ * The live configuration (see conf.h), its writers' lock, the settings'
+ * sysfs files and their module parameters
+ * (/etc/modprobe.d/port53guard.conf: "options port53guard action=drop
+ * rate=100").
  *
- * Parsing is strict: a boolean is exactly 1, 0, y, n, Y or N, an action one
- * of its three words, a rate a decimal number; one trailing newline is
- * allowed (echo adds it), any other byte fails the whole write.
+ * Writers hold one mutex, taken killably: a change of the list builds a
+ * new table under it, which for a million entries takes seconds. Readers
+ * (the hooks, the settings' files, the counters) take no lock.
  *
  * A bad module parameter does not stop the module from loading: refusing
  * to load would leave the host with no guard at all, the opposite of
@@ -16,217 +17,195 @@
  */
 #include <linux/kernel.h>
 #include <linux/moduleparam.h>
+#include <linux/mutex.h>
 #include <linux/printk.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/sysfs.h>
-#include <kunit/visibility.h>
 
 #include "conf.h"
-#include "hook.h"
+#include "pset.h"
+#include "ratelimit.h"
 
-struct p53g_conf p53g_conf = {
-	.enabled = true,
-	.tcp = false,
-	.loopback = true,
-	.log = false,
-	.forward = true,
-	.action = P53G_ACTION_REJECT,
-	.rate = P53G_RATE_DEFAULT,
-};
+static DEFINE_MUTEX(p53g_cfg_mutex);
+static struct p53g_cfg __rcu *p53g_live;
 
-static const char * const p53g_actions[] = {
-	[P53G_ACTION_REJECT] = "reject",
-	[P53G_ACTION_DROP] = "drop",
-	[P53G_ACTION_MONITOR] = "monitor",
-};
+/* The settings the module parameters gave, until the first publish. */
+static struct p53g_settings p53g_param = P53G_SETTINGS_DEFAULT;
 
-static const char * const p53g_setting_names[P53G_NR_SETTINGS] = {
-	[P53G_SET_ENABLED] = "enabled",
-	[P53G_SET_ACTION] = "action",
-	[P53G_SET_TCP] = "tcp",
-	[P53G_SET_LOOPBACK] = "loopback",
-	[P53G_SET_LOG] = "log",
-	[P53G_SET_RATE] = "rate",
-	[P53G_SET_FORWARD] = "forward",
-};
-
-const char *p53g_setting_name(enum p53g_setting s)
+const struct p53g_cfg *p53g_cfg_get(void)
 {
-	return p53g_setting_names[s];
+	return rcu_dereference(p53g_live);
 }
 
-const char *p53g_action_name(u8 action)
+int p53g_cfg_lock(void)
 {
-	return action < ARRAY_SIZE(p53g_actions) ? p53g_actions[action] : "?";
+	return mutex_lock_killable(&p53g_cfg_mutex);
 }
 
-/* The length of @buf without one trailing newline. */
-static size_t p53g_word_len(const char *buf)
+void p53g_cfg_unlock(void)
 {
-	size_t len = strlen(buf);
+	mutex_unlock(&p53g_cfg_mutex);
+}
 
-	if (len && buf[len - 1] == '\n')
-		len--;
-	return len;
+const struct p53g_cfg *p53g_cfg_locked(void)
+{
+	return rcu_dereference_protected(p53g_live,
+					 lockdep_is_held(&p53g_cfg_mutex));
+}
+
+/* Allocated before a change is decided, so that publishing it cannot fail. */
+struct p53g_cfg *p53g_cfg_alloc(void)
+{
+	return kzalloc(sizeof(struct p53g_cfg), GFP_KERNEL);
+}
+
+static void p53g_cfg_free_rcu(struct rcu_head *head)
+{
+	kfree(container_of(head, struct p53g_cfg, rcu));
 }
 
 /**
- * p53g_parse_bool() - parse a boolean setting
- * @buf: NUL-terminated text, one trailing newline allowed
- * @val: the value, on success
+ * p53g_cfg_publish() - make a new configuration the live one
+ * @next: from p53g_cfg_alloc(); consumed
+ * @s: its settings
+ * @list: its table (NULL: empty), consumed, when @list_changed; else the
+ *	live table is kept
+ * @list_changed: whether @list replaces the live table
  *
- * Stricter than kstrtobool(), which reads only the first bytes ("yes",
- * "10" and "nonsense" would all pass): exactly one of 1 0 y n Y N.
- *
- * Return: 0 or -EINVAL.
+ * The caller holds the lock. The old configuration (and the old table, if
+ * replaced) is freed after an RCU grace period.
  */
-int p53g_parse_bool(const char *buf, bool *val)
+void p53g_cfg_publish(struct p53g_cfg *next, const struct p53g_settings *s,
+		      struct p53g_pset *list, bool list_changed)
 {
-	if (p53g_word_len(buf) != 1)
-		return -EINVAL;
-	switch (buf[0]) {
-	case '1':
-	case 'y':
-	case 'Y':
-		*val = true;
-		return 0;
-	case '0':
-	case 'n':
-	case 'N':
-		*val = false;
-		return 0;
-	}
-	return -EINVAL;
-}
-EXPORT_SYMBOL_IF_KUNIT(p53g_parse_bool);
+	struct p53g_cfg *old = (struct p53g_cfg *)p53g_cfg_locked();
 
-int p53g_parse_action(const char *buf, u8 *val)
-{
-	size_t len = p53g_word_len(buf);
-	unsigned int i;
-
-	for (i = 0; i < ARRAY_SIZE(p53g_actions); i++) {
-		if (len == strlen(p53g_actions[i]) &&
-		    !memcmp(buf, p53g_actions[i], len)) {
-			*val = i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-EXPORT_SYMBOL_IF_KUNIT(p53g_parse_action);
-
-/* Decimal digits only (kstrtou32 would also take a '+' sign), at most 1e6. */
-int p53g_parse_rate(const char *buf, u32 *val)
-{
-	size_t len = p53g_word_len(buf), i;
-	u32 v = 0;
-
-	if (!len || len > 7)
-		return -EINVAL;
-	for (i = 0; i < len; i++) {
-		if (buf[i] < '0' || buf[i] > '9')
-			return -EINVAL;
-		v = v * 10 + (buf[i] - '0');
-	}
-	if (v > P53G_RATE_MAX)
-		return -EINVAL;
-	*val = v;
-	return 0;
-}
-EXPORT_SYMBOL_IF_KUNIT(p53g_parse_rate);
-
-/**
- * p53g_setting_store() - set one setting from its text form
- * @s: which
- * @buf: NUL-terminated text
- *
- * Return: 0, or -EINVAL with nothing changed.
- */
-int p53g_setting_store(enum p53g_setting s, const char *buf)
-{
-	bool b;
-	u32 rate;
-	u8 action;
-
-	switch (s) {
-	case P53G_SET_ACTION:
-		if (p53g_parse_action(buf, &action))
-			return -EINVAL;
-		WRITE_ONCE(p53g_conf.action, action);
-		return 0;
-	case P53G_SET_RATE:
-		if (p53g_parse_rate(buf, &rate))
-			return -EINVAL;
-		WRITE_ONCE(p53g_conf.rate, rate);
-		/* Start the new rate with a full bucket, not the old debt. */
+	next->s = *s;
+	next->list = list_changed ? list : (old ? old->list : NULL);
+	rcu_assign_pointer(p53g_live, next);
+	if (!old)
+		return;
+	if (list_changed)
+		p53g_pset_free_rcu(old->list);
+	/* A new rate starts with a full bucket, not the old debt. */
+	if (old->s.rate != s->rate)
 		p53g_ratelimit_reset();
-		return 0;
-	default:
-		break;
+	call_rcu(&old->rcu, p53g_cfg_free_rcu);
+}
+
+/**
+ * p53g_cfg_init() - the first configuration, at module load
+ * @list: the exempt= parameter's table (NULL: empty), consumed
+ *
+ * Return: 0, or -ENOMEM (and @list is freed).
+ */
+int p53g_cfg_init(struct p53g_pset *list)
+{
+	struct p53g_cfg *c = p53g_cfg_alloc();
+
+	if (!c) {
+		p53g_pset_free(list);
+		return -ENOMEM;
 	}
-	if (p53g_parse_bool(buf, &b))
-		return -EINVAL;
-	switch (s) {
-	case P53G_SET_ENABLED:
-		WRITE_ONCE(p53g_conf.enabled, b);
-		break;
-	case P53G_SET_TCP:
-		WRITE_ONCE(p53g_conf.tcp, b);
-		break;
-	case P53G_SET_LOOPBACK:
-		WRITE_ONCE(p53g_conf.loopback, b);
-		break;
-	case P53G_SET_LOG:
-		WRITE_ONCE(p53g_conf.log, b);
-		break;
-	case P53G_SET_FORWARD:
-		WRITE_ONCE(p53g_conf.forward, b);
-		break;
-	default:
-		return -EINVAL;
-	}
+	mutex_lock(&p53g_cfg_mutex);
+	p53g_cfg_publish(c, &p53g_param, list, true);
+	mutex_unlock(&p53g_cfg_mutex);
 	return 0;
+}
+
+/* At unload, after the hooks are gone and their packets done. */
+void p53g_cfg_exit(void)
+{
+	struct p53g_cfg *c;
+
+	mutex_lock(&p53g_cfg_mutex);
+	c = (struct p53g_cfg *)p53g_cfg_locked();
+	RCU_INIT_POINTER(p53g_live, NULL);
+	mutex_unlock(&p53g_cfg_mutex);
+	if (c) {
+		p53g_pset_free(c->list);
+		kfree(c);
+	}
+	/* The configurations freed by call_rcu() must be gone before the code. */
+	rcu_barrier();
+}
+
+/**
+ * p53g_setting_write() - set one setting from its text form
+ * @s: which
+ * @buf: the text (one trailing newline allowed)
+ * @len: its length
+ *
+ * Return: 0; -EINVAL with nothing changed; -ENOMEM; -EINTR when killed
+ * while waiting for another writer.
+ */
+int p53g_setting_write(enum p53g_setting s, const char *buf, size_t len)
+{
+	struct p53g_settings set;
+	struct p53g_cfg *next;
+	u32 val;
+	int err;
+
+	if (p53g_setting_parse(s, buf, len, &val, NULL))
+		return -EINVAL;
+	next = p53g_cfg_alloc();
+	if (!next)
+		return -ENOMEM;
+	err = p53g_cfg_lock();
+	if (err) {
+		kfree(next);
+		return err;
+	}
+	set = p53g_cfg_locked()->s;
+	p53g_setting_put(&set, s, val);
+	p53g_cfg_publish(next, &set, NULL, false);
+	p53g_cfg_unlock();
+	return 0;
+}
+
+/* The value in the live configuration, or the parameter's before load. */
+static u32 p53g_setting_value(enum p53g_setting s)
+{
+	const struct p53g_cfg *c;
+	u32 v;
+
+	rcu_read_lock();
+	c = rcu_dereference(p53g_live);
+	v = p53g_setting_get(c ? &c->s : &p53g_param, s);
+	rcu_read_unlock();
+	return v;
 }
 
 /* @buf: a sysfs page (the show buffer of a sysfs file or module parameter) */
 int p53g_setting_show(enum p53g_setting s, char *buf)
 {
-	switch (s) {
-	case P53G_SET_ENABLED:
-		return sysfs_emit(buf, "%d\n", READ_ONCE(p53g_conf.enabled));
-	case P53G_SET_ACTION:
-		return sysfs_emit(buf, "%s\n",
-				  p53g_action_name(READ_ONCE(p53g_conf.action)));
-	case P53G_SET_TCP:
-		return sysfs_emit(buf, "%d\n", READ_ONCE(p53g_conf.tcp));
-	case P53G_SET_LOOPBACK:
-		return sysfs_emit(buf, "%d\n", READ_ONCE(p53g_conf.loopback));
-	case P53G_SET_LOG:
-		return sysfs_emit(buf, "%d\n", READ_ONCE(p53g_conf.log));
-	case P53G_SET_RATE:
-		return sysfs_emit(buf, "%u\n", READ_ONCE(p53g_conf.rate));
-	case P53G_SET_FORWARD:
-		return sysfs_emit(buf, "%d\n", READ_ONCE(p53g_conf.forward));
-	default:
+	char text[16];
+
+	if (p53g_setting_format(s, p53g_setting_value(s), text,
+				sizeof(text)) < 0)
 		return -EINVAL;
-	}
+	return sysfs_emit(buf, "%s\n", text);
 }
 
 /*
  * The module parameters. Read-only under /sys/module/port53guard/parameters
  * (they show the live value): writes go through /sys/kernel/port53guard,
  * which checks CAP_NET_ADMIN; a writable parameter file would bypass that.
+ * They are only ever set at load, before the first configuration.
  */
 static int p53g_param_set(const char *val, const struct kernel_param *kp)
 {
 	enum p53g_setting s = (enum p53g_setting)(unsigned long)kp->arg;
+	u32 v;
 
 	/* "options port53guard tcp" with no value means tcp=1, as for bool. */
-	if (!val && s != P53G_SET_ACTION && s != P53G_SET_RATE)
+	if (!val && p53g_setting_kind(s) == P53G_KIND_BOOL)
 		val = "1";
-	if (val && !p53g_setting_store(s, val))
+	if (val && !p53g_setting_parse(s, val, strlen(val), &v, NULL)) {
+		p53g_setting_put(&p53g_param, s, v);
 		return 0;
+	}
 	pr_err("parameter %s=%s is not valid; keeping the default\n",
 	       p53g_setting_name(s), val ? val : "(none)");
 	return 0;

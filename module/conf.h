@@ -1,82 +1,48 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The guard's settings: what they are, their text form, and the one copy
- * the packet path reads. The same parsers serve the sysfs files and the
- * module parameters, so both accept exactly the same words.
+ * The live configuration: every setting and the exemption table, one
+ * immutable object behind one RCU pointer, so that a packet sees one
+ * whole configuration, and a change of settings and list together (a
+ * restore) reaches packets at once.
  */
 #ifndef P53G_CONF_H
 #define P53G_CONF_H
 
-#include <linux/compiler.h>
+#include <linux/rcupdate.h>
 #include <linux/types.h>
 
-enum p53g_action {
-	P53G_ACTION_REJECT,
-	P53G_ACTION_DROP,
-	P53G_ACTION_MONITOR,
-};
+#include "names.h"
 
-/* Replies per second the guard may send; 0 means no limit of its own. */
-#define P53G_RATE_DEFAULT	300
-#define P53G_RATE_MAX		1000000
+struct p53g_pset;
 
 /**
- * struct p53g_conf - the settings, as the packet path sees them
- * @enabled: when false every packet passes (and is counted as such)
- * @tcp: also refuse TCP SYNs to port 53, with a RST
- * @loopback: packets that arrive on a loopback device pass
- * @log: one rate-limited kernel log line per blocked packet
- * @forward: also judge queries DNATed from port 53 and routed on
- *	(NF_INET_FORWARD: ports published to containers and VMs)
- * @action: enum p53g_action
- * @rate: replies per second, 0 for no limit
- *
- * Every field is written with WRITE_ONCE() and read with READ_ONCE(): the
- * fields are independent, so a packet may see one setting changed and not
- * yet another, never a torn value.
+ * struct p53g_cfg - one configuration, never changed once published
+ * @s: the settings
+ * @list: the exemption table (NULL: empty), owned by the configuration
+ *	that first published it and handed on to the next one that keeps it
+ * @rcu: for freeing after readers are done
  */
-struct p53g_conf {
-	bool enabled;
-	bool tcp;
-	bool loopback;
-	bool log;
-	bool forward;
-	u8 action;
-	u32 rate;
+struct p53g_cfg {
+	struct p53g_settings s;
+	struct p53g_pset *list;
+	struct rcu_head rcu;
 };
 
-extern struct p53g_conf p53g_conf;
+/* The packet path: under rcu_read_lock() (every netfilter hook runs so). */
+const struct p53g_cfg *p53g_cfg_get(void);
 
-/* A consistent-per-field copy of the live settings, for one packet. */
-static inline void p53g_conf_snapshot(struct p53g_conf *c)
-{
-	c->enabled = READ_ONCE(p53g_conf.enabled);
-	c->tcp = READ_ONCE(p53g_conf.tcp);
-	c->loopback = READ_ONCE(p53g_conf.loopback);
-	c->log = READ_ONCE(p53g_conf.log);
-	c->forward = READ_ONCE(p53g_conf.forward);
-	c->action = READ_ONCE(p53g_conf.action);
-	c->rate = READ_ONCE(p53g_conf.rate);
-}
+/* Writers: one at a time, killable (a list build can take seconds). */
+int p53g_cfg_lock(void);
+void p53g_cfg_unlock(void);
+const struct p53g_cfg *p53g_cfg_locked(void);
+struct p53g_cfg *p53g_cfg_alloc(void);
+void p53g_cfg_publish(struct p53g_cfg *next, const struct p53g_settings *s,
+		      struct p53g_pset *list, bool list_changed);
 
-enum p53g_setting {
-	P53G_SET_ENABLED,
-	P53G_SET_ACTION,
-	P53G_SET_TCP,
-	P53G_SET_LOOPBACK,
-	P53G_SET_LOG,
-	P53G_SET_RATE,
-	P53G_SET_FORWARD,
-	P53G_NR_SETTINGS,
-};
+int p53g_cfg_init(struct p53g_pset *list);
+void p53g_cfg_exit(void);
 
-const char *p53g_setting_name(enum p53g_setting s);
-int p53g_setting_store(enum p53g_setting s, const char *buf);
+int p53g_setting_write(enum p53g_setting s, const char *buf, size_t len);
 int p53g_setting_show(enum p53g_setting s, char *buf);
-
-int p53g_parse_bool(const char *buf, bool *val);
-int p53g_parse_action(const char *buf, u8 *val);
-int p53g_parse_rate(const char *buf, u32 *val);
-const char *p53g_action_name(u8 action);
 
 #endif /* P53G_CONF_H */

@@ -13,8 +13,6 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
-#include <linux/ktime.h>
-#include <linux/math64.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -34,9 +32,9 @@
 
 #include "compat.h"
 #include "conf.h"
-#include "exempt.h"
 #include "hook.h"
 #include "pset.h"
+#include "ratelimit.h"
 #include "stats.h"
 
 static void p53g_classify_l4(const struct sk_buff *skb, bool tcp,
@@ -323,7 +321,7 @@ static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
 enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
 			     enum p53g_hook hook,
 			     const struct net_device *in,
-			     const struct p53g_conf *conf,
+			     const struct p53g_settings *conf,
 			     const struct p53g_pset *exempt,
 			     struct p53g_pkt *pkt)
 {
@@ -377,58 +375,6 @@ enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
 						P53G_REJECT_UNREACH;
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_judge);
-
-/*
- * The guard's rate limit: GCRA, the token bucket written as one word.
- * @tat is when the bucket will be full again. A reply at @now is allowed
- * when @tat is at most @now + tau (tau = (burst - 1) intervals): then
- * @tat moves one interval on from max(@tat, @now).
- *
- * One atomic64 and a cmpxchg, rather than per-CPU buckets: the limit is
- * exact for the whole host however RSS spreads a flood over the CPUs
- * (per-CPU buckets would allow up to rate * nr_cpus), and under a flood
- * the refusal is a plain read, so the cache line stays shared; only an
- * allowed reply, which then builds and routes a packet anyway, writes it.
- */
-static struct p53g_bucket p53g_bucket = { .tat = ATOMIC64_INIT(0) };
-
-/* A tenth of a second's worth of replies, at least one. */
-u32 p53g_bucket_burst(u32 rate)
-{
-	return max_t(u32, rate / 10, 1);
-}
-EXPORT_SYMBOL_IF_KUNIT(p53g_bucket_burst);
-
-/**
- * p53g_bucket_take() - take one token, if there is one
- * @b: the bucket
- * @rate: tokens per second; 0 means no limit
- * @now: the time in ns (monotonic)
- *
- * Return: true if a reply may be sent.
- */
-bool p53g_bucket_take(struct p53g_bucket *b, u32 rate, u64 now)
-{
-	s64 t, tau, tat, next;
-
-	if (!rate)
-		return true;
-	t = div_u64(NSEC_PER_SEC, rate);
-	tau = t * (p53g_bucket_burst(rate) - 1);
-	tat = atomic64_read(&b->tat);
-	do {
-		if (tat - (s64)now > tau)
-			return false;
-		next = max_t(s64, tat, now) + t;
-	} while (!atomic64_try_cmpxchg(&b->tat, &tat, next));
-	return true;
-}
-EXPORT_SYMBOL_IF_KUNIT(p53g_bucket_take);
-
-void p53g_ratelimit_reset(void)
-{
-	atomic64_set(&p53g_bucket.tat, 0);
-}
 
 /*
  * The reject helpers send nothing for a packet to a broadcast or multicast
@@ -576,15 +522,7 @@ static void p53g_log(const struct sk_buff *skb, enum p53g_family f,
 		     enum p53g_hook hook, const struct net_device *in,
 		     const struct p53g_pkt *pkt, enum p53g_outcome o)
 {
-	static const char * const what[P53G_NR_OUTCOMES] = {
-		[P53G_MONITORED] = "monitor",
-		[P53G_REJECT_UNREACH] = "reject",
-		[P53G_REJECT_RESET] = "reset",
-		[P53G_DROP_ACTION] = "drop",
-		[P53G_DROP_RATELIMIT] = "drop-ratelimit",
-		[P53G_DROP_MALFORMED] = "drop-malformed",
-		[P53G_DROP_NOREPLY] = "drop-noreply",
-	};
+	const char *what = p53g_outcome_name(o);
 	const char *proto = pkt->proto == IPPROTO_TCP ? "tcp" :
 			    pkt->proto == IPPROTO_UDP ? "udp" :
 			    pkt->proto == IPPROTO_UDPLITE ? "udplite" : "?";
@@ -594,10 +532,10 @@ static void p53g_log(const struct sk_buff *skb, enum p53g_family f,
 	if (!net_ratelimit())
 		return;
 	if (f == P53G_IPV4)
-		pr_info("%s %s src=%pI4 dst=%pI4 in=%s%s\n", what[o], proto,
+		pr_info("%s %s src=%pI4 dst=%pI4 in=%s%s\n", what, proto,
 			&ip_hdr(skb)->saddr, &ip_hdr(skb)->daddr, dev, where);
 	else
-		pr_info("%s %s src=%pI6c dst=%pI6c in=%s%s\n", what[o], proto,
+		pr_info("%s %s src=%pI6c dst=%pI6c in=%s%s\n", what, proto,
 			&ipv6_hdr(skb)->saddr, &ipv6_hdr(skb)->daddr, dev,
 			where);
 }
@@ -606,15 +544,14 @@ static unsigned int p53g_hook_fn(struct sk_buff *skb,
 				 const struct nf_hook_state *state,
 				 enum p53g_family f, enum p53g_hook hook)
 {
-	struct p53g_conf conf;
+	const struct p53g_cfg *cfg;
 	struct p53g_pkt pkt;
 	enum p53g_outcome o;
 	bool possible;
 
-	p53g_conf_snapshot(&conf);
-	/* Hooks run under rcu_read_lock(). */
-	o = p53g_judge(skb, f, hook, state->in, &conf, p53g_exempt_table(),
-		       &pkt);
+	/* Hooks run under rcu_read_lock(): one configuration for the packet. */
+	cfg = p53g_cfg_get();
+	o = p53g_judge(skb, f, hook, state->in, &cfg->s, cfg->list, &pkt);
 	if (o == P53G_REJECT_UNREACH || o == P53G_REJECT_RESET) {
 #if IS_ENABLED(CONFIG_IPV6)
 		if (f == P53G_IPV6)
@@ -627,8 +564,7 @@ static unsigned int p53g_hook_fn(struct sk_buff *skb,
 		/* The bucket is asked before any reply is built. */
 		if (!possible)
 			o = P53G_DROP_NOREPLY;
-		else if (!p53g_bucket_take(&p53g_bucket, conf.rate,
-					   ktime_get_mono_fast_ns()))
+		else if (!p53g_ratelimit_take(cfg->s.rate))
 			o = P53G_DROP_RATELIMIT;
 	}
 	/* Counted before the reply leaves, so a reader who saw it sees this. */
@@ -645,7 +581,7 @@ static unsigned int p53g_hook_fn(struct sk_buff *skb,
 	default:
 		break;
 	}
-	if (conf.log)
+	if (cfg->s.log)
 		p53g_log(skb, f, hook, state->in, &pkt, o);
 	switch (o) {
 	case P53G_MONITORED:

@@ -6,16 +6,15 @@
 #ifndef P53G_HOOK_H
 #define P53G_HOOK_H
 
-#include <linux/atomic.h>
 #include <linux/kconfig.h>
 #include <linux/types.h>
 
+#include "names.h"
 #include "stats.h"
 
 struct net;
 struct net_device;
 struct sk_buff;
-struct p53g_conf;
 struct p53g_pset;
 
 #define P53G_DNS_PORT	53
@@ -90,21 +89,9 @@ bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt);
 enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
 			     enum p53g_hook hook,
 			     const struct net_device *in,
-			     const struct p53g_conf *conf,
+			     const struct p53g_settings *conf,
 			     const struct p53g_pset *exempt,
 			     struct p53g_pkt *pkt);
-
-/**
- * struct p53g_bucket - the guard's own token bucket for replies
- * @tat: the theoretical arrival time (GCRA) of the next reply, in ns
- */
-struct p53g_bucket {
-	atomic64_t tat;
-};
-
-bool p53g_bucket_take(struct p53g_bucket *b, u32 rate, u64 now);
-u32 p53g_bucket_burst(u32 rate);
-void p53g_ratelimit_reset(void);
 
 int p53g_hooks_register(struct net *net);
 void p53g_hooks_unregister(struct net *net);

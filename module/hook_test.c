@@ -28,6 +28,7 @@
 #include "entry.h"
 #include "hook.h"
 #include "pset.h"
+#include "ratelimit.h"
 
 #define P53G_MAX_EXT	3
 
@@ -522,7 +523,7 @@ struct p53g_verdict_case {
 	enum p53g_family f;
 	struct p53g_pktspec p;
 	u8 dev;
-	struct p53g_conf conf;
+	struct p53g_settings conf;
 	const char *exempt;
 	enum p53g_outcome want;
 	enum p53g_hook hook;

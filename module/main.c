@@ -9,6 +9,7 @@
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/netdevice.h>
+#include <linux/string.h>
 #include <net/net_namespace.h>
 
 #include "compat.h"
@@ -17,6 +18,7 @@
 #include "hook.h"
 #include "stats.h"
 #include "sysfs.h"
+#include "version.h"
 
 static bool init_net_only;
 static unsigned int max_entries = P53G_MAX_ENTRIES_DEFAULT;
@@ -34,7 +36,7 @@ static int p53g_param_set_netonly(const char *val, const struct kernel_param *kp
 
 	if (!val)
 		val = "1";
-	if (p53g_parse_bool(val, &b)) {
+	if (p53g_bool_parse(val, strlen(val), &b)) {
 		pr_err("parameter init_net_only=%s is not valid; keeping 0 (every namespace)\n",
 		       val);
 		return 0;
@@ -104,17 +106,21 @@ static struct pernet_operations p53g_net_ops = {
 
 static int __init p53g_init(void)
 {
+	struct p53g_pset *list;
 	int err;
 
 	err = p53g_stats_init(&p53g_stats);
 	if (err)
 		return err;
-	err = p53g_exempt_init(exempt, max_entries);
+	err = p53g_exempt_init(exempt, max_entries, &list);
 	if (err)
 		goto err_stats;
-	err = p53g_sysfs_init();
+	err = p53g_cfg_init(list);
 	if (err)
 		goto err_exempt;
+	err = p53g_sysfs_init();
+	if (err)
+		goto err_cfg;
 	/* Every namespace, the existing ones and those created later. */
 	err = register_pernet_subsys(&p53g_net_ops);
 	if (err)
@@ -125,6 +131,8 @@ err_sysfs:
 	/* hooks registered before the failure may still have packets in them */
 	synchronize_net();
 	p53g_sysfs_exit();
+err_cfg:
+	p53g_cfg_exit();
 err_exempt:
 	p53g_exempt_exit();
 err_stats:
@@ -139,6 +147,7 @@ static void __exit p53g_exit(void)
 	synchronize_net();
 	p53g_sysfs_exit();
 	p53g_exempt_exit();
+	p53g_cfg_exit();
 	p53g_stats_destroy(&p53g_stats);
 }
 
@@ -148,4 +157,4 @@ module_exit(p53g_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("port53guard developers");
 MODULE_DESCRIPTION("Refuse inbound DNS queries (UDP port 53) with ICMP port unreachable");
-MODULE_VERSION("0.1.0");
+MODULE_VERSION(P53G_VERSION);

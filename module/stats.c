@@ -13,26 +13,6 @@
 
 struct p53g_stats p53g_stats;
 
-static const char * const p53g_outcome_names[P53G_NR_OUTCOMES] = {
-	[P53G_PASSED] = "passed",
-	[P53G_DISABLED] = "disabled",
-	[P53G_EXEMPT_LOOPBACK] = "exempted_loopback",
-	[P53G_EXEMPT_LIST] = "exempted_list",
-	[P53G_REPLY] = "replies",
-	[P53G_MONITORED] = "monitored",
-	[P53G_REJECT_UNREACH] = "rejected_unreach",
-	[P53G_REJECT_RESET] = "tcp_reset",
-	[P53G_DROP_ACTION] = "dropped_action",
-	[P53G_DROP_RATELIMIT] = "dropped_ratelimit",
-	[P53G_DROP_MALFORMED] = "dropped_malformed",
-	[P53G_DROP_NOREPLY] = "dropped_noreply",
-};
-
-const char *p53g_outcome_name(enum p53g_outcome o)
-{
-	return p53g_outcome_names[o];
-}
-
 int p53g_stats_init(struct p53g_stats *st)
 {
 	int cpu;

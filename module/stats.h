@@ -11,43 +11,7 @@
 #include <linux/rcupdate.h>
 #include <linux/u64_stats_sync.h>
 
-/**
- * enum p53g_outcome - what became of one packet that reached a hook
- * @P53G_PASSED: not a DNS query (another port or protocol, a later
- *	fragment, TCP while tcp=0, a TCP segment that is not a SYN; on
- *	FORWARD, anything that was not DNATed from port 53)
- * @P53G_DISABLED: any packet while enabled=0 (on FORWARD, also while
- *	forward=0)
- * @P53G_EXEMPT_LOOPBACK: a query that arrived on a loopback device
- * @P53G_EXEMPT_LIST: a query from an exempt prefix or interface
- * @P53G_REPLY: conntrack saw it as the reply of a flow this host started,
- *	and it is a TCP segment or a DNS response (QR set)
- * @P53G_MONITORED: a query let through because action=monitor
- * @P53G_REJECT_UNREACH: refused with ICMP/ICMPv6 port unreachable
- * @P53G_REJECT_RESET: a TCP SYN refused with a RST
- * @P53G_DROP_ACTION: dropped silently because action=drop
- * @P53G_DROP_RATELIMIT: a reply was due, but over the guard's rate limit
- * @P53G_DROP_MALFORMED: headers cut short before the port: dropped
- * @P53G_DROP_NOREPLY: a reply was due, but the kernel's rules forbid one
- *	(to a broadcast or multicast address, a bad checksum, from an
- *	unspecified or multicast source): dropped
- * @P53G_NR_OUTCOMES: how many there are
- */
-enum p53g_outcome {
-	P53G_PASSED,
-	P53G_DISABLED,
-	P53G_EXEMPT_LOOPBACK,
-	P53G_EXEMPT_LIST,
-	P53G_REPLY,
-	P53G_MONITORED,
-	P53G_REJECT_UNREACH,
-	P53G_REJECT_RESET,
-	P53G_DROP_ACTION,
-	P53G_DROP_RATELIMIT,
-	P53G_DROP_MALFORMED,
-	P53G_DROP_NOREPLY,
-	P53G_NR_OUTCOMES,
-};
+#include "names.h"
 
 enum p53g_family {
 	P53G_IPV4,
@@ -124,6 +88,5 @@ int p53g_stats_init(struct p53g_stats *st);
 void p53g_stats_destroy(struct p53g_stats *st);
 void p53g_stats_read(struct p53g_stats *st, p53g_counts_t out);
 int p53g_stats_reset(struct p53g_stats *st, p53g_counts_t taken);
-const char *p53g_outcome_name(enum p53g_outcome o);
 
 #endif /* P53G_STATS_H */

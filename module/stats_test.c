@@ -14,7 +14,7 @@
 #include <linux/sched.h>
 #include <linux/string.h>
 
-#include "conf.h"
+#include "names.h"
 #include "stats.h"
 
 /* Two sets of counts, off the stack (they are 384 bytes each). */
@@ -234,26 +234,14 @@ KUNIT_ARRAY_PARAM(p53g_word, p53g_word_cases, p53g_word_desc);
 static void p53g_word_test(struct kunit *test)
 {
 	const struct p53g_word_case *c = test->param_value;
+	static const enum p53g_setting which[] = {
+		P53G_SET_ENABLED, P53G_SET_ACTION, P53G_SET_RATE,
+	};
 	u32 got = 0xdead;
-	bool b = false;
-	u8 a = 0xff;
 	int err;
 
-	switch (c->kind) {
-	case 0:
-		err = p53g_parse_bool(c->in, &b);
-		if (!err)
-			got = b;
-		break;
-	case 1:
-		err = p53g_parse_action(c->in, &a);
-		if (!err)
-			got = a;
-		break;
-	default:
-		err = p53g_parse_rate(c->in, &got);
-		break;
-	}
+	err = p53g_setting_parse(which[c->kind], c->in, strlen(c->in), &got,
+				 NULL);
 	KUNIT_EXPECT_EQ(test, err, c->err);
 	if (!c->err)
 		KUNIT_EXPECT_EQ(test, got, c->want);

@@ -45,7 +45,7 @@ static ssize_t p53g_setting_attr_store(struct kobject *kobj,
 
 	if (!capable(CAP_NET_ADMIN))
 		return -EPERM;
-	err = p53g_setting_store(to_setting(attr)->setting, buf);
+	err = p53g_setting_write(to_setting(attr)->setting, buf, count);
 	return err ? err : count;
 }
 
@@ -70,41 +70,49 @@ P53G_SETTING_ATTR(forward, P53G_SET_FORWARD);
  * Every packet that reached a hook is in exactly one of passed, disabled,
  * exempted, replies, monitored, rejected, dropped.
  */
-/* The sum of the outcomes in @mask, over one hook or all (-1), one family or all. */
-static u64 p53g_sum(const p53g_counts_t c, u16 mask, int hook, int fam)
+/*
+ * The sum of the outcomes of total @t (or outcome @o alone, if @t < 0),
+ * over one hook or all (-1), one family or all.
+ */
+static u64 p53g_sum(const p53g_counts_t c, int t, int o, int hook, int fam)
 {
-	unsigned int h, f, o;
-	u64 t = 0;
+	unsigned int h, f, k;
+	u64 sum = 0;
 
 	for (h = 0; h < P53G_NR_HOOKS; h++)
 		for (f = 0; f < P53G_NR_FAMILIES; f++)
-			for (o = 0; o < P53G_NR_OUTCOMES; o++)
-				if ((mask & BIT(o)) && (hook < 0 || hook == h) &&
+			for (k = 0; k < P53G_NR_OUTCOMES; k++)
+				if ((t < 0 ? (int)k == o :
+				     p53g_outcome_total(k) == (enum p53g_total)t) &&
+				    (hook < 0 || hook == h) &&
 				    (fam < 0 || fam == f))
-					t += c[h][f][o];
-	return t;
+					sum += c[h][f][k];
+	return sum;
 }
 
+/* Whether outcome @o is one of several that make a total. */
+static bool p53g_is_breakdown(enum p53g_outcome o)
+{
+	unsigned int k;
+
+	for (k = 0; k < P53G_NR_OUTCOMES; k++)
+		if (k != o && p53g_outcome_total(k) == p53g_outcome_total(o))
+			return true;
+	return false;
+}
+
+/*
+ * The totals (names.h), then the breakdowns of those made of several
+ * outcomes, each total per family and per hook, and the list's size.
+ * Every packet that reached a hook is in exactly one total. Takes no lock.
+ */
 static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 			  char *buf)
 {
-	static const struct {
-		const char *name;
-		u16 mask;
-	} totals[] = {
-		{ "rejected", BIT(P53G_REJECT_UNREACH) | BIT(P53G_REJECT_RESET) },
-		{ "dropped", BIT(P53G_DROP_ACTION) | BIT(P53G_DROP_RATELIMIT) |
-			     BIT(P53G_DROP_MALFORMED) | BIT(P53G_DROP_NOREPLY) },
-		{ "monitored", BIT(P53G_MONITORED) },
-		{ "exempted", BIT(P53G_EXEMPT_LOOPBACK) | BIT(P53G_EXEMPT_LIST) },
-		{ "replies", BIT(P53G_REPLY) },
-		{ "passed", BIT(P53G_PASSED) },
-		{ "disabled", BIT(P53G_DISABLED) },
-	};
 	static const char * const fam[P53G_NR_FAMILIES] = { "ipv4", "ipv6" };
 	static const char * const hook[P53G_NR_HOOKS] = { "input", "forward" };
 	struct p53g_exempt_info info;
-	unsigned int i, h, f, o;
+	unsigned int t, h, f, o;
 	p53g_counts_t *c;
 	int len = 0;
 
@@ -114,29 +122,24 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 	p53g_stats_read(&p53g_stats, *c);
 	p53g_exempt_info(&info);
 
-	for (i = 0; i < ARRAY_SIZE(totals); i++)
-		len += sysfs_emit_at(buf, len, "%s %llu\n", totals[i].name,
-				     p53g_sum(*c, totals[i].mask, -1, -1));
-	/* The breakdowns: outcomes that are not a total on their own. */
-	for (o = 0; o < P53G_NR_OUTCOMES; o++) {
-		for (i = 0; i < ARRAY_SIZE(totals); i++)
-			if (totals[i].mask == BIT(o))
-				break;
-		if (i == ARRAY_SIZE(totals))
+	for (t = 0; t < P53G_NR_TOTALS; t++)
+		len += sysfs_emit_at(buf, len, "%s %llu\n", p53g_total_name(t),
+				     p53g_sum(*c, t, 0, -1, -1));
+	for (o = 0; o < P53G_NR_OUTCOMES; o++)
+		if (p53g_is_breakdown(o))
 			len += sysfs_emit_at(buf, len, "%s %llu\n",
 					     p53g_outcome_name(o),
-					     p53g_sum(*c, BIT(o), -1, -1));
-	}
-	for (i = 0; i < ARRAY_SIZE(totals); i++)
+					     p53g_sum(*c, -1, o, -1, -1));
+	for (t = 0; t < P53G_NR_TOTALS; t++)
 		for (f = 0; f < P53G_NR_FAMILIES; f++)
 			len += sysfs_emit_at(buf, len, "%s_%s %llu\n",
-					     totals[i].name, fam[f],
-					     p53g_sum(*c, totals[i].mask, -1, f));
-	for (i = 0; i < ARRAY_SIZE(totals); i++)
+					     p53g_total_name(t), fam[f],
+					     p53g_sum(*c, t, 0, -1, f));
+	for (t = 0; t < P53G_NR_TOTALS; t++)
 		for (h = 0; h < P53G_NR_HOOKS; h++)
 			len += sysfs_emit_at(buf, len, "%s_%s %llu\n",
-					     totals[i].name, hook[h],
-					     p53g_sum(*c, totals[i].mask, h, -1));
+					     p53g_total_name(t), hook[h],
+					     p53g_sum(*c, t, 0, h, -1));
 	kfree(c);
 	len += sysfs_emit_at(buf, len, "exempt_entries %zu\n", info.entries);
 	len += sysfs_emit_at(buf, len, "exempt_ipv4 %zu\n", info.v4);
