@@ -1,7 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The exemption list: the table the packet path reads, and the commands
- * that change it (see exempt.c for the write protocol).
+ * The exempt file: writes (edit.c's protocol) and reads of the list.
  */
 #ifndef P53G_EXEMPT_H
 #define P53G_EXEMPT_H
@@ -32,11 +31,9 @@ struct p53g_exempt_info {
 	size_t text_bytes;
 };
 
-int p53g_exempt_init(const char *param, unsigned int max_entries);
+int p53g_exempt_init(const char *param, unsigned int max_entries,
+		     struct p53g_pset **list);
 void p53g_exempt_exit(void);
-
-/* Caller holds rcu_read_lock() (every netfilter hook does). */
-const struct p53g_pset *p53g_exempt_table(void);
 
 ssize_t p53g_exempt_write(const char *buf, size_t len);
 ssize_t p53g_exempt_read(char *buf, loff_t off, size_t count,

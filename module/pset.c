@@ -59,19 +59,7 @@
  * and edited from the set alone; p53g_pset_bytes() counts them too.
  */
 
-#ifdef __KERNEL__
-#include <asm/byteorder.h>
-#include <linux/bitops.h>
-#include <linux/errno.h>
-#include <linux/limits.h>
-#include <linux/mm.h>
-#include <linux/random.h>
-#include <linux/rcupdate.h>
-#include <linux/sched.h>
-#include <linux/slab.h>
-#include <linux/sort.h>
-#include <linux/string.h>
-#include <linux/vmalloc.h>
+#include "p53g_kernel.h"
 
 #include "pset.h"
 
@@ -98,57 +86,6 @@ static size_t pset_allocated(size_t size)
 #define pset_sort(base, n, size, cmp)	sort(base, n, size, cmp, NULL)
 #define pset_resched()			cond_resched()
 #define pset_popcount(x)		hweight32(x)
-#else
-#include <arpa/inet.h>
-#include <endian.h>
-#include <errno.h>
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "pset.h"
-
-#define PAGE_SIZE		4096
-#define __force
-#define noinline		__attribute_noinline__	/* glibc: sys/cdefs.h */
-#define be32_to_cpu(x)		ntohl(x)
-#define cpu_to_be32(x)		htonl(x)
-#define be64_to_cpu(x)		be64toh(x)
-#define cpu_to_be64(x)		htobe64(x)
-
-static void *pset_zalloc(size_t size)
-{
-	return calloc(1, size);
-}
-
-/* what the kernel side would take: slab size classes, then whole pages */
-static size_t pset_allocated(size_t size)
-{
-	size_t r = 8;
-
-	if (size > PAGE_SIZE)
-		return (size + PAGE_SIZE - 1) & ~(size_t)(PAGE_SIZE - 1);
-	while (r < size)
-		r <<= 1;
-	return r;
-}
-
-/* fixed, so that tests and benchmarks repeat */
-static u64 pset_random(void)
-{
-	static u64 state = 0x70353367756172ULL;
-	u64 x = (state += 0x9e3779b97f4a7c15ULL);
-
-	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-	return x ^ (x >> 31);
-}
-
-#define pset_free_mem(p)		free(p)
-#define pset_sort(base, n, size, cmp)	qsort(base, n, size, cmp)
-#define pset_resched()			do { } while (0)
-#define pset_popcount(x)		__builtin_popcount(x)
-#endif
 
 #define PSET_SLOTS	4		/* keys per bucket */
 #define PSET_BMAX	24		/* longest bitmap level: 2^24 bits */
@@ -227,9 +164,7 @@ struct p53g_pset {
 	size_t nexact;
 	u16 devwild;		/* bit L: a wildcard of length L */
 	size_t bytes;
-#ifdef __KERNEL__
 	struct rcu_head rcu;
-#endif
 };
 
 /* Sort records, when the entries do not come sorted. */
@@ -1270,7 +1205,6 @@ void p53g_pset_free(struct p53g_pset *s)
 	pset_free_mem(s);
 }
 
-#ifdef __KERNEL__
 static void pset_free_cb(struct rcu_head *head)
 {
 	p53g_pset_free(container_of(head, struct p53g_pset, rcu));
@@ -1281,7 +1215,6 @@ void p53g_pset_free_rcu(struct p53g_pset *s)
 	if (s)
 		call_rcu(&s->rcu, pset_free_cb);
 }
-#endif
 
 size_t p53g_pset_bytes(const struct p53g_pset *s)
 {

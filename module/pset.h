@@ -5,25 +5,12 @@
  * structure and its costs.
  *
  * The same source builds into the module and into userspace tests and
- * benchmarks; outside the kernel the few kernel types come from the uapi
- * headers.
+ * benchmarks; there tests/include/p53g_kernel.h stands in for the kernel.
  */
 #ifndef P53G_PSET_H
 #define P53G_PSET_H
 
-#ifdef __KERNEL__
-#include <linux/in6.h>
-#include <linux/types.h>
-#else
-#include <linux/types.h>
-#include <netinet/in.h>
-#include <stdbool.h>
-#include <stddef.h>
-typedef __u8 u8;
-typedef __u16 u16;
-typedef __u32 u32;
-typedef __u64 u64;
-#endif
+#include "p53g_kernel.h"
 
 #include "entry.h"
 
@@ -54,7 +41,6 @@ struct p53g_pset *p53g_pset_build(const struct p53g_entry *e, size_t n);
  */
 void p53g_pset_free(struct p53g_pset *s);
 
-#ifdef __KERNEL__
 /**
  * p53g_pset_free_rcu() - free a set after the current RCU grace period
  * @s: the set, already unpublished, or NULL
@@ -63,7 +49,6 @@ void p53g_pset_free(struct p53g_pset *s);
  * before the module is unloaded.
  */
 void p53g_pset_free_rcu(struct p53g_pset *s);
-#endif
 
 /*
  * The lookups: yes or no, "is the address inside any exempt prefix" (not
