@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "names.h"
 
 static unsigned int passed, failed;
 
@@ -267,10 +268,10 @@ static const struct {
 	{ "", 0, "empty command" },
 	{ " add 1.2.3.4", 0, "whitespace before command" },
 	{ "\tflush", 0, "whitespace before command" },
-	{ "ADD 1.2.3.4", 0, "unknown command (add, del, flush, begin, commit, abort)" },
-	{ "addx 1.2.3.4", 0, "unknown command (add, del, flush, begin, commit, abort)" },
-	{ "commit\n", 0, "unknown command (add, del, flush, begin, commit, abort)" },
-	{ "1.2.3.4", 0, "unknown command (add, del, flush, begin, commit, abort)" },
+	{ "ADD 1.2.3.4", 0, "unknown command (add, del, flush, set, begin, commit, abort)" },
+	{ "addx 1.2.3.4", 0, "unknown command (add, del, flush, set, begin, commit, abort)" },
+	{ "commit\n", 0, "unknown command (add, del, flush, set, begin, commit, abort)" },
+	{ "1.2.3.4", 0, "unknown command (add, del, flush, set, begin, commit, abort)" },
 	{ "add", 0, "add needs an entry" },
 	{ "add ", 0, "add needs an entry" },
 	{ "del", 0, "del needs an entry" },
@@ -285,6 +286,24 @@ static const struct {
 	{ "begin x", 0, "begin takes no argument" },
 	{ "commit x", 0, "commit takes no argument" },
 	{ "abort x", 0, "abort takes no argument" },
+	{ "set action drop", P53G_CMD_SET, "action=drop" },
+	{ "set\trate\t0", P53G_CMD_SET, "rate=0" },
+	{ "set rate 1000000", P53G_CMD_SET, "rate=1000000" },
+	{ "set enabled n", P53G_CMD_SET, "enabled=0" },
+	{ "set forward Y", P53G_CMD_SET, "forward=1" },
+	{ "set", 0, "set needs a setting and a value" },
+	{ "set rate", 0, "set needs a setting and a value" },
+	{ "set rate ", 0, "set needs a setting and a value" },
+	{ "set  rate 5", 0, "more than one blank between words" },
+	{ "set rate  5", 0, "more than one blank between words" },
+	{ "set rate 5 ", 0, "one value per line" },
+	{ "set rate 5 6", 0, "one value per line" },
+	{ "set colour red", 0,
+	  "unknown setting (enabled, action, tcp, loopback, log, rate, forward)" },
+	{ "set rate 1000001", 0, "must be a number 0-1000000" },
+	{ "set rate -1", 0, "must be a number 0-1000000" },
+	{ "set enabled yes", 0, "must be 1 or 0" },
+	{ "set action Drop", 0, "must be reject, drop or monitor" },
 };
 
 static void test_cmds(void)
@@ -303,7 +322,15 @@ static void test_cmds(void)
 		memcpy(copy, cmds[i].line, len);
 		why = NULL;
 		rc = p53g_cmd_parse(copy, len, &c, &why);
-		if (cmds[i].op) {
+		if (cmds[i].op == P53G_CMD_SET) {
+			char v[16];
+
+			ok = !rc && c.op == P53G_CMD_SET &&
+			     p53g_setting_format(c.setting, c.value, v, sizeof(v)) > 0;
+			snprintf(buf, sizeof(buf), "%s=%s", p53g_setting_name(c.setting),
+				 ok ? v : "?");
+			ok = ok && !strcmp(buf, cmds[i].entry);
+		} else if (cmds[i].op) {
 			ok = !rc && c.op == cmds[i].op;
 			if (ok && cmds[i].entry)
 				ok = p53g_entry_format(&c.entry, buf, sizeof(buf)) > 0 &&

@@ -292,9 +292,9 @@ static int exempt_check(int argc, char *argv[])
 		dev.namelen = strlen(ifname);
 		memcpy(dev.dev, ifname, dev.namelen);
 	}
-	if (p53g_setting_get(p53g_setting_find("enabled"), enabled, sizeof(enabled)) ||
-	    p53g_setting_get(p53g_setting_find("action"), action, sizeof(action)) ||
-	    p53g_setting_get(p53g_setting_find("loopback"), loopback, sizeof(loopback)) ||
+	if (p53g_opt_get(P53G_SET_ENABLED, enabled, sizeof(enabled)) ||
+	    p53g_opt_get(P53G_SET_ACTION, action, sizeof(action)) ||
+	    p53g_opt_get(P53G_SET_LOOPBACK, loopback, sizeof(loopback)) ||
 	    p53g_list_load(&l))
 		return EXIT_FAIL;
 

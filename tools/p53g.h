@@ -10,13 +10,17 @@
 #include <stdio.h>
 
 #include "entry.h"
+#include "names.h"
+#include "version.h"
 
 #define PROG_NAME		"port53guard"
-#define P53G_VERSION		"0.1.0"
 #define P53G_SYSFS_DEFAULT	"/sys/kernel/port53guard"
 
-/* Exit status: 0 success, 1 failure (or "would be blocked"), 2 usage. */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+/*
+ * Exit status: 0 success, 1 failure (or "would be blocked"), 2 usage,
+ * 3 could not tell (exempt check: module absent, read error).
+ */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_UNKNOWN = 3 };
 
 /* The subcommands, each in its own file. */
 int status_main(int argc, char *argv[]);
@@ -25,11 +29,17 @@ int set_main(int argc, char *argv[]);
 int save_main(int argc, char *argv[]);
 int restore_main(int argc, char *argv[]);
 
+/* msg.c: what the tool says */
 void p53g_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void p53g_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool p53g_is_help(const char *arg);
 int p53g_finish_stdout(int ret);
+/* bad input shown at most this many bytes; the quoted form fits QUOTE_MAX */
+#define P53G_QUOTE_SHOW		64
+#define P53G_QUOTE_MAX		(4 * P53G_QUOTE_SHOW + 40)
+const char *p53g_quote(const char *s, size_t len, char *out);
 
-/* sysfs.c: the files under /sys/kernel/port53guard (or $P53G_SYSFS) */
+/* io.c: the files under /sys/kernel/port53guard (or $P53G_SYSFS), and input */
 struct p53g_buf {
 	char *data;
 	size_t len;
@@ -54,23 +64,14 @@ bool p53g_next_line(char **p, char *end, char **line, size_t *len);
 void p53g_trim(char **s, size_t *len);
 bool p53g_next_word(char **s, size_t *len, char **word, size_t *wlen);
 
-enum p53g_setting_type { P53G_BOOL, P53G_ACTION, P53G_RATE };
-
-struct p53g_setting {
-	const char *name;
-	enum p53g_setting_type type;
-	const char *help;
-};
-
-#define P53G_NSETTINGS 7
-extern const struct p53g_setting p53g_settings[P53G_NSETTINGS];
-#define p53g_nsettings ((size_t)P53G_NSETTINGS)
-
-const struct p53g_setting *p53g_setting_find(const char *name);
-int p53g_setting_normalize(const struct p53g_setting *s, const char *in,
-			   char *out, size_t size, const char **why);
-int p53g_setting_get(const struct p53g_setting *s, char *out, size_t size);
-int p53g_setting_set(const struct p53g_setting *s, const char *value);
+/* settings.c: the settings through their sysfs files */
+int p53g_opt_find(const char *name);
+const char *p53g_opt_names(void);
+const char *p53g_opt_help(enum p53g_setting s);
+int p53g_opt_normalize(enum p53g_setting s, const char *in, char *out,
+		       size_t size, const char **why);
+int p53g_opt_get(enum p53g_setting s, char *out, size_t size);
+int p53g_opt_set(enum p53g_setting s, const char *value);
 
 /* list.c: the exemption list, and changing it atomically */
 struct p53g_list {

@@ -1,12 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * port53guard: read and set the port53guard module's settings and
- * exemption list through sysfs. A table of subcommands, each its own
- * function with its own --help.
+ * exemption list through sysfs. The dispatcher: a table of subcommands,
+ * each its own function (in its own file) with its own --help.
  */
-#include <errno.h>
-#include <stdarg.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "p53g.h"
@@ -22,33 +19,6 @@ static const struct {
 	{ "save", save_main, "Print the running configuration, for restore or modprobe.d" },
 	{ "restore", restore_main, "Apply a configuration printed by save" },
 };
-
-void p53g_err(const char *fmt, ...)
-{
-	va_list ap;
-
-	fflush(stdout);
-	fputs(PROG_NAME ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-bool p53g_is_help(const char *arg)
-{
-	return !strcmp(arg, "--help") || !strcmp(arg, "-h") || !strcmp(arg, "help");
-}
-
-/* Output that could not be written is a failure, not a silent truncation. */
-int p53g_finish_stdout(int ret)
-{
-	if (fflush(stdout) || ferror(stdout)) {
-		p53g_err("stdout: %s", strerror(errno));
-		return EXIT_FAIL;
-	}
-	return ret;
-}
 
 static void show_usage(FILE *f)
 {

@@ -70,8 +70,8 @@ static int save_modprobe(char values[][32], const struct p53g_list *l)
 		goto err;
 	}
 	printf("options port53guard");
-	for (i = 0; i < p53g_nsettings; i++)
-		printf(" %s=%s", p53g_settings[i].name, values[i]);
+	for (i = 0; i < P53G_NR_SETTINGS; i++)
+		printf(" %s=%s", p53g_setting_name(i), values[i]);
 	/* an empty list is the module's default: no exempt= at all */
 	if (ex.len)
 		printf(" exempt=%s", ex.data);
@@ -85,7 +85,7 @@ err:
 
 int save_main(int argc, char *argv[])
 {
-	char values[P53G_NSETTINGS][32], text[P53G_ENTRY_MAXLEN];
+	char values[P53G_NR_SETTINGS][32], text[P53G_ENTRY_MAXLEN];
 	struct p53g_list l = { 0 };
 	bool modprobe = false;
 	int i, rc = 0;
@@ -105,16 +105,16 @@ int save_main(int argc, char *argv[])
 	}
 	if (p53g_require_module())
 		return EXIT_FAIL;
-	for (k = 0; k < p53g_nsettings; k++)
-		if (p53g_setting_get(&p53g_settings[k], values[k], sizeof(values[k])))
+	for (k = 0; k < P53G_NR_SETTINGS; k++)
+		if (p53g_opt_get(k, values[k], sizeof(values[k])))
 			return EXIT_FAIL;
 	if (p53g_list_load(&l))
 		return EXIT_FAIL;
 	if (modprobe) {
 		rc = save_modprobe(values, &l);
 	} else {
-		for (k = 0; k < p53g_nsettings; k++)
-			printf("set %s %s\n", p53g_settings[k].name, values[k]);
+		for (k = 0; k < P53G_NR_SETTINGS; k++)
+			printf("set %s %s\n", p53g_setting_name(k), values[k]);
 		printf("exempt flush\n");
 		for (k = 0; k < l.n; k++) {
 			p53g_entry_format(&l.v[k], text, sizeof(text));
@@ -126,7 +126,7 @@ int save_main(int argc, char *argv[])
 }
 
 struct restore_set {
-	const struct p53g_setting *s;
+	int s;
 	char value[32];
 };
 
@@ -186,11 +186,11 @@ static int restore_line(struct restore *r, char *line, size_t len, size_t lineno
 	while (nw < 2 && p53g_next_word(&line, &len, &w[nw], &wl[nw]))
 		nw++;
 	if (nw == 2 && word_is(w[0], wl[0], "set")) {
-		const struct p53g_setting *s;
+		int s;
 
 		snprintf(name, sizeof(name), "%.*s", (int)wl[1], w[1]);
-		s = p53g_setting_find(name);
-		if (!s) {
+		s = wl[1] < sizeof(name) ? p53g_opt_find(name) : -1;
+		if (s < 0) {
 			restore_bad(r, lineno, "unknown setting '%.*s'", (int)wl[1], w[1]);
 			return 0;
 		}
@@ -211,9 +211,9 @@ static int restore_line(struct restore *r, char *line, size_t len, size_t lineno
 			r->capsets = cap;
 		}
 		if (wl[2] >= sizeof(val) ||
-		    p53g_setting_normalize(s, val, r->sets[r->nsets].value,
-					   sizeof(r->sets[0].value), &why)) {
-			restore_bad(r, lineno, "%s: %.*s: %s", s->name, (int)wl[2], w[2],
+		    p53g_opt_normalize(s, val, r->sets[r->nsets].value,
+				       sizeof(r->sets[0].value), &why)) {
+			restore_bad(r, lineno, "%s: %.*s: %s", p53g_setting_name(s), (int)wl[2], w[2],
 				    wl[2] >= sizeof(val) ? "value too long" : why);
 			return 0;
 		}
@@ -296,7 +296,7 @@ int restore_main(int argc, char *argv[])
 	if (p53g_exempt_apply(r.ops, r.nops))
 		goto out;
 	for (i = 0; i < r.nsets; i++)
-		if (p53g_setting_set(r.sets[i].s, r.sets[i].value))
+		if (p53g_opt_set(r.sets[i].s, r.sets[i].value))
 			goto out;
 	rc = EXIT_OK;
 out:

@@ -9,11 +9,11 @@
 
 static void set_usage(FILE *f)
 {
-	size_t i;
+	int i;
 
 	fprintf(f, "Usage: %s set NAME VALUE\n\n", PROG_NAME);
-	for (i = 0; i < p53g_nsettings; i++)
-		fprintf(f, "  %-9s %s\n", p53g_settings[i].name, p53g_settings[i].help);
+	for (i = 0; i < P53G_NR_SETTINGS; i++)
+		fprintf(f, "  %-9s %s\n", p53g_setting_name(i), p53g_opt_help(i));
 	fprintf(f, "\nenabled, tcp, loopback, log and forward take 1 or 0 (also y/n, yes/no,\n"
 		   "on/off, true/false); action takes reject, drop or monitor; rate a number\n"
 		   "0-1000000.\n");
@@ -21,10 +21,9 @@ static void set_usage(FILE *f)
 
 int set_main(int argc, char *argv[])
 {
-	const struct p53g_setting *s;
+	char value[32], q[P53G_QUOTE_MAX];
 	const char *why;
-	char value[32];
-	int i;
+	int i, s;
 
 	for (i = 1; i < argc; i++)
 		if (p53g_is_help(argv[i])) {
@@ -36,17 +35,18 @@ int set_main(int argc, char *argv[])
 		set_usage(stderr);
 		return EXIT_USAGE;
 	}
-	s = p53g_setting_find(argv[1]);
-	if (!s) {
-		p53g_err("set: unknown setting '%s' (enabled, action, tcp, loopback, log, rate, forward)",
-			 argv[1]);
+	s = p53g_opt_find(argv[1]);
+	if (s < 0) {
+		p53g_err("set: unknown setting %s (%s)",
+			 p53g_quote(argv[1], strlen(argv[1]), q), p53g_opt_names());
 		return EXIT_USAGE;
 	}
-	if (p53g_setting_normalize(s, argv[2], value, sizeof(value), &why)) {
-		p53g_err("%s: %s: %s", s->name, argv[2], why);
+	if (p53g_opt_normalize(s, argv[2], value, sizeof(value), &why)) {
+		p53g_err("%s: %s: %s", p53g_setting_name(s),
+			 p53g_quote(argv[2], strlen(argv[2]), q), why);
 		return EXIT_FAIL;
 	}
-	if (p53g_require_module() || p53g_setting_set(s, value))
+	if (p53g_require_module() || p53g_opt_set(s, value))
 		return EXIT_FAIL;
 	return EXIT_OK;
 }

@@ -68,7 +68,7 @@ static void print_counter(const char *line, size_t len, bool json, bool first)
 
 int status_main(int argc, char *argv[])
 {
-	char values[P53G_NSETTINGS][32];
+	char values[P53G_NR_SETTINGS][32];
 	struct p53g_buf stats = { 0 };
 	bool json = false, first = true;
 	size_t i, count;
@@ -81,15 +81,18 @@ int status_main(int argc, char *argv[])
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
 		} else {
-			p53g_err("status: unexpected argument '%s'", argv[i]);
+			char q[P53G_QUOTE_MAX];
+
+			p53g_err("status: unexpected argument %s",
+				 p53g_quote(argv[i], strlen(argv[i]), q));
 			status_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
 	if (p53g_require_module())
 		return EXIT_FAIL;
-	for (i = 0; i < p53g_nsettings; i++)
-		if (p53g_setting_get(&p53g_settings[i], values[i], sizeof(values[i])))
+	for (i = 0; i < P53G_NR_SETTINGS; i++)
+		if (p53g_opt_get(i, values[i], sizeof(values[i])))
 			return EXIT_FAIL;
 	if (p53g_list_count(&count) || p53g_read_file("stats", &stats))
 		return EXIT_FAIL;
@@ -98,18 +101,18 @@ int status_main(int argc, char *argv[])
 		printf("{");
 	else
 		printf("settings:\n");
-	for (i = 0; i < p53g_nsettings; i++) {
-		const struct p53g_setting *s = &p53g_settings[i];
+	for (i = 0; i < P53G_NR_SETTINGS; i++) {
+		const char *name = p53g_setting_name(i);
 
 		if (!json)
-			printf("  %s: %s\n", s->name, values[i]);
-		else if (s->type == P53G_BOOL)
-			printf("%s\n  \"%s\": %s", i ? "," : "", s->name,
+			printf("  %s: %s\n", name, values[i]);
+		else if (p53g_setting_kind(i) == P53G_KIND_BOOL)
+			printf("%s\n  \"%s\": %s", i ? "," : "", name,
 			       strcmp(values[i], "1") ? "false" : "true");
-		else if (s->type == P53G_RATE)
-			printf("%s\n  \"%s\": %s", i ? "," : "", s->name, values[i]);
+		else if (p53g_setting_kind(i) == P53G_KIND_RATE)
+			printf("%s\n  \"%s\": %s", i ? "," : "", name, values[i]);
 		else
-			printf("%s\n  \"%s\": \"%s\"", i ? "," : "", s->name, values[i]);
+			printf("%s\n  \"%s\": \"%s\"", i ? "," : "", name, values[i]);
 	}
 	if (json)
 		printf(",\n  \"exempt\": %zu,\n  \"counters\": {", count);

@@ -4,14 +4,15 @@
  * (LD_PRELOAD). A plain directory cannot play the kernel's side of sysfs:
  * a write to "exempt" is a command that succeeds or fails with an errno.
  * This library intercepts the files under $P53G_SYSFS opened for writing
- * and plays the module's protocol on plain files in that directory:
+ * and plays the module's part on plain files in that directory:
  *
- *   exempt    add/del/flush lines, one write atomic (all lines or none);
- *             EINVAL malformed, ENOENT del of an absent entry, ENOSPC over
- *             .max_entries (default 65536), E2BIG from 4096 bytes (a
- *             page) up, EPERM if .eperm exists; begin/commit/abort, a
- *             staged list owned by one process (EBUSY for another live
- *             one, dropped when its owner is gone), ENOSPC at commit
+ *   exempt    the module's own write protocol (module/edit.c, built here
+ *             with tests/include/p53g_kernel.h) over the list and settings
+ *             the files hold; .max_entries (default 65536) is its size
+ *             limit, .eperm makes every write fail with EPERM. A staged
+ *             transaction lives in this process; .staged_owner names the
+ *             process that holds one, so that another process (a test's
+ *             stand-in) can hold it: EBUSY until that process exits
  *   settings  the value checked as the module does, stored as it reads back
  *
  * Reads are not intercepted, but for one case: the files hold what the
@@ -31,6 +32,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,7 +40,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "edit.h"
 #include "entry.h"
+#include "names.h"
+#include "pset.h"
 
 #define MAXFD 1024
 
@@ -188,68 +193,6 @@ static void log_write(const char *file, const void *buf, size_t len, const char 
 	free(line);
 }
 
-struct list {
-	struct p53g_entry *v;
-	size_t n, cap;
-};
-
-static void push(struct list *l, const struct p53g_entry *e)
-{
-	if (l->n == l->cap) {
-		l->cap = l->cap ? 2 * l->cap : 64;
-		l->v = realloc(l->v, l->cap * sizeof(*l->v));
-	}
-	l->v[l->n++] = *e;
-}
-
-static int qcmp(const void *a, const void *b)
-{
-	return p53g_entry_cmp(a, b);
-}
-
-/* Sorted, each entry once: the module's table. */
-static void normalize(struct list *l)
-{
-	size_t i, n = 0;
-
-	if (!l->n)
-		return;
-	qsort(l->v, l->n, sizeof(l->v[0]), qcmp);
-	for (i = 0; i < l->n; i++)
-		if (!n || p53g_entry_cmp(&l->v[n - 1], &l->v[i]))
-			l->v[n++] = l->v[i];
-	l->n = n;
-}
-
-static void load(const char *name, struct list *l)
-{
-	size_t len, i, start = 0;
-	char *b = slurp(ctl(name), &len);
-	struct p53g_entry e;
-
-	for (i = 0; i <= len; i++) {
-		if (i < len && b[i] != '\n')
-			continue;
-		if (i > start && !p53g_entry_parse(b + start, i - start, &e, NULL))
-			push(l, &e);
-		start = i + 1;
-	}
-	free(b);
-}
-
-static void store(const char *name, const struct list *l)
-{
-	char *out = malloc(l->n * P53G_ENTRY_MAXLEN + 1);
-	size_t i, n = 0;
-
-	for (i = 0; i < l->n; i++) {
-		n += p53g_entry_format(&l->v[i], out + n, P53G_ENTRY_MAXLEN);
-		out[n++] = '\n';
-	}
-	spit(name, out, n, 0);
-	free(out);
-}
-
 static size_t max_entries(void)
 {
 	size_t len;
@@ -260,157 +203,208 @@ static size_t max_entries(void)
 	return v;
 }
 
-static pid_t staged_owner(void)
+/* The writer token of a process: its pid. */
+static void *fake_hold(void *who)
+{
+	return who;
+}
+
+static bool fake_alive(void *owner)
+{
+	return !kill((pid_t)(intptr_t)owner, 0) || errno == EPERM;
+}
+
+static void fake_put(void *owner)
+{
+	(void)owner;
+}
+
+static const struct p53g_owner_ops fake_owner_ops = {
+	.hold = fake_hold,
+	.alive = fake_alive,
+	.put = fake_put,
+};
+
+static struct p53g_editor fake_ed;
+static bool fake_ed_ready;
+
+static pid_t file_owner(void)
 {
 	size_t len;
 	char *b = slurp(ctl(".staged_owner"), &len);
 	pid_t pid = len ? atoi(b) : 0;
 
 	free(b);
-	/* the staged list goes with its owner */
-	if (pid > 0 && kill(pid, 0) && errno == ESRCH) {
-		unlink(ctl(".staged"));
-		unlink(ctl(".staged_owner"));
-		pid = 0;
-	}
 	return pid;
+}
+
+/* The live list, from the exempt file (canonical lines). */
+static struct p53g_pset *load_list(void)
+{
+	size_t len, i, start = 0, n = 0, cap = 64;
+	char *b = slurp(ctl("exempt"), &len);
+	struct p53g_entry *e = malloc(cap * sizeof(*e));
+	struct p53g_pset *ps = NULL;
+
+	for (i = 0; i <= len; i++) {
+		if (i < len && b[i] != '\n')
+			continue;
+		if (n == cap)
+			e = realloc(e, (cap *= 2) * sizeof(*e));
+		if (i > start && !p53g_entry_parse(b + start, i - start, &e[n], NULL))
+			n++;
+		start = i + 1;
+	}
+	if (n)
+		ps = p53g_pset_build(e, n);
+	free(e);
+	free(b);
+	return ps;
+}
+
+static void store_list(const struct p53g_pset *ps)
+{
+	struct p53g_entry e;
+	size_t i, n = 0, cap = 4096;
+	char *out = malloc(cap);
+
+	for (i = 0; p53g_pset_entry(ps, i, &e); i++) {
+		if (n + P53G_ENTRY_MAXLEN + 1 > cap)
+			out = realloc(out, cap *= 2);
+		n += p53g_entry_format(&e, out + n, P53G_ENTRY_MAXLEN);
+		out[n++] = '\n';
+	}
+	spit("exempt", out, n, 0);
+	free(out);
+}
+
+/* The settings, from their files; one that does not parse keeps its default. */
+static void load_settings(struct p53g_settings *set)
+{
+	struct p53g_settings d = P53G_SETTINGS_DEFAULT;
+	size_t len;
+	u32 v;
+	int i;
+
+	*set = d;
+	for (i = 0; i < P53G_NR_SETTINGS; i++) {
+		char *b = slurp(ctl(p53g_setting_name(i)), &len);
+
+		if (len && !p53g_setting_parse(i, b, len, &v, NULL))
+			p53g_setting_put(set, i, v);
+		free(b);
+	}
+}
+
+static void store_settings(const struct p53g_settings *set, u32 mask)
+{
+	char text[32];
+	int i, n;
+
+	for (i = 0; i < P53G_NR_SETTINGS; i++) {
+		if (!(mask & BIT(i)))
+			continue;
+		n = p53g_setting_format(i, p53g_setting_get(set, i), text,
+					sizeof(text) - 1);
+		text[n++] = '\n';
+		spit(p53g_setting_name(i), text, n, 0);
+	}
+}
+
+/* What the tool must keep to, whatever the module accepts. */
+static void tool_rules(const char *buf, size_t len)
+{
+	struct p53g_cmd cmd;
+	size_t i, start, n = 0, adds = 0, ctl_lines = 0;
+
+	if (!len || buf[len - 1] != '\n')
+		violation("exempt", "write not made of whole lines", len);
+	for (i = 0, start = 0; i < len; i++) {
+		if (buf[i] != '\n')
+			continue;
+		if (p53g_cmd_parse(buf + start, i - start, &cmd, NULL)) {
+			violation("exempt", "line the module refuses", len);
+			return;
+		}
+		n++;
+		adds += cmd.op == P53G_CMD_ADD;
+		ctl_lines += cmd.op >= P53G_CMD_BEGIN && cmd.op <= P53G_CMD_ABORT;
+		start = i + 1;
+	}
+	if (ctl_lines && n != 1)
+		violation("exempt", "begin/commit/abort not alone in its write", len);
+	if (fake_ed.owner == (void *)(intptr_t)getpid() && !ctl_lines && adds != n)
+		violation("exempt", "not an add line while staged", len);
 }
 
 static int exempt_write(const char *buf, size_t len)
 {
+	void *me = (void *)(intptr_t)getpid();
+	struct p53g_config live;
+	struct p53g_change chg;
 	struct p53g_cmd *cmds;
-	struct list l = { 0 };
-	size_t i, start, n = 0;
-	pid_t owner, me = getpid();
-	char line[32];
-	int rc = 0;
+	struct p53g_pset *list;
+	pid_t holder;
+	size_t n;
+	int err;
 
-	if (len > P53G_CMD_WRITE_MAX) {
+	if (len > P53G_CMD_WRITE_MAX)
 		violation("exempt", "write of a page (4096 bytes) or more", len);
-		return E2BIG;
-	}
 	if (exists(".eperm"))
 		return EPERM;
-	if (!len || buf[len - 1] != '\n') {
-		violation("exempt", "write not made of whole lines", len);
-		return EINVAL;
+	if (!fake_ed_ready) {
+		p53g_editor_init(&fake_ed, 0, &fake_owner_ops);
+		fake_ed_ready = true;
 	}
-	cmds = calloc(len, sizeof(*cmds));
-	for (i = 0, start = 0; i < len; i++) {
-		if (buf[i] != '\n')
-			continue;
-		if (p53g_cmd_parse(buf + start, i - start, &cmds[n++], NULL)) {
-			violation("exempt", "line the module refuses", len);
-			free(cmds);
-			return EINVAL;
-		}
-		start = i + 1;
+	tool_rules(buf, len);
+	fake_ed.max_entries = max_entries();
+	/* another process's staged transaction, as far as this one can tell */
+	holder = file_owner();
+	if (holder && (void *)(intptr_t)holder != me && !fake_ed.owner)
+		fake_ed.owner = (void *)(intptr_t)holder;
+	load_settings(&live.s);
+	list = load_list();
+	live.list = list;
+	err = p53g_edit_parse(buf, len, &cmds, &n);
+	if (!err) {
+		err = p53g_editor_apply(&fake_ed, &live, cmds, n, me, &chg);
+		free(cmds);
 	}
-	owner = staged_owner();
-	if (cmds[0].op >= P53G_CMD_BEGIN && n != 1) {
-		violation("exempt", "begin/commit/abort not alone in its write", len);
-		rc = EINVAL;
-	} else if (cmds[0].op == P53G_CMD_BEGIN) {
-		if (owner) {
-			rc = EBUSY;
-		} else {
-			spit(".staged", "", 0, 0);
-			snprintf(line, sizeof(line), "%d\n", me);
-			spit(".staged_owner", line, strlen(line), 0);
-		}
-	} else if (cmds[0].op == P53G_CMD_COMMIT || cmds[0].op == P53G_CMD_ABORT) {
-		if (owner != me) {
-			violation("exempt", "commit/abort without begin", len);
-			rc = EINVAL;
-		} else if (cmds[0].op == P53G_CMD_COMMIT) {
-			load(".staged", &l);
-			normalize(&l);
-			if (l.n > max_entries()) {
-				rc = ENOSPC;
-			} else {
-				store("exempt", &l);
-				unlink(ctl(".staged"));
-				unlink(ctl(".staged_owner"));
-			}
-		} else {
-			unlink(ctl(".staged"));
-			unlink(ctl(".staged_owner"));
-		}
-	} else if (owner == me) {
-		for (i = 0; i < n && !rc; i++)
-			if (cmds[i].op != P53G_CMD_ADD) {
-				violation("exempt", "not an add line while staged", len);
-				rc = EINVAL;
-			}
-		for (i = 0; i < n && !rc; i++) {
-			char text[P53G_ENTRY_MAXLEN + 1];
-			int k = p53g_entry_format(&cmds[i].entry, text, P53G_ENTRY_MAXLEN);
+	if (!fake_ed.owner)
+		unlink(ctl(".staged_owner"));
+	if (!err && chg.begin) {
+		char line[32];
 
-			text[k] = '\n';
-			spit(".staged", text, k + 1, 1);
-		}
-	} else {
-		load("exempt", &l);
-		for (i = 0; i < n && !rc; i++) {
-			struct p53g_entry *hit;
-
-			normalize(&l);
-			hit = l.n ? bsearch(&cmds[i].entry, l.v, l.n, sizeof(l.v[0]), qcmp) : NULL;
-			if (cmds[i].op == P53G_CMD_FLUSH) {
-				l.n = 0;
-			} else if (cmds[i].op == P53G_CMD_ADD) {
-				if (!hit)
-					push(&l, &cmds[i].entry);
-			} else if (!hit) {
-				rc = ENOENT;
-			} else {
-				memmove(hit, hit + 1, (l.v + l.n - hit - 1) * sizeof(*hit));
-				l.n--;
-			}
-		}
-		normalize(&l);
-		if (!rc && l.n > max_entries())
-			rc = ENOSPC;
-		if (!rc)
-			store("exempt", &l);
+		snprintf(line, sizeof(line), "%d\n", (int)getpid());
+		spit(".staged_owner", line, strlen(line), 0);
 	}
-	free(l.v);
-	free(cmds);
-	return rc;
+	if (!err && chg.op != P53G_CHANGE_STAGED) {
+		if (chg.list_changed) {
+			store_list(chg.list);
+			p53g_pset_free(chg.list);
+		}
+		store_settings(&chg.s, chg.set_mask);
+	}
+	p53g_pset_free(list);
+	return -err;
 }
 
+/* A setting's file: the value checked and stored as the module does. */
 static int setting_write(const char *name, const char *buf, size_t len)
 {
-	static const char *const actions[] = { "reject", "drop", "monitor", NULL };
-	char v[64], out[80];
-	size_t i;
+	int set = p53g_setting_find(name, strlen(name));
+	char out[32];
+	u32 v;
+	int n;
 
 	if (exists(".eperm"))
 		return EPERM;
-	if (len && buf[len - 1] == '\n')
-		len--;
-	if (len >= sizeof(v) || memchr(buf, '\0', len))
+	if (set < 0 || memchr(buf, '\0', len) ||
+	    p53g_setting_parse(set, buf, len, &v, NULL))
 		return EINVAL;
-	memcpy(v, buf, len);
-	v[len] = '\0';
-	if (!strcmp(name, "action")) {
-		for (i = 0; actions[i] && strcmp(v, actions[i]); i++)
-			;
-		if (!actions[i])
-			return EINVAL;
-	} else if (!strcmp(name, "rate")) {
-		if (!*v || strspn(v, "0123456789") != len || len > 9)
-			return EINVAL;
-		snprintf(v, sizeof(v), "%lu", strtoul(v, NULL, 10));
-	} else if (!strcmp(v, "1") || !strcmp(v, "y") || !strcmp(v, "Y")) {
-		strcpy(v, "1");
-	} else if (!strcmp(v, "0") || !strcmp(v, "n") || !strcmp(v, "N")) {
-		strcpy(v, "0");
-	} else {
-		return EINVAL;
-	}
-	snprintf(out, sizeof(out), "%s\n", v);
-	spit(name, out, strlen(out), 0);
+	n = p53g_setting_format(set, v, out, sizeof(out) - 1);
+	out[n++] = '\n';
+	spit(name, out, n, 0);
 	return 0;
 }
 

@@ -305,6 +305,8 @@ static long model_write(struct model *m, enum owner who, const char *s, size_t l
 		case P53G_CMD_FLUSH:
 			work.n = 0;
 			break;
+		case P53G_CMD_SET:
+			break;	/* a setting: the list stays */
 		default:
 			err = -EINVAL;	/* unreachable: placement checked */
 		}

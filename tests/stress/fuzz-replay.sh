@@ -46,7 +46,7 @@ mkdir -p "$x/p53g/fuzz" "$x/usr/local/bin"
 
 # --- the plan -----------------------------------------------------------
 cflags="-std=gnu11 -D_GNU_SOURCE -O2 -Wall -Wextra -Werror -I$P53G_TOP/module"
-src="$here/fuzz-replay.c $P53G_TOP/module/entry.c"
+src="$here/fuzz-replay.c $P53G_TOP/module/entry.c $P53G_TOP/module/names.c"
 # shellcheck disable=SC2086
 if ! gcc $cflags -g -fsanitize=address,undefined -fno-sanitize-recover=all \
 	-o "$work/p53g-fuzz-replay-san" $src 2>"$work/build.err" ||

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "entry.h"
+#include "names.h"
 
 #define CHECK(x) do {							\
 		if (!(x)) {						\
@@ -95,7 +96,17 @@ static void check_cmd(const char *s, size_t len)
 		CHECK(rc == -EINVAL && why && *why && zeroed(&c, sizeof(c)));
 		return;
 	}
-	CHECK(c.op >= P53G_CMD_ADD && c.op <= P53G_CMD_ABORT);
+	CHECK(c.op >= P53G_CMD_ADD && c.op <= P53G_CMD_SET);
+	if (c.op == P53G_CMD_SET) {
+		char v[16];
+
+		/* the setting's value as the module prints it reads back the same */
+		CHECK(zeroed(&c.entry, sizeof(c.entry)) && c.setting < P53G_NR_SETTINGS);
+		CHECK(p53g_setting_format(c.setting, c.value, v, sizeof(v)) > 0);
+		n = snprintf(line, sizeof(line), "set %s %s", p53g_setting_name(c.setting), v);
+		CHECK(!p53g_cmd_parse(line, n, &c2, NULL) && !memcmp(&c, &c2, sizeof(c)));
+		return;
+	}
 	if (c.op != P53G_CMD_ADD && c.op != P53G_CMD_DEL) {
 		CHECK(zeroed(&c.entry, sizeof(c.entry)));
 		return;

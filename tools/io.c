@@ -1,0 +1,283 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Files: the module's under /sys/kernel/port53guard (where they are,
+ * reading them whole, writing one command per write()), and the tool's
+ * own input files, read whole and taken apart into lines and words.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "p53g.h"
+
+const char *p53g_root(void)
+{
+	const char *root = getenv("P53G_SYSFS");
+
+	return root && *root ? root : P53G_SYSFS_DEFAULT;
+}
+
+/* "ROOT/name" in one of a few static buffers, so that messages can hold two. */
+const char *p53g_path(const char *name)
+{
+	static char paths[4][PATH_MAX];
+	static unsigned int next;
+	char *p = paths[next++ % 4];
+
+	if (snprintf(p, PATH_MAX, "%s/%s", p53g_root(), name) >= PATH_MAX)
+		p[0] = '\0';	/* open("") fails with ENOENT, and says so */
+	return p;
+}
+
+int p53g_require_module(void)
+{
+	struct stat st;
+
+	if (strlen(p53g_root()) > PATH_MAX - 32) {
+		p53g_err("%s: path too long", p53g_root());
+		return -1;
+	}
+	if (stat(p53g_root(), &st)) {
+		if (errno != ENOENT && errno != ENOTDIR) {
+			p53g_err("%s: %s", p53g_root(), strerror(errno));
+			return -1;
+		}
+	} else if (S_ISDIR(st.st_mode)) {
+		return 0;
+	}
+	p53g_err("module not loaded (try: sudo modprobe port53guard)");
+	return -1;
+}
+
+void p53g_buf_free(struct p53g_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = 0;
+	b->cap = 0;
+}
+
+int p53g_buf_append(struct p53g_buf *b, const char *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+		char *p;
+
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		p = realloc(b->data, cap);
+		if (!p) {
+			p53g_err("out of memory");
+			return -1;
+		}
+		b->data = p;
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+/* Until EOF, whatever the size: the list is not cut at a page. */
+int p53g_read_fd(int fd, struct p53g_buf *b)
+{
+	char chunk[65536];
+	ssize_t r;
+
+	for (;;) {
+		r = read(fd, chunk, sizeof(chunk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -1;
+		if (!r)
+			break;
+		if (p53g_buf_append(b, chunk, r))
+			return -1;
+	}
+	return p53g_buf_append(b, "", 0);
+}
+
+/*
+ * A read of the list that spans several read() calls fails with EAGAIN
+ * when the list changed between two of them (the module never hands out
+ * old text up to one offset and new text past it): read it again from the
+ * start, a bounded number of times, with a growing pause.
+ */
+#define P53G_READ_TRIES 50
+
+bool p53g_read_again(int fd, int err, unsigned int *tries)
+{
+	struct timespec ts = { 0, 0 };
+
+	if (err != EAGAIN || ++*tries >= P53G_READ_TRIES || lseek(fd, 0, SEEK_SET))
+		return false;
+	ts.tv_nsec = *tries * 1000000L;
+	nanosleep(&ts, NULL);
+	return true;
+}
+
+const char *p53g_read_why(int err)
+{
+	return err == EAGAIN ? " (the list kept changing while it was read)" : "";
+}
+
+/* On failure, @b is as it was (freed, if it was empty). */
+int p53g_read_file(const char *name, struct p53g_buf *b)
+{
+	const char *path = p53g_path(name);
+	size_t base = b->len;
+	unsigned int tries = 0;
+	int fd, saved;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		p53g_err("%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while (p53g_read_fd(fd, b)) {
+		saved = errno;
+		b->len = base;
+		if (p53g_read_again(fd, saved, &tries))
+			continue;
+		close(fd);
+		if (!base)
+			p53g_buf_free(b);
+		p53g_err("%s: %s%s", path, strerror(saved), p53g_read_why(saved));
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* A one-line file, without its newline. */
+int p53g_read_value(const char *name, char *out, size_t size)
+{
+	struct p53g_buf b = { 0 };
+	size_t len;
+
+	if (p53g_read_file(name, &b))
+		return -1;
+	len = b.len;
+	if (len && b.data[len - 1] == '\n')
+		len--;
+	if (len >= size || memchr(b.data, '\n', len) || memchr(b.data, '\0', len)) {
+		p53g_err("%s: unexpected content", p53g_path(name));
+		p53g_buf_free(&b);
+		return -1;
+	}
+	memcpy(out, b.data, len);
+	out[len] = '\0';
+	p53g_buf_free(&b);
+	return 0;
+}
+
+/*
+ * One write() holding whole commands. The module applies a write entirely
+ * or not at all, so a short write is a failure (-1), never continued.
+ * Returns 0, an errno value, or -1 for a short write.
+ */
+int p53g_write_whole(int fd, const char *data, size_t len)
+{
+	ssize_t r;
+
+	do
+		r = write(fd, data, len);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return errno ? errno : EIO;
+	return (size_t)r == len ? 0 : -1;
+}
+
+/* How long to wait for another process's staged replace: $P53G_WAIT s. */
+unsigned int p53g_wait_seconds(void)
+{
+	const char *s = getenv("P53G_WAIT");
+	char *end;
+	unsigned long v;
+
+	if (!s || !*s)
+		return 10;
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (errno || *end || v > 3600 || *s == '-' || *s == '+')
+		return 10;
+	return v;
+}
+
+/* FILE, or standard input for "-", read whole. */
+int p53g_read_input(const char *file, struct p53g_buf *b)
+{
+	int fd = 0, rc;
+
+	if (strcmp(file, "-")) {
+		fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (fd < 0) {
+			p53g_err("%s: %s", file, strerror(errno));
+			return -1;
+		}
+	}
+	rc = p53g_read_fd(fd, b);
+	if (rc)
+		p53g_err("%s: %s", p53g_input_name(file), strerror(errno));
+	if (fd)
+		close(fd);
+	return rc;
+}
+
+const char *p53g_input_name(const char *file)
+{
+	return strcmp(file, "-") ? file : "stdin";
+}
+
+/* The next line of [*p, end), without its newline; false at the end. */
+bool p53g_next_line(char **p, char *end, char **line, size_t *len)
+{
+	char *nl;
+
+	if (*p >= end)
+		return false;
+	nl = memchr(*p, '\n', end - *p);
+	if (!nl)
+		nl = end;
+	*line = *p;
+	*len = nl - *p;
+	*p = nl + 1;
+	return true;
+}
+
+static bool p53g_isspace(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r';
+}
+
+/* Strip blanks (and a DOS line end) around a line of an input file. */
+void p53g_trim(char **s, size_t *len)
+{
+	while (*len && p53g_isspace(**s)) {
+		(*s)++;
+		(*len)--;
+	}
+	while (*len && p53g_isspace((*s)[*len - 1]))
+		(*len)--;
+}
+
+/* The next blank-separated word of [*s, *s + *len); false when none is left. */
+bool p53g_next_word(char **s, size_t *len, char **word, size_t *wlen)
+{
+	p53g_trim(s, len);
+	if (!*len)
+		return false;
+	*word = *s;
+	for (*wlen = 0; *wlen < *len && !p53g_isspace((*s)[*wlen]); (*wlen)++)
+		;
+	*s += *wlen;
+	*len -= *wlen;
+	return true;
+}

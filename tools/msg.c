@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * What the tool says: errors and warnings on stderr, prefixed with its
+ * name; bad input quoted so that it cannot disturb a terminal or a log
+ * (non-printable bytes escaped, long input cut); output that could not be
+ * written is a failure.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+
+#include "p53g.h"
+
+static void p53g_vsay(const char *what, const char *fmt, va_list ap)
+{
+	fflush(stdout);
+	fputs(PROG_NAME ": ", stderr);
+	fputs(what, stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void p53g_err(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	p53g_vsay("", fmt, ap);
+	va_end(ap);
+}
+
+void p53g_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	p53g_vsay("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+/**
+ * p53g_quote() - bad input, fit to be printed
+ * @s: the input (any bytes)
+ * @len: its length
+ * @out: P53G_QUOTE_MAX bytes
+ *
+ * Between single quotes; bytes outside printable ASCII, the quote and the
+ * backslash as \xNN; at most P53G_QUOTE_SHOW bytes of the input, then
+ * "..." and the whole length.
+ *
+ * Return: @out.
+ */
+const char *p53g_quote(const char *s, size_t len, char *out)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i, n = 0, show = len > P53G_QUOTE_SHOW ? P53G_QUOTE_SHOW : len;
+	unsigned char c;
+
+	out[n++] = '\'';
+	for (i = 0; i < show; i++) {
+		c = s[i];
+		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
+			out[n++] = c;
+			continue;
+		}
+		out[n++] = '\\';
+		out[n++] = 'x';
+		out[n++] = hex[c >> 4];
+		out[n++] = hex[c & 15];
+	}
+	out[n++] = '\'';
+	if (show < len)
+		n += snprintf(out + n, P53G_QUOTE_MAX - n, "... (%zu bytes)", len);
+	out[n] = '\0';
+	return out;
+}
+
+bool p53g_is_help(const char *arg)
+{
+	return !strcmp(arg, "--help") || !strcmp(arg, "-h") || !strcmp(arg, "help");
+}
+
+/* Output that could not be written is a failure, not a silent truncation. */
+int p53g_finish_stdout(int ret)
+{
+	if (fflush(stdout) || ferror(stdout)) {
+		p53g_err("stdout: %s", strerror(errno));
+		return EXIT_FAIL;
+	}
+	return ret;
+}
