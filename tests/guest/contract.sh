@@ -182,8 +182,8 @@ for fam in 4 6; do
 	ok "IPv$fam monitor: no ICMP error" test "$(field icmp /tmp/p.out)" = 0
 	moved monitored $N "IPv$fam monitor"
 	moved monitored_$V $N "IPv$fam monitor"
-	ok "IPv$fam monitor with log=1: a log line names source, destination, interface, action" \
-		sh -c "dmesg | grep -q 'port53guard: monitor udp src=$P dst=$D in=veth-dut'"
+	ok "IPv$fam monitor with log=1: a log line names the outcome, source, destination, interface" \
+		sh -c "dmesg | grep -q 'port53guard: monitored udp src=$P dst=$D in=veth-dut'"
 	setv log 0
 	setv action reject
 
@@ -211,8 +211,8 @@ for fam in 4 6; do
 	ok "IPv$fam log=0: no log line" sh -c '! dmesg | grep -q "port53guard: reject"'
 	setv log 1
 	probe peer $D -t 2000
-	ok "IPv$fam log=1: 'reject udp src=$P dst=$D in=veth-dut' is logged" \
-		sh -c "dmesg | grep -q 'port53guard: reject udp src=$P dst=$D in=veth-dut'"
+	ok "IPv$fam log=1: 'rejected_unreach udp src=$P dst=$D in=veth-dut' is logged" \
+		sh -c "dmesg | grep -q 'port53guard: rejected_unreach udp src=$P dst=$D in=veth-dut'"
 	setv log 0
 done
 
