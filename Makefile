@@ -15,8 +15,8 @@
 #   make ARCH=mips  CROSS_COMPILE=mipsel-linux-gnu- KDIR=...
 # The module is built in module/ as natively (kbuild rebuilds when the
 # architecture changes); the tool goes to tools/build/$(ARCH)/port53guard,
-# never over the native tools/port53guard. tests/cross/run.sh does all of
-# it against Debian's kernels and runs the guest suite on that architecture.
+# never over the native tools/port53guard. tests/vm/run arm64 (armhf, mipsel)
+# does it all against Debian's kernels and runs the guest tests there.
 
 KVER    ?= $(shell uname -r)
 KDIR    ?= /lib/modules/$(KVER)/build

@@ -3,23 +3,39 @@
 #
 # make check: every test, one PASS:/FAIL: line each, then exactly one line
 # "N passed, N failed". Exits non-zero on any failure. A missing
-# prerequisite is a failure with the command that fixes it, never a skip.
+# prerequisite is a failure with the command that fixes it, never a skip
+# (run as root, it installs what is missing first: tests/deps.sh).
 #
-#   1. userspace: the harness's own checks, the probes
-#   2. style: checkpatch
-#   3. builds: the module with W=1 against Debian's 6.1 and 6.12 headers and
-#      the debug kernel (built from linux-source-6.1, cached)
-#   4. guests: each kernel boots under QEMU and runs the guest tests; the
-#      debug kernel also runs KUnit and a kmemleak scan
-#   5. other architectures: arm64, armhf and mipsel guests (tests/cross/)
+#   1. userspace: the harness's own checks, the probes, the tool and its
+#      tests, the lookup table, the fuzzer's short run
+#   2. packaging: make install, DKMS, signing, the Debian packages
+#   3. style: checkpatch, the version written everywhere alike
+#   4. guests: every kernel of tests/vm/lib.sh's table (or P53G_KERNELS)
+#      boots under QEMU and runs its tests from tests/guest/TESTS; on the
+#      stock kernels also the module DKMS built
+# It writes docs/results/check.md: every part's result and wall time, the
+# date and the commit.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vm/lib.sh"
+
+"$P53G_TOP/tests/deps.sh" --install || exit 1
 
 results=$P53G_OUT/results.txt
+parts=$P53G_OUT/parts.txt
 : >"$results"
+: >"$parts"
 start=$(date +%s)
+part_t0=$start part_name=
 
 emit() { tee -a "$results"; }
+# part NAME: the wall time of the part before it, and NAME starts.
+part() {
+	local now
+	now=$(date +%s)
+	[ -n "$part_name" ] && echo "$part_name|$((now - part_t0))" >>"$parts"
+	part_name=$1 part_t0=$now
+	[ -n "$1" ] && log "$1"
+}
 # step NAME CMD...: PASS when CMD succeeds; its output goes to a log file.
 step() {
 	local name=$1 slug; shift
@@ -31,17 +47,10 @@ step() {
 		return 1
 	fi
 }
-
-log "userspace"
-"$P53G_TOP/tests/selftest.sh" | emit
-step "probes build as static binaries" bash -c "make -s -C '$P53G_TOP/tests/probes' &&
-	for p in '$P53G_TOP'/tests/probes/p53g-*; do [ -x \"\$p\" ] || continue;
-	file \"\$p\" | grep -q 'statically linked' || { echo \"\$p is not static\"; exit 1; }; done"
-
 # suite NAME CMD...: a test program that prints its own PASS:/FAIL: lines;
 # it must also exit 0, and print at least one PASS.
 suite() {
-	local name=$1 slug out rc; shift
+	local name=$1 slug rc; shift
 	slug=$(echo "$name" | tr -c 'a-zA-Z0-9.\n' '_')
 	"$@" >"$P53G_OUT/suite-$slug.log" 2>&1
 	rc=$?
@@ -52,12 +61,17 @@ suite() {
 		echo "FAIL: $name ran to the end (exit $rc; log: tests/out/suite-$slug.log)" | emit
 	fi
 }
+
+part "userspace"
+"$VM_DIR/selftest.sh" | emit
+step "probes build as static binaries" bash -c "make -s -C '$P53G_TOP/tests/probes' &&
+	for p in '$P53G_TOP'/tests/probes/p53g-*; do [ -x \"\$p\" ] || continue;
+	file \"\$p\" | grep -q 'statically linked' || { echo \"\$p is not static\"; exit 1; }; done"
 step "tool builds with -Wall -Wextra -Werror" make -s -C "$P53G_TOP/tools"
 suite "entry grammar and CLI tests (ASan, UBSan)" make -s -C "$P53G_TOP/tools" test
 suite "lookup table tests (ASan, UBSan)" make -s -C "$P53G_TOP/tests/pset" test
-# The short form of make stress's fuzzing (it also serves as the fuzzer's
-# smoke test): it grows the corpus that the guests then replay through the
-# real exempt file (tests/guest/fuzz-replay.sh).
+# The short form of make stress's fuzzing: it grows the corpus that the
+# guests then replay through the real exempt file (fuzz-replay).
 suite "libFuzzer: 300,000 executions of the entry grammar (ASan, UBSan)" \
 	"$P53G_TOP/tests/stress/fuzz.sh" --check
 fuzzx=$P53G_OUT/fuzz-extra.cpio.gz
@@ -65,103 +79,59 @@ rm -f "$fuzzx"
 suite "fuzz corpus: the answers the kernel must give, computed by the model" \
 	"$P53G_TOP/tests/stress/fuzz-replay.sh" --extra "$fuzzx"
 
-# --- packaging (tests/dkms/) ---------------------------------------------
 # make install into a DESTDIR; DKMS and its MOK signing; the Debian packages
 # built, linted, installed and purged. They use the host's real dkms, dpkg
 # and /lib/modules (as root; nothing is loaded) and put back what they add.
-log "packaging"
+part "packaging"
 suite "make install and uninstall honour DESTDIR and PREFIX" "$P53G_TOP/tests/dkms/install.sh"
 suite "DKMS adds, builds, installs and removes the module for 6.1 and 6.12" "$P53G_TOP/tests/dkms/dkms.sh"
 suite "DKMS signs the module with the configured MOK key" "$P53G_TOP/tests/dkms/sign.sh"
 suite "Debian packages build, pass lintian, install and purge" "$P53G_TOP/tests/dkms/debs.sh"
-# --- end of packaging ------------------------------------------------------
 
-log "style"
+part "style"
 step "checkpatch --strict is clean on module/" "$P53G_TOP/tests/style.sh"
+suite "the version is written alike everywhere" "$P53G_TOP/tests/version.sh"
 
-# kernels: LABEL KERNEL-IMAGE KDIR KVER STOCKROOT TESTS
-# Every kernel runs the contract, the gateway scenario, the footprint and
-# the short forms of make stress (tests/stress.sh runs the long ones).
-suite_tests=basic,persist,contract,contract-list,hostile,gateway,nat,footprint
-stress_tests=stress-load,stress-reflect,stress-sysfs,stress-life,stress-netns,fuzz-replay
-declare -a kernels=()
-for series in 6.1 6.12; do
-	if out=$("$P53G_TOP/tests/stock-kernel.sh" "$series" 2>"$P53G_OUT/stock-$series.err"); then
-		read -r abi root hdr <<<"$out"
-		kernels+=("$series $root/boot/vmlinuz-$abi $hdr $abi $root $suite_tests,$stress_tests")
-	else
-		echo "FAIL: Debian $series kernel and headers available ($(tail -n1 "$P53G_OUT/stock-$series.err"))" | emit
-	fi
-done
-log "debug kernel (cached by config hash)"
-if dbg=$("$P53G_TOP/tests/debug-kernel.sh" 2>"$P53G_OUT/debug-kernel.err"); then
-	echo "PASS: debug kernel (KUnit, KASAN, lockdep, kmemleak) built from linux-source-6.1" | emit
-	kernels+=("debug $dbg/arch/x86/boot/bzImage $dbg $(cat "$dbg/include/config/kernel.release") - $suite_tests,$stress_tests,kunit,kmemleak")
-else
-	echo "FAIL: debug kernel built ($(tail -n1 "$P53G_OUT/debug-kernel.err"))" | emit
-fi
-
-for k in "${kernels[@]}"; do
-	read -r label image kdir kver stock tests <<<"$k"
-	log "kernel $label ($kver)"
-	if ! kos=$("$P53G_TOP/tests/build-module.sh" "$label" "$kdir" 2>"$P53G_OUT/build-$label.err"); then
-		echo "FAIL: [$label] module builds with W=1 and no warnings ($(tail -n1 "$P53G_OUT/build-$label.err"))" | emit
-		continue
-	fi
-	echo "PASS: [$label] module builds with W=1 and no warnings" | emit
+for k in ${P53G_KERNELS:-$VM_KERNELS_ALL}; do
+	part "kernel $k"
+	tests=$(vm_tests check "$k")
+	# not in a pipe: vm_run leaves VM_KOS, VM_SOURCE and VM_KVER here
+	vm_run "$k" "$k" "${P53G_TESTS:-$tests}" check "$fuzzx" >"$P53G_OUT/vm-$k.res"
+	emit <"$P53G_OUT/vm-$k.res"
+	[ -n "${VM_KOS:-}" ] || continue
 	# shellcheck disable=SC2086
-	"$P53G_TOP/tests/footprint.sh" $kos >"$P53G_OUT/footprint-$label.txt" 2>&1 ||
-		echo "FAIL: [$label] footprint of the built module ($(tail -n1 "$P53G_OUT/footprint-$label.txt"))" | emit
-	if [ "$label" = debug ]; then
-		echo "$kos" | grep -q port53guard_test.ko &&
-			echo "PASS: [$label] KUnit module port53guard_test.ko built" | emit ||
-			echo "FAIL: [$label] KUnit module port53guard_test.ko built" | emit
-	fi
-	initrd=$P53G_OUT/initrd-$label.cpio.gz
-	# shellcheck disable=SC2086
-	if ! "$P53G_TOP/tests/initramfs.sh" "$initrd" "$kver" "$stock" $kos 2>"$P53G_OUT/initrd-$label.err"; then
-		echo "FAIL: [$label] initramfs built ($(tail -n1 "$P53G_OUT/initrd-$label.err"))" | emit
-		continue
-	fi
-	# The fuzz corpus and its expected answers ride in a second archive.
-	if [ -f "$fuzzx" ]; then
-		cat "$initrd" "$fuzzx" >"$initrd.tmp" && mv "$initrd.tmp" "$initrd"
-	fi
-	mem=1024 tmo=1800
-	[ "$label" = debug ] && mem=2048 tmo=3600
-	P53G_MEM=$mem "$P53G_TOP/tests/run-guest.sh" "$label" "$image" "$initrd" "$tests" "$tmo" | emit
-	grep -a '^P53G-FOOTPRINT' "$P53G_OUT/guest-$label.log" | tr -d '\r' >>"$P53G_OUT/footprint-$label.txt"
-	"$P53G_TOP/tests/ktap.sh" "$P53G_OUT/guest-$label.log" "$label" | emit
-
-	# The module DKMS built and installed (tests/dkms/dkms.sh keeps a copy),
-	# in the stock tree under updates/dkms, loaded by modprobe.
-	[ "$stock" = - ] && continue
-	dko=$(ls "$P53G_OUT/dkms-$kver"/port53guard.ko* 2>/dev/null | head -n1)
+	"$VM_DIR/footprint.sh" $VM_KOS >"$P53G_OUT/footprint-$k.txt" 2>&1 ||
+		echo "FAIL: [$k] footprint of the built module ($(tail -n1 "$P53G_OUT/footprint-$k.txt"))" | emit
+	grep -a '^P53G-FOOTPRINT' "$P53G_OUT/guest-$k.log" | tr -d '\r' >>"$P53G_OUT/footprint-$k.txt"
+	case ,$tests, in
+	*,kunit,*)
+		echo "$VM_KOS" | grep -q port53guard_test.ko &&
+			echo "PASS: [$k] KUnit module port53guard_test.ko built" | emit ||
+			echo "FAIL: [$k] KUnit module port53guard_test.ko built" | emit
+		"$VM_DIR/ktap.sh" "$P53G_OUT/guest-$k.log" "$k" | emit ;;
+	esac
+	# The module DKMS built and installed (tests/dkms/dkms.sh keeps a
+	# copy), in the stock tree under updates/dkms, loaded by modprobe.
+	[ "$VM_SOURCE" = stock ] || continue
+	dko=$(ls "$P53G_OUT/dkms-$VM_KVER"/port53guard.ko* 2>/dev/null | head -n1)
 	if [ -z "$dko" ]; then
-		echo "FAIL: [$label-dkms] the DKMS-installed module is available (see the DKMS suite)" | emit
+		echo "FAIL: [$k-dkms] the DKMS-installed module is available (see the DKMS suite)" | emit
 		continue
 	fi
-	# shellcheck disable=SC2086
-	if ! P53G_KO_SUBDIR=updates/dkms "$P53G_TOP/tests/initramfs.sh" "$initrd" "$kver" "$stock" "$dko" \
-		2>"$P53G_OUT/initrd-$label-dkms.err"; then
-		echo "FAIL: [$label-dkms] initramfs built ($(tail -n1 "$P53G_OUT/initrd-$label-dkms.err"))" | emit
+	initrd=$P53G_OUT/initrd-$k-dkms.cpio.gz
+	if ! VM_KO_SUBDIR=updates/dkms "$VM_DIR/initramfs.sh" "$initrd" "$VM_KVER" "$VM_ROOT" "$dko" \
+		2>"$P53G_OUT/initrd-$k-dkms.err"; then
+		echo "FAIL: [$k-dkms] initramfs built ($(tail -n1 "$P53G_OUT/initrd-$k-dkms.err"))" | emit
 		continue
 	fi
-	P53G_MEM=$mem "$P53G_TOP/tests/run-guest.sh" "$label-dkms" "$image" "$initrd" dkms,basic "$tmo" | emit
+	vm_boot "$k-dkms" "$initrd" dkms,basic "$VM_TMO" | emit
 done
-
-# --- other architectures (tests/cross/) ---------------------------------
-# Debian's 6.1 kernels for arm64, armhf and mipsel under QEMU, with the
-# module, the tool and the probes cross-built and Debian's own userland of
-# that architecture: the same guest suite, the gateway and the footprint.
-for arch in ${P53G_CROSS_ARCHES:-arm64 armhf mipsel}; do
-	log "architecture $arch"
-	"$P53G_TOP/tests/cross/run.sh" "$arch" "${P53G_CROSS_TESTS:-$suite_tests}" \
-		2>"$P53G_OUT/cross-$arch.err" | emit
-done
+part ""
 
 passed=$(grep -c '^PASS: ' "$results")
 failed=$(grep -c '^FAIL: ' "$results")
-log "make check took $(($(date +%s) - start)) s"
+total=$(($(date +%s) - start))
+log "make check took $total s"
+"$P53G_TOP/tests/results.sh" check "$total" "$passed" "$failed" "$parts" "$results"
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]

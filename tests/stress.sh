@@ -20,18 +20,21 @@
 # (hostile) is summed from its PASS/FAIL lines: inputs tried = assertions,
 # misclassified = failed assertions. The splat column is the number of
 # BUG/WARNING/KASAN/lockdep/Oops/stall/leak reports in that boot's kernel
-# log (tests/splat.sh). A row holds when its test ran to the end with no
+# log (tests/vm/splat.sh). A row holds when its test ran to the end with no
 # FAIL line and lost, misclassified and splats are all 0.
 #
-# Environment: P53G_STRESS_KERNELS (debug 6.1 6.12), P53G_STRESS_FORM (long;
-# "short" is what make check runs), P53G_FUZZ_RUNS (10000000; 0 skips the
-# fuzzer), P53G_STRESS_TESTS (the guest tests above, comma-separated; a
-# subset lets the debug kernel's hours-long forms run in parts).
+# The guest tests and their kernels are tests/guest/TESTS's STRESS column.
+# Environment: P53G_KERNELS (debug 6.1 6.12), P53G_TESTS (a subset of the
+# guest tests, comma-separated: the debug kernel's hours-long forms can
+# run in parts), P53G_STRESS_FORM (long; "short" is what make check runs),
+# P53G_FUZZ_RUNS (10000000; 0 skips the fuzzer).
+# It writes docs/results/stress.md: the table, dated, with the commit.
 set -uo pipefail
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/vm/lib.sh"
 
-kernels=${P53G_STRESS_KERNELS:-debug 6.1 6.12}
+kernels=${P53G_KERNELS:-debug 6.1 6.12}
 form=${P53G_STRESS_FORM:-long}
+export P53G_STRESS_FORM=$form
 runs=${P53G_FUZZ_RUNS:-10000000}
 work=$P53G_OUT/stress
 rows=$work/rows.txt
@@ -55,43 +58,18 @@ if [ "$runs" != 0 ]; then
 fi
 
 # --- 2. the guests --------------------------------------------------------
-tests=${P53G_STRESS_TESTS:-hostile,stress-load,stress-reflect,stress-sysfs,stress-life,stress-netns,fuzz-replay}
+# The fuzz corpus and its expected outcomes ride in a second archive.
+extra=$work/fuzz-extra.cpio.gz
+"$P53G_TOP/tests/stress/fuzz-replay.sh" --extra "$extra" >"$work/fuzz-extra.log" 2>&1 ||
+	echo "FAIL: fuzz replay archive built (log: $work/fuzz-extra.log)"
 for k in $kernels; do
-	t=$tests mem=1536 tmo=5400 stock=
-	if [ "$k" = debug ]; then
-		dbg=$("$P53G_TOP/tests/debug-kernel.sh" 2>"$work/debug-kernel.err") ||
-			{ echo "FAIL: debug kernel built ($(tail -n1 "$work/debug-kernel.err"))"; continue; }
-		image=$dbg/arch/x86/boot/bzImage kdir=$dbg stock=-
-		kver=$(cat "$dbg/include/config/kernel.release")
-		# Its long forms take hours under emulation (README, Reliability).
-		t=$t,kmemleak mem=2048 tmo=10800
-		[ "$form" = long ] && tmo=43200
-	else
-		out=$("$P53G_TOP/tests/stock-kernel.sh" "$k" 2>"$work/stock-$k.err") ||
-			{ echo "FAIL: Debian $k kernel available ($(tail -n1 "$work/stock-$k.err"))"; continue; }
-		read -r kver stock kdir <<<"$out"
-		image=$stock/boot/vmlinuz-$kver
-	fi
+	t=${P53G_TESTS:-$(vm_tests stress "$k")}
 	label=stress-$k
-	log "stress: kernel $k ($kver), tests $t"
-	kos=$("$P53G_TOP/tests/build-module.sh" "$label" "$kdir" 2>"$work/build-$k.err") ||
-		{ echo "FAIL: [$label] module builds ($(tail -n1 "$work/build-$k.err"))"; continue; }
-	base=$work/base-$k.cpio.gz
-	# shellcheck disable=SC2086
-	"$P53G_TOP/tests/initramfs.sh" "$base" "$kver" "$stock" $kos 2>"$work/initrd-$k.err" ||
-		{ echo "FAIL: [$label] initramfs built ($(tail -n1 "$work/initrd-$k.err"))"; continue; }
-	# The fuzz corpus and its expected outcomes ride in a second archive.
-	extra=$work/fuzz-extra.cpio.gz
-	if [ ! -f "$extra" ]; then
-		"$P53G_TOP/tests/stress/fuzz-replay.sh" --extra "$extra" >"$work/fuzz-extra.log" 2>&1 ||
-			echo "FAIL: fuzz replay archive built (log: $work/fuzz-extra.log)"
-	fi
-	initrd=$work/initrd-$k.cpio.gz
-	cat "$base" "$extra" >"$initrd" 2>/dev/null || cp "$base" "$initrd"
-	P53G_MEM=$mem P53G_APPEND="p53g.stress=$form" "$P53G_TOP/tests/run-guest.sh" \
-		"$label" "$image" "$initrd" "$t" "$tmo" | tee "$work/guest-$k.res"
+	log "stress: kernel $k, tests $t"
+	vm_run "$k" "$label" "$t" stress "$extra" | tee "$work/guest-$k.res"
 	glog=$P53G_OUT/guest-$label.log
-	splats=$("$P53G_TOP/tests/splat.sh" "$glog" | grep -c .)
+	[ -f "$glog" ] || continue
+	splats=$("$VM_DIR/splat.sh" "$glog" | grep -c .)
 	# One row per test, from its own section of the guest log.
 	for name in ${t//,/ }; do
 		sect=$work/$k-$name.txt
@@ -111,6 +89,7 @@ done
 # --- 3. the table ---------------------------------------------------------
 echo
 echo "make stress ($form form), $(date -u +%Y-%m-%d), took $(($(date +%s) - start)) s"
+table=$work/table.md
 awk '
 function g(k,   i, kv) {
 	for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == k) return kv[2] }
@@ -135,4 +114,19 @@ BEGIN {
 END {
 	printf "\n%d rows, %d failed\n", NR, nbad
 	exit nbad ? 1 : 0
-}' "$rows"
+}' "$rows" | tee "$table"
+rc=${PIPESTATUS[0]}
+out=$P53G_TOP/docs/results/stress.md
+mkdir -p "$(dirname "$out")"
+{
+	echo "# make stress: results"
+	echo
+	echo "Written by \`make stress\` itself (tests/stress.sh); not edited by hand."
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'), commit $(git -C "$P53G_TOP" rev-parse --short HEAD 2>/dev/null)"
+	echo "- form: $form; kernels: $kernels; tests: ${P53G_TESTS:-tests/guest/TESTS}; fuzzer: $runs executions"
+	echo "- took $(($(date +%s) - start)) s on $(nproc) CPUs"
+	echo
+	cat "$table"
+} >"$out"
+exit "$rc"

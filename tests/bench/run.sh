@@ -16,7 +16,7 @@
 #   P53G_BENCH_KERNELS  Debian kernel series [6.1 6.12]
 #   P53G_BENCH_PSET     0 skips the userspace lookup benchmark [1]
 set -uo pipefail
-. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/../vm/lib.sh"
 
 secs=${P53G_BENCH_SECS:-3}
 reps=${P53G_BENCH_REPS:-5}
@@ -87,31 +87,14 @@ EOF
 
 # --- one boot per kernel ------------------------------------------------
 nn=$(echo $ns | wc -w) nl=$(echo $lims | wc -w)
-tmo=$((900 + reps * (3 * nn + 8) * nl * (secs + 6) * 2))
+VM_BENCH_TMO=$((900 + reps * (3 * nn + 8) * nl * (secs + 6) * 2))
 logs=()
 for series in $kernels; do
-	if ! out=$("$P53G_TOP/tests/stock-kernel.sh" "$series" 2>"$work/stock-$series.err"); then
-		echo "bench: Debian $series kernel not available: $(tail -n1 "$work/stock-$series.err")"
-		continue
-	fi
-	read -r abi root hdr <<<"$out"
-	if ! kos=$("$P53G_TOP/tests/build-module.sh" "bench-$series" "$hdr" 2>"$work/build-$series.err"); then
-		echo "bench: module build for $series failed: $(tail -n1 "$work/build-$series.err")"
-		continue
-	fi
-	# shellcheck disable=SC2086
-	if ! "$P53G_TOP/tests/initramfs.sh" "$work/base-$series.cpio.gz" "$abi" "$root" $kos \
-		2>"$work/initrd-$series.err"; then
-		echo "bench: initramfs for $series failed: $(tail -n1 "$work/initrd-$series.err")"
-		continue
-	fi
-	cat "$work/base-$series.cpio.gz" "$work/extra.cpio.gz" >"$work/bench-$series.cpio.gz"
-	log "bench: kernel $series ($abi), guest timeout $tmo s"
+	log "bench: kernel $series, guest timeout $VM_BENCH_TMO s"
 	# QEMU's vCPUs share the host: its load is what the spread mostly measures.
 	echo "bench: [$series] host load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) CPUs)"
-	P53G_MEM=${P53G_MEM:-3072} P53G_OUT=$work "$P53G_TOP/tests/run-guest.sh" "bench-$series" \
-		"$root/boot/vmlinuz-$abi" "$work/bench-$series.cpio.gz" ../bench/guest-bench "$tmo" |
-		sed 's/^/bench: /'
+	P53G_OUT=$work vm_run "$series" "bench-$series" \
+		../bench/guest-bench bench "$work/extra.cpio.gz" | sed 's/^/bench: /'
 	echo "bench: [$series] host load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 	logs+=("$series=$work/guest-bench-$series.log")
 done

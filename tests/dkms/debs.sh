@@ -10,7 +10,7 @@
 #
 # Debian's 6.1 headers are installed with apt (tests/deps.sh); the 6.12
 # headers package would pull in its kernel image, so the 6.12 headers that
-# tests/stock-kernel.sh unpacked get a temporary /lib/modules/ABI/build
+# tests/vm/stock-kernel.sh unpacked get a temporary /lib/modules/ABI/build
 # link, removed at the end.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"

@@ -3,7 +3,7 @@
 #
 # dkms.conf under the host's real dkms: add the source tree, build and
 # install the module for Debian's 6.1 and 6.12 kernels (their headers as
-# tests/stock-kernel.sh unpacked them, given with --kernelsourcedir), read the
+# tests/vm/stock-kernel.sh unpacked them, given with --kernelsourcedir), read the
 # installed modules, remove everything, and check that nothing is left:
 # not in /var/lib/dkms, /usr/src or /lib/modules. Nothing is loaded.
 #

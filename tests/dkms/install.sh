@@ -10,7 +10,7 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
-out=$("$P53G_TOP/tests/stock-kernel.sh" 6.1) || die "Debian 6.1 headers unavailable"
+out=$("$P53G_TOP/tests/vm/stock-kernel.sh" 6.1) || die "Debian 6.1 headers unavailable"
 read -r abi _ hdr <<<"$out"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/p53g-install.XXXXXX")
 on_exit rm -rf "$tmp"

@@ -135,13 +135,13 @@ kernel_dir_restored() {
 	fi
 }
 
-# The stock kernels' headers, unpacked by tests/stock-kernel.sh: sets
+# The stock kernels' headers, unpacked by tests/vm/stock-kernel.sh: sets
 # K_ABI[series], K_HDR[series] for 6.1 and 6.12.
 declare -A K_ABI=() K_HDR=()
 stock_kernels() {
 	local s out abi hdr
 	for s in 6.1 6.12; do
-		out=$("$P53G_TOP/tests/stock-kernel.sh" "$s") || die "Debian $s headers unavailable"
+		out=$("$P53G_TOP/tests/vm/stock-kernel.sh" "$s") || die "Debian $s headers unavailable"
 		read -r abi _ hdr <<<"$out"
 		K_ABI[$s]=$abi
 		K_HDR[$s]=$hdr

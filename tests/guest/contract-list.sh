@@ -30,7 +30,7 @@ stat_get() { awk -v k="$1" '$1 == k { print $2 }' $S/stats; }
 # probe_got: one query from peer to dut:53; print what a listener there got.
 probe_got() {
 	rm -f /tmp/l.out	# no earlier listener's "ready" (see listen_bg)
-	$IP netns exec dut p53g-listen -p 53 -t 60000 >/tmp/l.out &
+	$IP netns exec "$(ns dut)" p53g-listen -p 53 -t 60000 >/tmp/l.out &
 	_l=$!
 	wait_until 5 grep -q ready /tmp/l.out || fail "listener in dut started"
 	in_ns peer p53g-udpprobe -t 2000 $DUT4 >/tmp/p.out 2>&1

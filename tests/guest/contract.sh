@@ -63,7 +63,7 @@ lstart() {
 	LN=$((LN + 1))
 	LOUT=/tmp/l.$LN.out
 	# shellcheck disable=SC2086
-	$IP netns exec "$1" p53g-listen $f -p "${2:-53}" -t 60000 $3 >$LOUT 2>&1 &
+	$IP netns exec "$(ns "$1")" p53g-listen $f -p "${2:-53}" -t 60000 $3 >$LOUT 2>&1 &
 	LPID=$!
 	wait_until 5 grep -q ready $LOUT || fail "listener in $1 started ($(cat $LOUT))"
 }
@@ -249,9 +249,9 @@ done
 section "5. TCP"
 # A TCP listener on 53 in dut (busybox nc, dual-stack), one per connection.
 nc_start() {
-	$IP netns exec dut nc -l -p 53 </dev/null >/dev/null 2>&1 &
+	$IP netns exec "$(ns dut)" nc -l -p 53 </dev/null >/dev/null 2>&1 &
 	NCPID=$!
-	wait_until 5 sh -c "$IP netns exec dut netstat -ltn | grep -q ':53 '" ||
+	wait_until 5 sh -c "$IP netns exec $(ns dut) netstat -ltn | grep -q ':53 '" ||
 		fail "nc listens on TCP 53 in dut"
 }
 nc_stop() { kill "$NCPID" 2>/dev/null; wait "$NCPID" 2>/dev/null; }
@@ -430,7 +430,7 @@ moved rejected 2 "after reset, 2 probes"
 # --- 11. Namespaces --------------------------------------------------------
 section "11. Namespaces"
 # A namespace made after loading is guarded (checked on its loopback).
-$IP netns add late
+setup_ns late
 in_ns late $IP link set lo up
 no_icmp_limits late
 setv loopback 0
@@ -473,7 +473,7 @@ for fam in 4 6; do
 	ok "IPv$fam init_net_only=1: its listener receives none" test "$got" = 0
 done
 ok "rmmod port53guard" rmmod port53guard
-$IP netns del late
+del_ns late
 
 # --- 12. Load-time parameters -----------------------------------------------
 section "12. Load-time parameters"
@@ -539,9 +539,9 @@ section "13. Under load"
 # replaced and the counters reset; then the module is unloaded mid-flood.
 # (The host fails the run on any splat in the kernel log.)
 ok "modprobe port53guard rate=0" modprobe port53guard rate=0
-$IP netns exec peer p53g-udpprobe -n 100000 -t 1 $DUT4 >/dev/null 2>&1 &
+$IP netns exec "$(ns peer)" p53g-udpprobe -n 100000 -t 1 $DUT4 >/dev/null 2>&1 &
 F4=$!
-$IP netns exec peer p53g-udpprobe -6 -n 100000 -t 1 $DUT6 >/dev/null 2>&1 &
+$IP netns exec "$(ns peer)" p53g-udpprobe -6 -n 100000 -t 1 $DUT6 >/dev/null 2>&1 &
 F6=$!
 i=0 bad=0
 while [ $i -lt 20 ]; do

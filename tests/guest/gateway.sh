@@ -94,8 +94,8 @@ refused() {
 gw_up() {
 	modprobe bridge 2>/dev/null	# built into the debug kernel
 	for ns in gw lan1 lan2 inet; do
-		$IP netns add $ns
-		$IP -n $ns link set lo up
+		setup_ns $ns
+		nsip $ns link set lo up
 		# No DAD, and the kernel's ICMP limits off: every refused
 		# query gets its ICMP error.
 		for s in net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
@@ -104,36 +104,36 @@ gw_up() {
 		done
 	done
 	# STP off: the ports forward at once.
-	$IP -n gw link add br-lan type bridge stp_state 0
+	nsip gw link add br-lan type bridge stp_state 0
 	for h in lan1 lan2; do
-		$IP link add p-$h netns gw type veth peer name eth0 netns $h
-		$IP -n gw link set p-$h master br-lan
-		$IP -n gw link set p-$h up
+		$IP link add p-$h netns "$(ns gw)" type veth peer name eth0 netns "$(ns $h)"
+		nsip gw link set p-$h master br-lan
+		nsip gw link set p-$h up
 	done
-	$IP link add wan netns gw type veth peer name isp0 netns inet
-	$IP -n gw addr add $GW_LAN4/24 dev br-lan
-	$IP -n gw addr add $GW_LAN6/64 dev br-lan nodad
-	$IP -n gw addr add $GW_WAN4/24 dev wan
-	$IP -n gw addr add $GW_WAN6/64 dev wan nodad
-	$IP -n gw link set br-lan up
-	$IP -n gw link set wan up
+	$IP link add wan netns "$(ns gw)" type veth peer name isp0 netns "$(ns inet)"
+	nsip gw addr add $GW_LAN4/24 dev br-lan
+	nsip gw addr add $GW_LAN6/64 dev br-lan nodad
+	nsip gw addr add $GW_WAN4/24 dev wan
+	nsip gw addr add $GW_WAN6/64 dev wan nodad
+	nsip gw link set br-lan up
+	nsip gw link set wan up
 	for h in lan1:$LAN1_4:$LAN1_6 lan2:$LAN2_4:$LAN2_6 inet:$INET4:$INET6; do
 		ns=${h%%:*} a=${h#*:}
 		a4=${a%%:*} a6=${a#*:}
 		len=24 len6=64 dev=eth0
 		[ $ns = inet ] && dev=isp0
-		$IP -n $ns addr add $a4/$len dev $dev
-		$IP -n $ns addr add $a6/$len6 dev $dev nodad
-		$IP -n $ns link set $dev up
+		nsip $ns addr add $a4/$len dev $dev
+		nsip $ns addr add $a6/$len6 dev $dev nodad
+		nsip $ns link set $dev up
 	done
 	# LAN hosts route everything through the gateway; the Internet host
 	# knows the way to the LAN (it is on the gateway's WAN link).
 	for h in lan1 lan2; do
-		$IP -n $h route add default via $GW_LAN4
-		$IP -n $h -6 route add default via $GW_LAN6
+		nsip $h route add default via $GW_LAN4
+		nsip $h -6 route add default via $GW_LAN6
 	done
-	$IP -n inet route add 192.0.2.0/24 via $GW_WAN4
-	$IP -n inet -6 route add 2001:db8:1::/64 via $GW_WAN6
+	nsip inet route add 192.0.2.0/24 via $GW_WAN4
+	nsip inet -6 route add 2001:db8:1::/64 via $GW_WAN6
 	for h in lan1:$GW_LAN4:$GW_LAN6 lan2:$GW_LAN4:$GW_LAN6 inet:$GW_WAN4:$GW_WAN6; do
 		ns=${h%%:*} a=${h#*:}
 		wait_until $BOUND nsx $ns ping -c1 -W1 ${a%%:*} >/dev/null ||
@@ -143,17 +143,18 @@ gw_up() {
 	done
 }
 
+cleanup() { gw_down; }
 gw_down() {
 	for p in /tmp/gw-dnsmasq.pid /tmp/inet-dnsmasq.pid; do
 		[ -s $p ] && kill "$(cat $p)" 2>/dev/null
 		rm -f $p
 	done
-	for ns in inet lan2 lan1 gw; do $IP netns del $ns 2>/dev/null; done
+	for ns in inet lan2 lan1 gw; do del_ns $ns 2>/dev/null; done
 }
 
 gw_up
 ok "br-lan has both LAN ports" \
-	test "$($IP -n gw -o link show master br-lan | grep -c -e p-lan1 -e p-lan2)" = 2
+	test "$(nsip gw -o link show master br-lan | grep -c -e p-lan1 -e p-lan2)" = 2
 
 # dnsmasq with no interface options binds the wildcard addresses: it serves
 # every interface, the WAN one included (the guard is what keeps that in).

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Load the KUnit module (its suites run at load) and print the KTAP it
 # logged, without printk timestamps, between markers for the host's parser
-# (tests/ktap.sh). The kernel log is the full record: debugfs keeps only the
+# (tests/vm/ktap.sh). The kernel log is the full record: debugfs keeps only the
 # last case of a parameterised test.
 . /p53g/guest/lib.sh
 dmesg -c >/dev/null

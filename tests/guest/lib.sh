@@ -18,7 +18,7 @@ PEER6=2001:db8:53::2
 T_FAILED=0
 
 pass() { echo "PASS: $*"; }
-fail() { echo "FAIL: $*"; T_FAILED=1; }
+fail() { echo "FAIL: $*"; T_FAILED=$((T_FAILED + 1)); }
 
 # ok DESC CMD...: PASS when CMD succeeds.
 ok() {
@@ -51,7 +51,7 @@ SLOW=0
 # namespace "-" is the guest's initial one.
 nsx() {
 	_x=$1; shift
-	if [ "$_x" = - ]; then "$@"; else nsenter --net=/run/netns/$_x "$@"; fi
+	if [ "$_x" = - ]; then "$@"; else nsenter --net=/run/netns/"$(ns "$_x")" "$@"; fi
 }
 snap() { cat $ST/stats >"$1"; }
 val() { awk -v k="$1" '$1 == k { print $2 }' "$2"; }
@@ -88,7 +88,35 @@ kmemleak_leaks() {
 	echo "$_l"
 }
 
-in_ns() { _ns=$1; shift; $IP netns exec "$_ns" "$@"; }
+# Namespaces, the kselftest way (setup_ns): a test names its namespaces
+# (dut, peer, gw, ...) and works with those names; the real namespace is
+# the name with this test's own suffix, so that nothing one test leaves
+# behind can meet another, and every one is deleted when the test exits.
+NS_SUFFIX=$$
+ns() { if [ "$1" = - ]; then echo -; else echo "$1-$NS_SUFFIX"; fi; }
+setup_ns() {
+	for _n in "$@"; do
+		$IP netns add "$(ns "$_n")" || { fail "namespace $_n made"; return 1; }
+	done
+}
+del_ns() { for _n in "$@"; do $IP netns del "$(ns "$_n")" 2>/dev/null; done; }
+in_ns() { _ns=$1; shift; $IP netns exec "$(ns "$_ns")" "$@"; }
+# nsip NS ARGS...: ip -n for a namespace.
+nsip() { _ns=$1; shift; $IP -n "$(ns "$_ns")" "$@"; }
+
+# On exit, whatever happened: the test's own cleanup (a function named
+# cleanup, if it has one), its namespaces gone, and the exit status the
+# number of failed assertions (capped at 125).
+p53g_exit() {
+	trap - EXIT
+	command -v cleanup >/dev/null 2>&1 && cleanup
+	for _f in /run/netns/*-"$NS_SUFFIX"; do
+		[ -e "$_f" ] && $IP netns del "${_f##*/}" 2>/dev/null
+	done
+	[ "$T_FAILED" -gt 125 ] && T_FAILED=125
+	exit "$T_FAILED"
+}
+trap p53g_exit EXIT
 
 # wait_until TIMEOUT_S CMD...: poll CMD every 0.1 s, bounded.
 wait_until() {
@@ -108,9 +136,8 @@ no_icmp_limits() {
 }
 
 topo_up() {
-	$IP netns add dut
-	$IP netns add peer
-	$IP link add veth-dut netns dut type veth peer name veth-peer netns peer
+	setup_ns dut peer
+	$IP link add veth-dut netns "$(ns dut)" type veth peer name veth-peer netns "$(ns peer)"
 	for ns in dut peer; do
 		in_ns $ns $IP link set lo up
 		in_ns $ns sysctl -qw net.ipv6.conf.all.accept_dad=0
@@ -129,10 +156,7 @@ topo_up() {
 		fail "topology: peer reaches dut over IPv6"
 }
 
-topo_down() {
-	$IP netns del peer 2>/dev/null
-	$IP netns del dut 2>/dev/null
-}
+topo_down() { del_ns peer dut; }
 
 # A UDP listener in the background: listen NS OUTFILE ARGS...; waits for "ready".
 # The old OUTFILE is removed first: the background job opens it only when it

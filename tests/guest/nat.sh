@@ -92,15 +92,14 @@ stop_dns() { [ -s "$1" ] && kill "$(cat "$1")" 2>/dev/null; rm -f "$1"; }
 
 cleanup() {
 	for p in /tmp/nat-*.pid; do stop_dns "$p"; done
-	$IP netns del ctr 2>/dev/null
+	del_ns ctr 2>/dev/null
 	topo_down
 }
-trap cleanup EXIT
 
 # --- topology ----------------------------------------------------------
 topo_up
-$IP netns add ctr
-$IP link add veth-ctr netns dut type veth peer name eth0 netns ctr
+setup_ns ctr
+$IP link add veth-ctr netns "$(ns dut)" type veth peer name eth0 netns "$(ns ctr)"
 nsx ctr $IP link set lo up
 for s in net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
 	net.ipv4.icmp_ratelimit=0 net.ipv6.icmp.ratelimit=0; do

@@ -104,12 +104,12 @@ flood_loop() {
 	_o=$1; shift
 	while [ ! -e $STOP ]; do
 		if [ $SLOW = 1 ]; then
-			nsenter --net=/run/netns/peer p53g-raw send -I veth-peer -M "$DUTMAC" \
+			nsx peer p53g-raw send -I veth-peer -M "$DUTMAC" \
 				-n 20 "$@" udp || echo "sender-failed"
 			sleep 0.05
 		else
 			sh -c 'renice -n 4 -p $$ >/dev/null; exec "$@"' sh \
-				nsenter --net=/run/netns/peer p53g-raw send -I veth-peer -M "$DUTMAC" \
+				nsenter --net=/run/netns/"$(ns peer)" p53g-raw send -I veth-peer -M "$DUTMAC" \
 				-n 1000000000 -T 5 "$@" udp || echo "sender-failed"
 		fi
 	done >>"$_o" 2>&1

@@ -27,9 +27,9 @@ D4=192.0.2.11 D6=2001:db8:53::11
 stress_topo
 in_ns dut $IP addr add $D4/24 dev veth-dut
 in_ns dut $IP addr add $D6/64 dev veth-dut nodad
-nsenter --net=/run/netns/dut p53g-listen -r -a $D4 -p 53 -t 3600000 >/tmp/l4.out &
+nsenter --net=/run/netns/"$(ns dut)" p53g-listen -r -a $D4 -p 53 -t 3600000 >/tmp/l4.out &
 l4=$!
-nsenter --net=/run/netns/dut p53g-listen -6 -r -a $D6 -p 53 -t 3600000 >/tmp/l6.out &
+nsenter --net=/run/netns/"$(ns dut)" p53g-listen -6 -r -a $D6 -p 53 -t 3600000 >/tmp/l6.out &
 l6=$!
 wait_until 5 grep -q ready /tmp/l4.out || fail "echoing listener on $D4:53 started"
 wait_until 5 grep -q ready /tmp/l6.out || fail "echoing listener on [$D6]:53 started"

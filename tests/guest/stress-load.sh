@@ -66,8 +66,8 @@ rm -f $STOP $MINDONE
 stress_topo
 # ns ctr behind dut, and dut's published address.
 PUB4=192.0.2.100 CTR4=198.51.100.2
-$IP netns add ctr
-$IP link add veth-ctr netns dut type veth peer name eth0 netns ctr
+setup_ns ctr
+$IP link add veth-ctr netns "$(ns dut)" type veth peer name eth0 netns "$(ns ctr)"
 nsx ctr $IP link set lo up
 nsx ctr $IP addr add $CTR4/24 dev eth0
 nsx ctr $IP link set eth0 up
@@ -138,11 +138,11 @@ B2="${B2}add $BLAST"
   for i in $(seq 1 30); do echo "2001:db8:b000:2:$i::/80"; done; echo "$BLAST/128"; } >/tmp/B.canon
 
 ok "modprobe port53guard rate=0" modprobe port53guard rate=0
-nsenter --net=/run/netns/dut p53g-listen -p 53 -t 3600000 >/tmp/l4.out &
+nsenter --net=/run/netns/"$(ns dut)" p53g-listen -p 53 -t 3600000 >/tmp/l4.out &
 l4=$!
-nsenter --net=/run/netns/dut p53g-listen -6 -p 53 -t 3600000 >/tmp/l6.out &
+nsenter --net=/run/netns/"$(ns dut)" p53g-listen -6 -p 53 -t 3600000 >/tmp/l6.out &
 l6=$!
-nsenter --net=/run/netns/ctr p53g-listen -p 5354 -t 3600000 >/tmp/lc.out &
+nsenter --net=/run/netns/"$(ns ctr)" p53g-listen -p 5354 -t 3600000 >/tmp/lc.out &
 lc=$!
 
 
@@ -264,7 +264,7 @@ awk '/^ready/ { print; fflush() } /^icmp/ { split($4, a, "="); c[a[2]]++ }
 	/^errors=/ { print }
 	END { for (p in c) print "sport " p " " c[p]; fflush() }' </tmp/tap.fifo >/tmp/tap.out &
 apid=$!
-nsenter --net=/run/netns/peer p53g-raw watch -I veth-peer -t 3600000 >/tmp/tap.fifo &
+nsenter --net=/run/netns/"$(ns peer)" p53g-raw watch -I veth-peer -t 3600000 >/tmp/tap.fifo &
 wpid=$!
 wait_until 5 grep -q ready /tmp/l4.out || fail "listener on dut:53 (IPv4) started"
 wait_until 5 grep -q ready /tmp/l6.out || fail "listener on dut:53 (IPv6) started"
@@ -453,6 +453,6 @@ ok "quiescent: B's first entry no longer exempt: rejected_unreach moved by $K ($
 kill $l4 $l6 2>/dev/null
 wait $l4 $l6
 ok "rmmod port53guard" rmmod port53guard
-$IP netns del ctr
+del_ns ctr
 topo_down
 stress_row load $sent $((okr + stg + tgops)) $((busy + bbusy)) $((okr + stg))

@@ -23,12 +23,12 @@ N=40 M=10 TMO=3000
 # addr I SIDE: the /30's address on the hub side (1) or namespace side (2).
 addr() { echo "10.77.$(($1 / 64)).$((($1 % 64) * 4 + $2))"; }
 mkns() {
-	$IP netns add sn$1 &&
-	$IP link add h$1 netns hub type veth peer name v$1 netns sn$1 &&
+	setup_ns sn$1 &&
+	$IP link add h$1 netns "$(ns hub)" type veth peer name v$1 netns "$(ns sn$1)" &&
 	printf 'link set lo up\naddr add %s/30 dev v%s\naddr add 2001:db8:77:%s::2/64 dev v%s nodad\nlink set v%s up\n' \
-		"$(addr $1 2)" $1 $1 $1 $1 | $IP -n sn$1 -b - &&
+		"$(addr $1 2)" $1 $1 $1 $1 | nsip sn$1 -b - &&
 	printf 'addr add %s/30 dev h%s\naddr add 2001:db8:77:%s::1/64 dev h%s nodad\nlink set h%s up\n' \
-		"$(addr $1 1)" $1 $1 $1 $1 | $IP -n hub -b -
+		"$(addr $1 1)" $1 $1 $1 $1 | nsip hub -b -
 }
 # refused I FAM: a query from the hub to snI gets ICMP port unreachable.
 refused() {
@@ -41,7 +41,7 @@ refused() {
 	fi
 }
 
-$IP netns add hub
+setup_ns hub
 nsx hub $IP link set lo up
 nsx hub sysctl -qw net.ipv6.conf.all.accept_dad=0
 nsx hub sysctl -qw net.ipv6.conf.default.accept_dad=0
@@ -61,7 +61,7 @@ while [ $i -lt $N ]; do
 	made=$((made + 1))
 	probes=$((probes + 1))
 	refused $i 4 || { echo "# sn$i: query not refused: $(head -n1 /tmp/p.out)"; bad=$((bad + 1)); }
-	$IP netns del sn$i &
+	del_ns sn$i &
 done
 wait
 ok "$made of $N namespaces made, each refused a query from the hub ($bad wrong)" test $bad = 0
@@ -80,7 +80,7 @@ done
 # Not loaded: the first one answers nothing (no listener) but is not
 # guarded: the stack's own port unreachable comes back, so the probe
 # cannot tell. The listener makes it tell: a reply means nothing blocked.
-nsenter --net=/run/netns/sn1001 p53g-listen -r -p 53 -c 1 -t $((TMO * 2)) >/tmp/l.out &
+nsenter --net=/run/netns/"$(ns sn1001)" p53g-listen -r -p 53 -c 1 -t $((TMO * 2)) >/tmp/l.out &
 wait_until 5 grep -q ready /tmp/l.out
 nsx hub p53g-udpprobe -n 1 -t $TMO "$(addr 1001 2)" >/tmp/p.out 2>&1
 ok "not loaded: a query to sn1001 is answered by its listener" grep -q '^reply ' /tmp/p.out
@@ -103,9 +103,9 @@ ok "rejected_unreach moved by exactly the $((2 * M)) queries ($r)" test "$r" = $
 i=1000
 while [ $i -lt $((1000 + M)) ]; do
 	i=$((i + 1))
-	$IP netns del sn$i
+	del_ns sn$i
 done
-$IP netns del hub
+del_ns hub
 ok "rmmod port53guard" rmmod port53guard
 
 if [ $SLOW = 1 ]; then

@@ -29,7 +29,7 @@ dut53() { nft_counts dut | awk '{ print $1 }'; }
 ok "modprobe port53guard" modprobe port53guard
 echo $R >$ST/rate
 ok "rate reads $R" test "$(cat $ST/rate)" = $R
-nsenter --net=/run/netns/peer p53g-raw watch -I veth-peer -t 3600000 >/tmp/w.out &
+nsenter --net=/run/netns/"$(ns peer)" p53g-raw watch -I veth-peer -t 3600000 >/tmp/w.out &
 wpid=$!
 wait_until 5 grep -q ready /tmp/w.out || fail "the ICMP tap on peer started"
 

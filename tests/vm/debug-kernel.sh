@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Build the debug kernel (KUnit, KASAN, lockdep, PROVE_RCU, kmemleak) from
-# Debian's linux-source-6.1: tinyconfig plus tests/debug.config. The result
+# Debian's linux-source-6.1: tinyconfig plus tests/vm/debug.config. The result
 # is cached under $P53G_CACHE/debug-<hash>, keyed by the fragment, the
 # recipe version below and the source package version, so repeated runs
 # skip the build.
@@ -18,7 +18,7 @@ for t in make:make gcc:gcc bc:bc bison:bison flex:flex perl:perl; do need "${t%%
 
 srcver=$(dpkg-query -W -f='${Version}' linux-source-6.1)
 recipe=1	# bump when the build steps below change what they produce
-key=$( { cat "$P53G_TOP/tests/debug.config"; echo "$srcver $recipe"; } | sha256sum | cut -c1-16)
+key=$( { cat "$VM_DIR/debug.config"; echo "$srcver $recipe"; } | sha256sum | cut -c1-16)
 dir=$P53G_CACHE/debug-$key
 src=$P53G_CACHE/linux-source-6.1-$srcver
 
@@ -50,7 +50,7 @@ mkdir -p "$dir/build"
 b=$dir/build
 log "configuring debug kernel in $b"
 make -s -C "$src" O="$b" tinyconfig >"$dir/config.log" 2>&1
-"$src/scripts/kconfig/merge_config.sh" -m -O "$b" "$b/.config" "$P53G_TOP/tests/debug.config" \
+"$src/scripts/kconfig/merge_config.sh" -m -O "$b" "$b/.config" "$VM_DIR/debug.config" \
 	>>"$dir/config.log" 2>&1
 make -s -C "$src" O="$b" olddefconfig >>"$dir/config.log" 2>&1
 
@@ -67,7 +67,7 @@ while IFS= read -r line; do
 	fi
 	echo "debug.config: $line did not take (have: $(grep -E "^(# )?$opt[= ]" "$b/.config" || echo unset))" >&2
 	missing=1
-done <"$P53G_TOP/tests/debug.config"
+done <"$VM_DIR/debug.config"
 [ $missing = 0 ] || die "debug kernel config incomplete (see above)"
 
 log "building debug kernel (several minutes on 2 cores; cached afterwards)"

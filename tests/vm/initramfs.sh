@@ -7,11 +7,11 @@
 # (ip, nft, dnsmasq, dig, kmod) with their shared libraries, the kernel
 # modules the tests need from the stock image (STOCKROOT, or - for the
 # debug kernel, which has everything built in), the given .ko files under
-# /lib/modules/KVER/extra (or $P53G_KO_SUBDIR) with a depmod'ed tree, the port53guard tool (static),
+# /lib/modules/KVER/extra (or $VM_KO_SUBDIR) with a depmod'ed tree, the port53guard tool (static),
 # the project's probes and the guest scripts.
 #
-# A foreign architecture (P53G_ARCH=arm64|armhf|mipsel, with P53G_SYSROOT
-# the Debian userland of that architecture that tests/cross/fetch.sh
+# A foreign architecture (VM_ARCH=arm64|armhf|mipsel, with VM_SYSROOT
+# the Debian userland of that architecture that tests/vm/cross-fetch.sh
 # unpacks): busybox and the Debian binaries come from the sysroot, their
 # shared libraries and ELF interpreter are resolved with readelf against it
 # (ldd cannot run foreign binaries), and the tool and the probes are
@@ -29,16 +29,11 @@ need depmod kmod
 [ -x /bin/busybox ] && file -L /bin/busybox | grep -q 'statically linked' ||
 	die "busybox is not static: run 'apt-get install busybox-static'"
 
-xarch=${P53G_ARCH:-x86_64}
-case $xarch in
-x86_64)	sysroot='' cross='' karch='' ;;
-arm64)	cross=aarch64-linux-gnu- karch=arm64 ;;
-armhf)	cross=arm-linux-gnueabihf- karch=arm ;;
-mipsel)	cross=mipsel-linux-gnu- karch=mips ;;
-*)	die "unknown P53G_ARCH '$xarch'" ;;
-esac
+xarch=${VM_ARCH:-x86_64}
+vm_arch "$xarch" || die "unknown VM_ARCH '$xarch'"
+cross=$VM_CROSS karch=$VM_KARCH sysroot=
 if [ -n "$cross" ]; then
-	sysroot=${P53G_SYSROOT:?P53G_SYSROOT: the $xarch userland (tests/cross/fetch.sh)}
+	sysroot=${VM_SYSROOT:?VM_SYSROOT: the $xarch userland (tests/vm/cross-fetch.sh)}
 	need readelf binutils
 	need "${cross}gcc" "gcc-${cross%-}"
 fi
@@ -61,7 +56,7 @@ r=$(mktemp -d "$P53G_OUT/initramfs.XXXXXX")
 chmod 755 "$r"	# the guest's /: mktemp makes it 0700, which locks out non-root users
 trap 'rm -rf "$r"' EXIT
 mkdir -p "$r"/{bin,sbin,usr/bin,usr/sbin,usr/local/bin,etc,proc,sys,dev,tmp,run,var/run,root,p53g}
-kodir=lib/modules/$kver/${P53G_KO_SUBDIR:-extra}
+kodir=lib/modules/$kver/${VM_KO_SUBDIR:-extra}
 mkdir -p "$r/$kodir"
 
 # The applet list is the host's busybox's: the foreign one cannot run here,
@@ -133,7 +128,7 @@ if [ "$stock" != - ]; then
 	src=$stock/lib/modules/$kver
 	cp "$src"/modules.builtin "$src"/modules.builtin.modinfo "$src"/modules.order \
 		"$r/lib/modules/$kver/"
-	for m in $(grep -v '^#' "$P53G_TOP/tests/guest-modules.txt"); do
+	for m in $(grep -v '^#' "$VM_DIR/guest-modules.txt"); do
 		modprobe -d "$stock" -S "$kver" --show-depends "$m" 2>/dev/null |
 			awk '$1 == "insmod" { print $2 }'
 	done | sort -u | while read -r ko; do
@@ -147,7 +142,7 @@ for ko in "$@"; do cp "$ko" "$r/$kodir/"; done
 depmod -b "$r" "$kver"
 
 if [ -z "$cross" ]; then
-	if [ -f "$P53G_TOP/tests/probes/Makefile" ]; then make -s -C "$P53G_TOP/tests/probes" >/dev/null || die "building the probes failed"; fi
+	make -s -C "$P53G_TOP/tests/probes" >/dev/null || die "building the probes failed"
 	for p in "$P53G_TOP"/tests/probes/p53g-*; do
 		[ -x "$p" ] && cp "$p" "$r/usr/local/bin/"
 	done
@@ -163,6 +158,17 @@ else
 	make -s -C "$P53G_TOP/tools" static "${xm[@]}" >/dev/null || die "cross-building the static port53guard tool for $xarch failed"
 	cp "$P53G_TOP/tools/build/$karch/port53guard-static" "$r/usr/sbin/port53guard"
 fi
+# What the guest runs of ours: static, and for its architecture.
+for f in "$r/usr/sbin/port53guard" "$r"/usr/local/bin/p53g-*; do
+	file -L "$f" | grep -q 'statically linked' || die "${f##*/} is not statically linked"
+	case $xarch in
+	x86_64)	m='x86-64' ;;
+	arm64)	m='ARM aarch64' ;;
+	armhf)	m='ARM, EABI5' ;;
+	mipsel)	m='LSB.*MIPS' ;;
+	esac
+	file -L "$f" | grep -q -E "$m" || die "${f##*/} is not a $xarch executable"
+done
 cp -r "$P53G_TOP/tests/guest" "$r/p53g/"
 install -m 0755 "$P53G_TOP/tests/guest/init" "$r/init"
 

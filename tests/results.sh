@@ -1,0 +1,44 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Write the results file of a run: docs/results/NAME.md, dated, with the
+# commit, what each part of the run cost and its PASS/FAIL count, and the
+# failures. Written by the run itself, never by hand.
+#   results.sh NAME SECONDS PASSED FAILED PARTS RESULTS
+# PARTS: "name|seconds" lines; RESULTS: the run's PASS:/FAIL: lines.
+set -uo pipefail
+. "$(dirname "$0")/lib.sh"
+name=${1:?} secs=${2:?} passed=${3:?} failed=${4:?} parts=${5:?} res=${6:?}
+out=$P53G_TOP/docs/results/$name.md
+mkdir -p "$(dirname "$out")"
+commit=$(git -C "$P53G_TOP" rev-parse --short HEAD 2>/dev/null || echo unknown)
+dirty=$(git -C "$P53G_TOP" status --porcelain --untracked-files=no -- module tools tests 2>/dev/null | grep -c .)
+{
+	echo "# make $name: results"
+	echo
+	echo "Written by \`make $name\` itself (tests/results.sh); not edited by hand."
+	echo
+	echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+	echo "- commit: $commit$([ "$dirty" != 0 ] && echo " (with uncommitted changes)")"
+	echo "- host: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo)"
+	echo "- result: **$passed passed, $failed failed**, $secs s"
+	echo
+	echo "| part | seconds | passed | failed |"
+	echo "| --- | --: | --: | --: |"
+	while IFS='|' read -r p s; do
+		case $p in
+		"kernel "*) k=${p#kernel }
+			np=$(grep -c -E "^PASS: \[$k(-dkms)?\] " "$res")
+			nf=$(grep -c -E "^FAIL: \[$k(-dkms)?\] " "$res") ;;
+		*) np=- nf=- ;;
+		esac
+		echo "| $p | $s | $np | $nf |"
+	done <"$parts"
+	if [ "$failed" != 0 ]; then
+		echo
+		echo "Failures:"
+		echo
+		grep '^FAIL: ' "$res" | head -n 50 | sed 's/^/    /'
+	fi
+} >"$out"
+log "wrote $out"
