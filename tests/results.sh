@@ -34,6 +34,29 @@ dirty=$(git -C "$P53G_TOP" status --porcelain --untracked-files=no -- module too
 		esac
 		echo "| $p | $s | $np | $nf |"
 	done <"$parts"
+	# The module's footprint, where a kernel's run measured it (tests/vm/
+	# footprint.sh on the .ko, tests/guest/footprint.sh in the guest).
+	fps=$(ls "$P53G_OUT"/footprint-*.txt 2>/dev/null)
+	if [ -n "$fps" ]; then
+		echo
+		echo "Footprint (bytes): the .ko's sections; loaded, from /proc/modules;"
+		echo "the list's table idle and with 1,000 entries of a kind, from exempt_bytes."
+		echo
+		echo "| kernel | .ko text / data / bss | loaded | idle | 1,000 v4 hosts | 1,000 v4 /24s | 1,000 v6 /48s | 1,000 mixed |"
+		echo "| --- | --- | --: | --: | --: | --: | --: | --: |"
+		for f in $fps; do
+			k=${f##*/footprint-}; k=${k%.txt}
+			awk -v k="$k" '
+			function v(key,   i, kv) { for (i = 1; i <= NF; i++) { split($i, kv, "="); if (kv[1] == key) return kv[2] } return "-" }
+			/^P53G-FOOTPRINT-KO / && $0 ~ /port53guard\.ko/ { ko = v("text") " / " v("data") " / " v("bss") }
+			/^P53G-FOOTPRINT stage=loaded / { loaded = v("size") }
+			/^P53G-FOOTPRINT stage=idle / { idle = v("exempt_bytes") }
+			/^P53G-FOOTPRINT stage=(v4host|v4net|v6net|mixed) / { split($2, st, "="); b[st[2]] = v("exempt_bytes") }
+			END { if (ko == "" && loaded == "") exit
+				printf "| %s | %s | %s | %s | %s | %s | %s | %s |\n", k, ko, loaded, idle,
+					b["v4host"], b["v4net"], b["v6net"], b["mixed"] }' "$f"
+		done
+	fi
 	if [ "$failed" != 0 ]; then
 		echo
 		echo "Failures:"

@@ -15,6 +15,8 @@ t "dkms.conf's PACKAGE_VERSION ($(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$P
 	test "$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$P53G_TOP/dkms.conf")" = "$v"
 t "debian/changelog's latest entry ($(head -n1 "$P53G_TOP/debian/changelog" | sed 's/.*(\(.*\)).*/\1/'))" \
 	test "$(head -n1 "$P53G_TOP/debian/changelog" | sed 's/.*(\(.*\)).*/\1/')" = "$v"
+t "the OpenWrt recipe's PKG_VERSION" \
+	grep -q "^PKG_VERSION:=$v\$" "$P53G_TOP/packaging/openwrt/Makefile"
 t "the man page's header" grep -q "^\.TH PORT53GUARD 8 .* \"port53guard $v\"" "$P53G_TOP/tools/port53guard.8"
 make -s -C "$P53G_TOP/tools" >/dev/null 2>&1
 t "the tool says it (port53guard --version)" \
