@@ -143,22 +143,45 @@ static int op_cmp(const void *a, const void *b)
 			      &((const struct p53g_op *)b)->cmd.entry);
 }
 
+/*
+ * exempt replace [--check] [--allow-empty] FILE|-: the entries of FILE, one
+ * a line (blank lines and # comments skipped; a line "flush" says that an
+ * empty list is meant), replace the whole list at once. An input with no
+ * entry and no flush is refused (a failed download piped in must not
+ * empty a gateway's list); --allow-empty takes it as an empty list.
+ */
 static int exempt_replace(int argc, char *argv[])
 {
-	const char *file, *name, *why;
+	bool check = false, allow_empty = false, flush = false;
+	const char *file = NULL, *name, *why;
 	struct p53g_buf in = { 0 };
 	struct p53g_op *ops = NULL;
 	size_t n = 0, cap = 0, lineno = 0, len;
-	char *p, *end, *line;
+	char *p, *end, *line, q[P53G_QUOTE_MAX];
 	unsigned long bad = 0;
-	int rc;
+	int i, rc;
 
-	rc = exempt_args(argc, argv, 1, 1);
-	if (rc >= 0)
-		return rc;
-	if (p53g_require_module())
+	for (i = 1; i < argc; i++) {
+		if (p53g_is_help(argv[i]))
+			return exempt_usage_of("replace", stdout, EXIT_OK);
+		if (!strcmp(argv[i], "--check")) {
+			check = true;
+		} else if (!strcmp(argv[i], "--allow-empty")) {
+			allow_empty = true;
+		} else if (!file && (!strcmp(argv[i], "-") || argv[i][0] != '-')) {
+			file = argv[i];
+		} else {
+			p53g_err("exempt replace: unexpected argument %s",
+				 p53g_quote(argv[i], strlen(argv[i]), q));
+			return exempt_usage_of("replace", stderr, EXIT_USAGE);
+		}
+	}
+	if (!file) {
+		p53g_err("exempt replace: missing FILE (or - for standard input)");
+		return exempt_usage_of("replace", stderr, EXIT_USAGE);
+	}
+	if (!check && p53g_require_module())
 		return EXIT_FAIL;
-	file = argv[1];
 	name = p53g_input_name(file);
 	if (p53g_read_input(file, &in))
 		return EXIT_FAIL;
@@ -167,6 +190,10 @@ static int exempt_replace(int argc, char *argv[])
 		p53g_trim(&line, &len);
 		if (!len || line[0] == '#')
 			continue;
+		if (len == 5 && !memcmp(line, "flush", 5)) {
+			flush = true;
+			continue;
+		}
 		if (n + 1 >= cap) {
 			struct p53g_op *o;
 
@@ -185,9 +212,10 @@ static int exempt_replace(int argc, char *argv[])
 		memset(&ops[n], 0, sizeof(ops[n]));
 		if (p53g_entry_parse(line, len, &ops[n].cmd.entry, &why)) {
 			if (bad++ < P53G_MAX_REPORTED)
-				p53g_err("%s:%zu: %.*s: %s", name, lineno, (int)len, line, why);
+				p53g_err("%s:%zu: %s: %s", name, lineno, p53g_quote(line, len, q), why);
 			continue;
 		}
+		p53g_warn_host_bits(line, len, &ops[n].cmd.entry, name, lineno);
 		ops[n].cmd.op = P53G_CMD_ADD;
 		ops[n].file = name;
 		ops[n].line = lineno;
@@ -199,21 +227,32 @@ static int exempt_replace(int argc, char *argv[])
 		p53g_err("%s: nothing changed", name);
 		goto err;
 	}
+	if (!n && !flush && !allow_empty) {
+		p53g_err("%s: no entry: nothing changed (a line 'flush', or --allow-empty, "
+			 "empties the list)", name);
+		goto err;
+	}
 	if (n > 1) {
 		/* sorted, each entry once: the lines the module will print */
-		size_t i, u = 2;
+		size_t k, u = 2;
 
 		qsort(ops + 1, n - 1, sizeof(*ops), op_cmp);
-		for (i = 2; i < n; i++)
-			if (p53g_entry_cmp(&ops[u - 1].cmd.entry, &ops[i].cmd.entry))
-				ops[u++] = ops[i];
+		for (k = 2; k < n; k++)
+			if (p53g_entry_cmp(&ops[u - 1].cmd.entry, &ops[k].cmd.entry))
+				ops[u++] = ops[k];
 		n = u;
 	}
+	if (check) {
+		printf("%s: valid: %zu entries\n", name, n ? n - 1 : 0);
+		free(ops);
+		p53g_buf_free(&in);
+		return p53g_finish_stdout(EXIT_OK);
+	}
 	if (!n) {
-		/* an empty file is an empty list */
-		struct p53g_op flush = { .cmd.op = P53G_CMD_FLUSH };
+		/* an empty list, asked for */
+		struct p53g_op none = { .cmd.op = P53G_CMD_FLUSH };
 
-		rc = p53g_exempt_apply(&flush, 1);
+		rc = p53g_exempt_apply(&none, 1);
 	} else {
 		rc = p53g_exempt_apply(ops, n);
 	}
@@ -251,6 +290,7 @@ static int exempt_check(int argc, char *argv[])
 {
 	const struct p53g_entry *by_addr = NULL, *by_dev = NULL;
 	char enabled[8], action[16], loopback[8], who[80], text[P53G_ENTRY_MAXLEN];
+	char q[P53G_QUOTE_MAX];
 	struct p53g_entry addr, dev = { 0 }, probe;
 	struct p53g_list l = { 0 };
 	const char *ifname = NULL, *why;
@@ -264,39 +304,42 @@ static int exempt_check(int argc, char *argv[])
 		p53g_err("exempt check: expected 'dev IF' after the address");
 		return exempt_usage_of("check", stderr, EXIT_USAGE);
 	}
-	if (p53g_require_module())
-		return EXIT_FAIL;
+	/* A bad argument is a usage error (2), not a verdict (1). */
 	if (p53g_parse_arg_entry(argv[1], &addr))
-		return EXIT_FAIL;
+		return EXIT_USAGE;
 	if (addr.kind == P53G_ENTRY_DEV || strchr(argv[1], '/')) {
-		p53g_err("%s: check takes one IPv4 or IPv6 address%s", argv[1],
+		p53g_err("%s: check takes one IPv4 or IPv6 address%s",
+			 p53g_quote(argv[1], strlen(argv[1]), q),
 			 addr.kind == P53G_ENTRY_DEV ? "; give the interface as 'dev IF'" :
 			 ", not a prefix");
-		return EXIT_FAIL;
+		return EXIT_USAGE;
 	}
 	if (argc == 4) {
 		char spec[IFNAMSIZ + 8];
 
 		ifname = argv[3];
 		if (strlen(ifname) > IFNAMSIZ - 1) {
-			p53g_err("%s: interface name longer than 15 bytes", ifname);
-			return EXIT_FAIL;
+			p53g_err("%s: interface name longer than 15 bytes",
+				 p53g_quote(ifname, strlen(ifname), q));
+			return EXIT_USAGE;
 		}
 		/* the name as it is, a trailing '+' included, but valid as a name */
 		snprintf(spec, sizeof(spec), "dev:%s", ifname);
 		if (p53g_entry_parse(spec, strlen(spec), &probe, &why)) {
-			p53g_err("%s: %s", ifname, why);
-			return EXIT_FAIL;
+			p53g_err("%s: %s", p53g_quote(ifname, strlen(ifname), q), why);
+			return EXIT_USAGE;
 		}
 		dev.kind = P53G_ENTRY_DEV;
 		dev.namelen = strlen(ifname);
 		memcpy(dev.dev, ifname, dev.namelen);
 	}
-	if (p53g_opt_get(P53G_SET_ENABLED, enabled, sizeof(enabled)) ||
+	/* Module absent or unreadable: no verdict at all (3), never "blocked". */
+	if (p53g_require_module() ||
+	    p53g_opt_get(P53G_SET_ENABLED, enabled, sizeof(enabled)) ||
 	    p53g_opt_get(P53G_SET_ACTION, action, sizeof(action)) ||
 	    p53g_opt_get(P53G_SET_LOOPBACK, loopback, sizeof(loopback)) ||
 	    p53g_list_load(&l))
-		return EXIT_FAIL;
+		return EXIT_UNKNOWN;
 
 	p53g_entry_format(&addr, text, sizeof(text));
 	*strchr(text, '/') = '\0';
@@ -340,13 +383,18 @@ static const struct exempt_cmd exempt_cmds[] = {
 	  "Deletes entries, all or none: fails if one of them is not in the list." },
 	{ "flush", exempt_flush, "",
 	  "Empties the exemption list." },
-	{ "replace", exempt_replace, "FILE|-",
+	{ "replace", exempt_replace, "[--check] [--allow-empty] FILE|-",
 	  "Replaces the whole list with the entries of FILE (or standard input),\n"
 	  "one a line; blank lines and lines starting with # are skipped.\n"
-	  "Atomic whatever the size: packets see the old list or the new one." },
+	  "Atomic whatever the size: packets see the old list or the new one.\n"
+	  "An input with no entry is refused unless it has a line 'flush' or\n"
+	  "--allow-empty is given (then the list is emptied).\n"
+	  "  --check   only check FILE (no module needed)" },
 	{ "check", exempt_check, "ADDR [dev IF]",
 	  "Says whether a UDP query to port 53 from ADDR (arriving on IF) would pass\n"
-	  "(exit 0) or be blocked (exit 1), and why." },
+	  "and why. Exit status: 0 it would pass, 1 it would be blocked, 2 usage\n"
+	  "(a bad address or interface), 3 cannot tell (module not loaded, or its\n"
+	  "files unreadable)." },
 };
 
 static const struct exempt_cmd *exempt_find(const char *name)
@@ -386,7 +434,9 @@ int exempt_main(int argc, char *argv[])
 	}
 	c = exempt_find(argv[1]);
 	if (!c) {
-		p53g_err("exempt: unknown command '%s'", argv[1]);
+		char q[P53G_QUOTE_MAX];
+
+		p53g_err("exempt: unknown command %s", p53g_quote(argv[1], strlen(argv[1]), q));
 		exempt_usage(stderr);
 		return EXIT_USAGE;
 	}

@@ -5,6 +5,7 @@
  * own input files, read whole and taken apart into lines and words.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -32,6 +33,45 @@ const char *p53g_path(const char *name)
 	if (snprintf(p, PATH_MAX, "%s/%s", p53g_root(), name) >= PATH_MAX)
 		p[0] = '\0';	/* open("") fails with ENOENT, and says so */
 	return p;
+}
+
+/*
+ * The module's own directory, /sys/module/port53guard: beside the root's
+ * parent ("/sys/kernel/port53guard" -> "/sys/module/port53guard/NAME").
+ */
+const char *p53g_modpath(const char *name)
+{
+	static char path[PATH_MAX];
+	const char *root = p53g_root();
+	const char *slash = strrchr(root, '/');
+	size_t n = slash ? (size_t)(slash - root) : 0;
+
+	while (n && root[n - 1] == '/')
+		n--;
+	slash = n ? memrchr(root, '/', n) : NULL;
+	n = slash ? (size_t)(slash - root) : 0;
+	if (snprintf(path, sizeof(path), "%.*s/module/port53guard/%s", (int)n, root, name) >=
+	    (int)sizeof(path))
+		path[0] = '\0';
+	return path;
+}
+
+/* A one-line file of the module's own directory, without its newline. */
+int p53g_read_module_value(const char *name, char *out, size_t size)
+{
+	ssize_t r;
+	int fd;
+
+	fd = open(p53g_modpath(name), O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	r = read(fd, out, size - 1);
+	close(fd);
+	if (r <= 0)
+		return -1;
+	out[r] = '\0';
+	out[strcspn(out, "\n")] = '\0';
+	return 0;
 }
 
 int p53g_require_module(void)
@@ -280,4 +320,112 @@ bool p53g_next_word(char **s, size_t *len, char **word, size_t *wlen)
 	*s += *wlen;
 	*len -= *wlen;
 	return true;
+}
+
+/* printf into a buffer. */
+int p53g_buf_printf(struct p53g_buf *b, const char *fmt, ...)
+{
+	char small[256], *big = NULL;
+	va_list ap;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof(small), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n < sizeof(small))
+		return p53g_buf_append(b, small, n);
+	big = malloc(n + 1);
+	if (!big) {
+		p53g_err("out of memory");
+		return -1;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, n + 1, fmt, ap);
+	va_end(ap);
+	rc = p53g_buf_append(b, big, n);
+	free(big);
+	return rc;
+}
+
+static int p53g_write_all(int fd, const char *data, size_t len)
+{
+	ssize_t r;
+
+	while (len) {
+		r = write(fd, data, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		data += r;
+		len -= r;
+	}
+	return 0;
+}
+
+/**
+ * p53g_write_file_atomic() - replace @path with @data, whole or not at all
+ * @path: the file
+ * @data: its new content
+ * @len: its length
+ *
+ * A temporary file in the same directory, written, synced, made 0644 and
+ * renamed over @path, then the directory synced: a reader sees the old
+ * file or the new one, and a crash leaves one of them too.
+ *
+ * Return: 0, or -1 with the reason said and @path untouched.
+ */
+int p53g_write_file_atomic(const char *path, const char *data, size_t len)
+{
+	char *dir, *tmp, *slash;
+	int fd, dfd, saved;
+
+	dir = strdup(path);
+	tmp = malloc(strlen(path) + 16);
+	if (!dir || !tmp) {
+		free(dir);
+		free(tmp);
+		p53g_err("out of memory");
+		return -1;
+	}
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		dir[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	sprintf(tmp, "%s.XXXXXX", path);
+	fd = mkstemp(tmp);
+	if (fd < 0) {
+		p53g_err("%s: %s", path, strerror(errno));
+		goto err_free;
+	}
+	if (p53g_write_all(fd, data, len) || fsync(fd) || fchmod(fd, 0644)) {
+		saved = errno;
+		close(fd);
+		unlink(tmp);
+		p53g_err("%s: %s", tmp, strerror(saved));
+		goto err_free;
+	}
+	if (close(fd) || rename(tmp, path)) {
+		saved = errno;
+		unlink(tmp);
+		p53g_err("%s: %s", path, strerror(saved));
+		goto err_free;
+	}
+	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dfd >= 0) {
+		fsync(dfd);
+		close(dfd);
+	}
+	free(dir);
+	free(tmp);
+	return 0;
+err_free:
+	free(dir);
+	free(tmp);
+	return -1;
 }

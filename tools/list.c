@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The exemption list: reading it from the module, and changing it so that
- * packets see the old list or the new one, never a mix.
+ * The exemption list: reading it from the module, and changing it, with
+ * settings too, so that packets see the old configuration or the new one,
+ * never a mix.
  *
  * A change that fits one write() (4095 bytes) is sent as one write of
- * add/del/flush lines, which the module applies entirely or not at all.
- * A bigger one is a staged replace: "begin", the whole new list in writes
- * of whole "add" lines, then "commit", which swaps it in at once. The new
- * list is computed here from the current one, read after "begin".
+ * set/add/del/flush lines, which the module applies entirely or not at
+ * all. A bigger one is a staged transaction: "begin", the whole new list
+ * in writes of whole "add" lines, then the set lines and "commit" in one
+ * last write, which swaps settings and list in at once. The new list is
+ * computed here from the current one, read after "begin".
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -55,13 +57,39 @@ void p53g_list_sort(struct p53g_list *l)
 
 int p53g_parse_arg_entry(const char *arg, struct p53g_entry *e)
 {
+	char q[P53G_QUOTE_MAX];
 	const char *why = "";
 
 	if (p53g_entry_parse(arg, strlen(arg), e, &why)) {
-		p53g_err("%s: %s", arg, why);
+		p53g_err("%s: %s", p53g_quote(arg, strlen(arg), q), why);
 		return -1;
 	}
+	p53g_warn_host_bits(arg, strlen(arg), e, NULL, 0);
 	return 0;
+}
+
+/*
+ * "192.0.2.7/24 is stored as 192.0.2.0/24": when @s, which parsed as @e,
+ * had address bits past its prefix length (the module clears them).
+ */
+void p53g_warn_host_bits(const char *s, size_t len, const struct p53g_entry *e,
+			 const char *file, size_t line)
+{
+	char text[P53G_ENTRY_MAXLEN], q[P53G_QUOTE_MAX];
+	const char *slash = memchr(s, '/', len);
+	struct p53g_entry whole;
+
+	if (!slash || e->kind == P53G_ENTRY_DEV ||
+	    p53g_entry_parse(s, slash - s, &whole, NULL))
+		return;
+	if (e->kind == P53G_ENTRY_V4 ? whole.v4 == e->v4 :
+	    !memcmp(&whole.v6, &e->v6, sizeof(e->v6)))
+		return;
+	p53g_entry_format(e, text, sizeof(text));
+	if (file)
+		p53g_warn("%s:%zu: %s is stored as %s", file, line, p53g_quote(s, len, q), text);
+	else
+		p53g_warn("%s is stored as %s", p53g_quote(s, len, q), text);
 }
 
 /* The list as the module prints it: canonical, one entry a line. */
@@ -406,7 +434,25 @@ static void p53g_abort(int fd)
 			 p53g_path("exempt"));
 }
 
-static int p53g_apply_staged(const struct p53g_op *ops, size_t n)
+/* "set NAME VALUE" lines for the settings in @sets. */
+static int p53g_append_sets(struct p53g_buf *b, const struct p53g_set_op *sets,
+			    size_t nsets)
+{
+	char line[96];
+	size_t i;
+	int n;
+
+	for (i = 0; i < nsets; i++) {
+		n = snprintf(line, sizeof(line), "set %s %s\n",
+			     p53g_setting_name(sets[i].s), sets[i].value);
+		if (n < 0 || (size_t)n >= sizeof(line) || p53g_buf_append(b, line, n))
+			return -1;
+	}
+	return 0;
+}
+
+static int p53g_apply_staged(const struct p53g_op *ops, size_t n,
+			     const struct p53g_set_op *sets, size_t nsets)
 {
 	struct p53g_list next = { 0 };
 	struct p53g_set set = { 0 };
@@ -451,8 +497,13 @@ static int p53g_apply_staged(const struct p53g_op *ops, size_t n)
 			rc = -1;
 		}
 	}
+	/* the settings, and commit: together, in the last write */
+	chunk.len = 0;
+	if (!rc && (p53g_append_sets(&chunk, sets, nsets) ||
+		    p53g_buf_append(&chunk, "commit\n", 7)))
+		rc = -1;
 	if (!rc) {
-		rc = p53g_write_whole(fd, "commit\n", 7);
+		rc = p53g_write_whole(fd, chunk.data, chunk.len);
 		if (rc) {
 			p53g_exempt_write_err(rc);
 			rc = -1;
@@ -467,18 +518,20 @@ static int p53g_apply_staged(const struct p53g_op *ops, size_t n)
 }
 
 /*
- * Apply add/del/flush ops, in order, as one atomic change. Entries are
- * deduplicated by the caller where a repeat would change the meaning (two
- * dels of one entry fail, as they would in the module).
+ * Apply settings and add/del/flush ops, in order, as one atomic change.
+ * Entries are deduplicated by the caller where a repeat would change the
+ * meaning (two dels of one entry fail, as they would in the module).
  */
-int p53g_exempt_apply(const struct p53g_op *ops, size_t n)
+int p53g_apply(const struct p53g_op *ops, size_t n,
+	       const struct p53g_set_op *sets, size_t nsets)
 {
 	struct p53g_buf b = { 0 };
 	size_t i;
 	int rc = 0;
 
-	if (!n)
+	if (!n && !nsets)
 		return 0;
+	rc = p53g_append_sets(&b, sets, nsets);
 	for (i = 0; i < n && !rc && b.len <= P53G_CMD_WRITE_MAX; i++)
 		rc = p53g_append_cmd(&b, ops[i].cmd.op, &ops[i].cmd.entry);
 	if (rc) {
@@ -488,7 +541,12 @@ int p53g_exempt_apply(const struct p53g_op *ops, size_t n)
 	if (b.len <= P53G_CMD_WRITE_MAX)
 		rc = p53g_apply_write(ops, n, &b);
 	else
-		rc = p53g_apply_staged(ops, n);
+		rc = p53g_apply_staged(ops, n, sets, nsets);
 	p53g_buf_free(&b);
 	return rc;
+}
+
+int p53g_exempt_apply(const struct p53g_op *ops, size_t n)
+{
+	return p53g_apply(ops, n, NULL, 0);
 }

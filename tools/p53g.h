@@ -49,6 +49,9 @@ struct p53g_buf {
 const char *p53g_root(void);
 const char *p53g_path(const char *name);
 int p53g_require_module(void);
+const char *p53g_modpath(const char *name);
+int p53g_read_module_value(const char *name, char *out, size_t size);
+long long p53g_stat(const struct p53g_buf *stats, const char *name);
 int p53g_read_file(const char *name, struct p53g_buf *b);
 int p53g_read_fd(int fd, struct p53g_buf *b);
 bool p53g_read_again(int fd, int err, unsigned int *tries);
@@ -57,6 +60,9 @@ int p53g_read_value(const char *name, char *out, size_t size);
 int p53g_write_whole(int fd, const char *data, size_t len);
 void p53g_buf_free(struct p53g_buf *b);
 int p53g_buf_append(struct p53g_buf *b, const char *data, size_t len);
+int p53g_buf_printf(struct p53g_buf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int p53g_write_file_atomic(const char *path, const char *data, size_t len);
 unsigned int p53g_wait_seconds(void);
 int p53g_read_input(const char *file, struct p53g_buf *b);
 const char *p53g_input_name(const char *file);
@@ -91,7 +97,17 @@ void p53g_list_free(struct p53g_list *l);
 void p53g_list_sort(struct p53g_list *l);
 int p53g_list_load(struct p53g_list *l);
 int p53g_list_count(size_t *count);
+/* a setting and its value, normalized (p53g_opt_normalize()) */
+struct p53g_set_op {
+	int s;
+	char value[32];
+};
+
+int p53g_apply(const struct p53g_op *ops, size_t n,
+	       const struct p53g_set_op *sets, size_t nsets);
 int p53g_exempt_apply(const struct p53g_op *ops, size_t n);
 int p53g_parse_arg_entry(const char *arg, struct p53g_entry *e);
+void p53g_warn_host_bits(const char *s, size_t len, const struct p53g_entry *e,
+			 const char *file, size_t line);
 
 #endif /* P53G_TOOL_H */

@@ -35,6 +35,7 @@ static void show_usage(FILE *f)
 int main(int argc, char *argv[])
 {
 	static char *status_argv[] = { "status", NULL };
+	char q[P53G_QUOTE_MAX];
 	size_t i;
 
 	if (argc == 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V") ||
@@ -51,7 +52,7 @@ int main(int argc, char *argv[])
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
 		if (!strcmp(argv[1], subcommands[i].name))
 			return subcommands[i].main(argc - 1, argv + 1);
-	p53g_err("unknown subcommand '%s'", argv[1]);
+	p53g_err("unknown subcommand %s", p53g_quote(argv[1], strlen(argv[1]), q));
 	show_usage(stderr);
 	return EXIT_USAGE;
 }

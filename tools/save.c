@@ -12,8 +12,15 @@
  *
  * Blank lines and lines starting with # are skipped. restore checks the
  * whole file first and changes nothing if a line is wrong; then it applies
- * the exempt lines, in order, as one atomic change of the list (one write,
- * or a staged replace), and then the settings, in order.
+ * the settings and the exempt lines as one transaction (one write, or a
+ * staged one): packets see the old configuration or the new one, never a
+ * mix, and a failure part-way changes nothing. A file with no exempt line
+ * leaves the list as it is; one with no line at all is refused, unless
+ * --allow-empty. --check only checks, and needs no module.
+ *
+ * save -o FILE writes the file atomically: a temporary file beside it,
+ * synced, then renamed over it, so that FILE is whole, old or new, even
+ * when save fails or the machine stops.
  */
 #include <stdarg.h>
 #include <stdlib.h>
@@ -26,26 +33,31 @@
 
 static void save_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s save [--modprobe]\n\n"
+	fprintf(f, "Usage: %s save [--modprobe] [-o FILE]\n\n"
 		   "Prints the running configuration as lines that 'restore' applies:\n"
 		   "  set NAME VALUE      each setting\n"
 		   "  exempt flush        then the list, one 'exempt add ENTRY' a line\n"
 		   "  --modprobe   instead, one 'options port53guard ...' line for\n"
-		   "               /etc/modprobe.d, giving the same configuration at load\n",
+		   "               /etc/modprobe.d, giving the same configuration at load\n"
+		   "  -o FILE      write it to FILE atomically (a temporary file, synced,\n"
+		   "               renamed over FILE), not to standard output\n",
 		PROG_NAME);
 }
 
 static void restore_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s restore FILE|-\n\n"
+	fprintf(f, "Usage: %s restore [--check] [--allow-empty] FILE|-\n\n"
 		   "Applies a file written by 'save' (or standard input): lines\n"
 		   "'set NAME VALUE', 'exempt flush', 'exempt add ENTRY...' and\n"
 		   "'exempt del ENTRY...'; # starts a comment line. The whole file is\n"
-		   "checked first; the exempt lines are applied as one atomic change of\n"
-		   "the list, then the settings in order.\n", PROG_NAME);
+		   "checked first; then settings and list change in one transaction.\n"
+		   "  --check        only check the file (no module needed)\n"
+		   "  --allow-empty  accept a file with no line (it changes nothing)\n",
+		PROG_NAME);
 }
 
-static int save_modprobe(char values[][32], const struct p53g_list *l)
+static int save_modprobe(char values[][32], const struct p53g_list *l,
+			 struct p53g_buf *out)
 {
 	char text[P53G_ENTRY_MAXLEN];
 	struct p53g_buf ex = { 0 };
@@ -69,13 +81,15 @@ static int save_modprobe(char values[][32], const struct p53g_list *l)
 			 ex.len, P53G_PARAM_MAX);
 		goto err;
 	}
-	printf("options port53guard");
+	if (p53g_buf_append(out, "options port53guard", 19))
+		goto err;
 	for (i = 0; i < P53G_NR_SETTINGS; i++)
-		printf(" %s=%s", p53g_setting_name(i), values[i]);
+		if (p53g_buf_printf(out, " %s=%s", p53g_setting_name(i), values[i]))
+			goto err;
 	/* an empty list is the module's default: no exempt= at all */
-	if (ex.len)
-		printf(" exempt=%s", ex.data);
-	printf("\n");
+	if ((ex.len && p53g_buf_printf(out, " exempt=%s", ex.data)) ||
+	    p53g_buf_append(out, "\n", 1))
+		goto err;
 	p53g_buf_free(&ex);
 	return 0;
 err:
@@ -85,8 +99,10 @@ err:
 
 int save_main(int argc, char *argv[])
 {
-	char values[P53G_NR_SETTINGS][32], text[P53G_ENTRY_MAXLEN];
+	char values[P53G_NR_SETTINGS][32], text[P53G_ENTRY_MAXLEN], q[P53G_QUOTE_MAX];
+	struct p53g_buf out = { 0 };
 	struct p53g_list l = { 0 };
+	const char *file = NULL;
 	bool modprobe = false;
 	int i, rc = 0;
 	size_t k;
@@ -97,8 +113,11 @@ int save_main(int argc, char *argv[])
 			return p53g_finish_stdout(EXIT_OK);
 		} else if (!strcmp(argv[i], "--modprobe")) {
 			modprobe = true;
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc && *argv[i + 1]) {
+			file = argv[++i];
 		} else {
-			p53g_err("save: unexpected argument '%s'", argv[i]);
+			p53g_err("save: unexpected argument %s",
+				 p53g_quote(argv[i], strlen(argv[i]), q));
 			save_usage(stderr);
 			return EXIT_USAGE;
 		}
@@ -111,30 +130,31 @@ int save_main(int argc, char *argv[])
 	if (p53g_list_load(&l))
 		return EXIT_FAIL;
 	if (modprobe) {
-		rc = save_modprobe(values, &l);
+		rc = save_modprobe(values, &l, &out);
 	} else {
-		for (k = 0; k < P53G_NR_SETTINGS; k++)
-			printf("set %s %s\n", p53g_setting_name(k), values[k]);
-		printf("exempt flush\n");
-		for (k = 0; k < l.n; k++) {
+		for (k = 0; !rc && k < P53G_NR_SETTINGS; k++)
+			rc = p53g_buf_printf(&out, "set %s %s\n", p53g_setting_name(k), values[k]);
+		if (!rc)
+			rc = p53g_buf_append(&out, "exempt flush\n", 13);
+		for (k = 0; !rc && k < l.n; k++) {
 			p53g_entry_format(&l.v[k], text, sizeof(text));
-			printf("exempt add %s\n", text);
+			rc = p53g_buf_printf(&out, "exempt add %s\n", text);
 		}
 	}
 	p53g_list_free(&l);
+	if (!rc && file)
+		rc = p53g_write_file_atomic(file, out.data, out.len);
+	else if (!rc)
+		fwrite(out.data, 1, out.len, stdout);
+	p53g_buf_free(&out);
 	return p53g_finish_stdout(rc ? EXIT_FAIL : EXIT_OK);
 }
-
-struct restore_set {
-	int s;
-	char value[32];
-};
 
 struct restore {
 	const char *name;
 	struct p53g_op *ops;
 	size_t nops, capops;
-	struct restore_set *sets;
+	struct p53g_set_op *sets;
 	size_t nsets, capsets;
 	unsigned long bad;
 };
@@ -178,6 +198,7 @@ static bool word_is(const char *w, size_t len, const char *s)
 /* One line of a save file; a wrong one is reported and counted. */
 static int restore_line(struct restore *r, char *line, size_t len, size_t lineno)
 {
+	char q[P53G_QUOTE_MAX];
 	char *w[3], name[32], val[64];
 	size_t wl[3], nw = 0;
 	struct p53g_op op;
@@ -191,17 +212,17 @@ static int restore_line(struct restore *r, char *line, size_t len, size_t lineno
 		snprintf(name, sizeof(name), "%.*s", (int)wl[1], w[1]);
 		s = wl[1] < sizeof(name) ? p53g_opt_find(name) : -1;
 		if (s < 0) {
-			restore_bad(r, lineno, "unknown setting '%.*s'", (int)wl[1], w[1]);
+			restore_bad(r, lineno, "unknown setting %s", p53g_quote(w[1], wl[1], q));
 			return 0;
 		}
 		if (!p53g_next_word(&line, &len, &w[2], &wl[2]) || (p53g_trim(&line, &len), len)) {
-			restore_bad(r, lineno, "expected 'set %.*s VALUE'", (int)wl[1], w[1]);
+			restore_bad(r, lineno, "expected 'set %s VALUE'", p53g_setting_name(s));
 			return 0;
 		}
 		snprintf(val, sizeof(val), "%.*s", (int)wl[2], w[2]);
 		if (r->nsets == r->capsets) {
 			size_t cap = r->capsets ? 2 * r->capsets : 8;
-			struct restore_set *n = realloc(r->sets, cap * sizeof(*n));
+			struct p53g_set_op *n = realloc(r->sets, cap * sizeof(*n));
 
 			if (!n) {
 				p53g_err("out of memory");
@@ -213,7 +234,7 @@ static int restore_line(struct restore *r, char *line, size_t len, size_t lineno
 		if (wl[2] >= sizeof(val) ||
 		    p53g_opt_normalize(s, val, r->sets[r->nsets].value,
 				       sizeof(r->sets[0].value), &why)) {
-			restore_bad(r, lineno, "%s: %.*s: %s", p53g_setting_name(s), (int)wl[2], w[2],
+			restore_bad(r, lineno, "%s: %s: %s", p53g_setting_name(s), p53g_quote(w[2], wl[2], q),
 				    wl[2] >= sizeof(val) ? "value too long" : why);
 			return 0;
 		}
@@ -239,9 +260,10 @@ static int restore_line(struct restore *r, char *line, size_t len, size_t lineno
 			any = true;
 			memset(&op, 0, sizeof(op));
 			if (p53g_entry_parse(w[2], wl[2], &op.cmd.entry, &why)) {
-				restore_bad(r, lineno, "%.*s: %s", (int)wl[2], w[2], why);
+				restore_bad(r, lineno, "%s: %s", p53g_quote(w[2], wl[2], q), why);
 				continue;
 			}
+			p53g_warn_host_bits(w[2], wl[2], &op.cmd.entry, r->name, lineno);
 			op.cmd.op = kind;
 			op.file = r->name;
 			op.line = lineno;
@@ -249,7 +271,8 @@ static int restore_line(struct restore *r, char *line, size_t len, size_t lineno
 				return -1;
 		}
 		if (!any)
-			restore_bad(r, lineno, "exempt %.*s needs an entry", (int)wl[1], w[1]);
+			restore_bad(r, lineno, "exempt %s needs an entry",
+				    word_is(w[1], wl[1], "add") ? "add" : "del");
 		return 0;
 	}
 	restore_bad(r, lineno, "expected 'set NAME VALUE' or 'exempt flush|add|del'");
@@ -258,26 +281,42 @@ static int restore_line(struct restore *r, char *line, size_t len, size_t lineno
 
 int restore_main(int argc, char *argv[])
 {
+	bool check = false, allow_empty = false;
 	struct restore r = { 0 };
 	struct p53g_buf in = { 0 };
 	size_t lineno = 0, len, i;
+	const char *file = NULL;
 	char *p, *end, *line;
 	int rc = EXIT_FAIL;
 
-	for (i = 1; i < (size_t)argc; i++)
+	for (i = 1; i < (size_t)argc; i++) {
 		if (p53g_is_help(argv[i])) {
 			restore_usage(stdout);
 			return p53g_finish_stdout(EXIT_OK);
+		} else if (!strcmp(argv[i], "--check")) {
+			check = true;
+		} else if (!strcmp(argv[i], "--allow-empty")) {
+			allow_empty = true;
+		} else if (!file && (strcmp(argv[i], "-") == 0 || argv[i][0] != '-')) {
+			file = argv[i];
+		} else {
+			char q[P53G_QUOTE_MAX];
+
+			p53g_err("restore: unexpected argument %s",
+				 p53g_quote(argv[i], strlen(argv[i]), q));
+			restore_usage(stderr);
+			return EXIT_USAGE;
 		}
-	if (argc != 2) {
+	}
+	if (!file) {
 		p53g_err("restore: expected one FILE (or - for standard input)");
 		restore_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (p53g_require_module())
+	if (!check && p53g_require_module())
 		return EXIT_FAIL;
-	r.name = p53g_input_name(argv[1]);
-	if (p53g_read_input(argv[1], &in))
+	r.name = p53g_input_name(file);
+	if (p53g_read_input(file, &in))
 		return EXIT_FAIL;
 	for (p = in.data, end = in.data + in.len; p53g_next_line(&p, end, &line, &len);) {
 		lineno++;
@@ -293,12 +332,18 @@ int restore_main(int argc, char *argv[])
 		p53g_err("%s: nothing changed", r.name);
 		goto out;
 	}
-	if (p53g_exempt_apply(r.ops, r.nops))
+	if (!r.nops && !r.nsets && !allow_empty) {
+		p53g_err("%s: no setting and no exempt line: nothing changed "
+			 "(--allow-empty accepts that; 'exempt flush' empties the list)", r.name);
 		goto out;
-	for (i = 0; i < r.nsets; i++)
-		if (p53g_opt_set(r.sets[i].s, r.sets[i].value))
-			goto out;
-	rc = EXIT_OK;
+	}
+	if (check) {
+		printf("%s: valid: %zu settings, %zu exempt lines\n", r.name, r.nsets, r.nops);
+		rc = p53g_finish_stdout(EXIT_OK);
+		goto out;
+	}
+	if (!p53g_apply(r.ops, r.nops, r.sets, r.nsets))
+		rc = EXIT_OK;
 out:
 	free(r.ops);
 	free(r.sets);

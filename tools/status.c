@@ -4,6 +4,7 @@
  * list and every counter the module has (whatever names its stats file
  * holds, in its order).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "p53g.h"
@@ -66,13 +67,47 @@ static void print_counter(const char *line, size_t len, bool json, bool first)
 		json_string(val, vlen);
 }
 
+/* The value of the line "NAME value" in a stats file, or -1. */
+long long p53g_stat(const struct p53g_buf *stats, const char *name)
+{
+	size_t n = strlen(name);
+	const char *p = stats->data, *end = stats->data + stats->len;
+
+	while (p && p < end) {
+		if ((size_t)(end - p) > n + 1 && !memcmp(p, name, n) && p[n] == ' ')
+			return strtoll(p + n + 1, NULL, 10);
+		p = memchr(p, '\n', end - p);
+		if (p)
+			p++;
+	}
+	return -1;
+}
+
+/* What only the module's own directory says: version and load-time parameters. */
+static void module_info(char *version, size_t vsize, char *max, size_t msize,
+			char *netonly, size_t nsize)
+{
+	if (p53g_read_module_value("version", version, vsize))
+		snprintf(version, vsize, "?");
+	if (p53g_read_module_value("parameters/max_entries", max, msize))
+		snprintf(max, msize, "?");
+	if (p53g_read_module_value("parameters/init_net_only", netonly, nsize))
+		snprintf(netonly, nsize, "?");
+	/* a bool parameter reads Y or N */
+	if (!strcmp(netonly, "Y"))
+		snprintf(netonly, nsize, "1");
+	else if (!strcmp(netonly, "N"))
+		snprintf(netonly, nsize, "0");
+}
+
 int status_main(int argc, char *argv[])
 {
-	char values[P53G_NR_SETTINGS][32];
+	char values[P53G_NR_SETTINGS][32], version[32], max[24], netonly[8];
 	struct p53g_buf stats = { 0 };
 	bool json = false, first = true;
-	size_t i, count;
+	long long count;
 	char *p, *end, *nl;
+	size_t i;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (p53g_is_help(argv[i])) {
@@ -94,13 +129,24 @@ int status_main(int argc, char *argv[])
 	for (i = 0; i < P53G_NR_SETTINGS; i++)
 		if (p53g_opt_get(i, values[i], sizeof(values[i])))
 			return EXIT_FAIL;
-	if (p53g_list_count(&count) || p53g_read_file("stats", &stats))
+	if (p53g_read_file("stats", &stats))
 		return EXIT_FAIL;
+	/* the count the module keeps: no need to read a list of millions */
+	count = p53g_stat(&stats, "exempt_entries");
+	module_info(version, sizeof(version), max, sizeof(max), netonly, sizeof(netonly));
 
-	if (json)
-		printf("{");
-	else
-		printf("settings:\n");
+	if (json) {
+		printf("{\n  \"version\": ");
+		json_string(version, strlen(version));
+		printf(",\n  \"max_entries\": %s,\n  \"init_net_only\": %s,",
+		       all_digits(max, strlen(max)) ? max : "null",
+		       !strcmp(netonly, "1") ? "true" : !strcmp(netonly, "0") ? "false" : "null");
+	} else {
+		printf("module: version %s, max_entries %s, %s\nsettings:\n", version, max,
+		       !strcmp(netonly, "1") ? "the initial namespace only (init_net_only 1)" :
+		       !strcmp(netonly, "0") ? "every namespace (init_net_only 0)" :
+		       "namespaces unknown (init_net_only ?)");
+	}
 	for (i = 0; i < P53G_NR_SETTINGS; i++) {
 		const char *name = p53g_setting_name(i);
 
@@ -115,9 +161,9 @@ int status_main(int argc, char *argv[])
 			printf("%s\n  \"%s\": \"%s\"", i ? "," : "", name, values[i]);
 	}
 	if (json)
-		printf(",\n  \"exempt\": %zu,\n  \"counters\": {", count);
+		printf(",\n  \"exempt\": %lld,\n  \"counters\": {", count);
 	else
-		printf("exempt: %zu %s\ncounters:\n", count, count == 1 ? "entry" : "entries");
+		printf("exempt: %lld %s\ncounters:\n", count, count == 1 ? "entry" : "entries");
 	for (p = stats.data, end = stats.data + stats.len; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', end - p);
 		if (!nl)

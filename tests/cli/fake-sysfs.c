@@ -24,8 +24,9 @@
  * keep (whole lines, at most 4095 bytes, begin/commit/abort alone, only
  * "add" while staged) is appended to .violations, which the tests require
  * to stay absent. Control files: .eacces (open for writing fails), .short
- * (the next write is short), .inject (the next write fails with the errno
- * named in it).
+ * (the next write is short), .inject ("ERRNO [N]": the Nth write from now,
+ * the next by default, fails with EINVAL, or else EIO, having changed
+ * nothing).
  */
 #include <dlfcn.h>
 #include <errno.h>
@@ -311,11 +312,17 @@ static void store_settings(const struct p53g_settings *set, u32 mask)
 	}
 }
 
-/* What the tool must keep to, whatever the module accepts. */
+/*
+ * What the tool must keep to, whatever the module accepts: whole lines;
+ * begin alone; commit or abort alone, or commit after set lines (the
+ * settings of a staged transaction go with its commit); only add (and
+ * set) lines while staged.
+ */
 static void tool_rules(const char *buf, size_t len)
 {
 	struct p53g_cmd cmd;
-	size_t i, start, n = 0, adds = 0, ctl_lines = 0;
+	size_t i, start, n = 0, adds = 0, sets = 0, ctl_lines = 0;
+	u8 last = 0;
 
 	if (!len || buf[len - 1] != '\n')
 		violation("exempt", "write not made of whole lines", len);
@@ -328,12 +335,14 @@ static void tool_rules(const char *buf, size_t len)
 		}
 		n++;
 		adds += cmd.op == P53G_CMD_ADD;
+		sets += cmd.op == P53G_CMD_SET;
 		ctl_lines += cmd.op >= P53G_CMD_BEGIN && cmd.op <= P53G_CMD_ABORT;
+		last = cmd.op;
 		start = i + 1;
 	}
-	if (ctl_lines && n != 1)
+	if (ctl_lines && n != 1 && !(ctl_lines == 1 && last == P53G_CMD_COMMIT && sets == n - 1))
 		violation("exempt", "begin/commit/abort not alone in its write", len);
-	if (fake_ed.owner == (void *)(intptr_t)getpid() && !ctl_lines && adds != n)
+	if (fake_ed.owner == (void *)(intptr_t)getpid() && !ctl_lines && adds + sets != n)
 		violation("exempt", "not an add line while staged", len);
 }
 
@@ -486,8 +495,19 @@ ssize_t write(int fd, const void *buf, size_t len)
 		free(b);
 		inject[strcspn(inject, "\n")] = '\0';
 	}
+	if (ilen && strchr(inject, ' ') && atoi(strchr(inject, ' ') + 1) > 1) {
+		/* not this write yet: one fewer to go */
+		char next[64];
+		int n = atoi(strchr(inject, ' ') + 1) - 1;
+
+		*strchr(inject, ' ') = '\0';
+		snprintf(next, sizeof(next), "%s %d\n", inject, n);
+		spit(".inject", next, strlen(next), 0);
+		ilen = 0;
+	}
 	if (ilen) {
 		unlink(ctl(".inject"));
+		inject[strcspn(inject, " ")] = '\0';
 		rc = !strcmp(inject, "EINVAL") ? EINVAL : EIO;
 	} else if (!strcmp(name, "exempt")) {
 		rc = exempt_write(buf, len);

@@ -20,7 +20,8 @@ FAKE=${P53G_FAKE:?set P53G_FAKE to fake-sysfs.so}
 HERE=$(cd "$(dirname "$0")" && pwd)
 TOP=$(cd "$HERE/../.." && pwd)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/p53g-cli.XXXXXX")
-SYS=$WORK/sys
+SYS=$WORK/sys/kernel/port53guard
+MOD=$WORK/sys/module/port53guard
 OUT=$WORK/out
 ERR=$WORK/err
 passed=0
@@ -67,8 +68,13 @@ fresh() {
 	echo 0 >"$SYS/log"
 	echo 200 >"$SYS/rate"
 	echo 1 >"$SYS/forward"
+	rm -rf "$MOD"
+	mkdir -p "$MOD/parameters"
+	echo 0.1.0 >"$MOD/version"
+	echo 65536 >"$MOD/parameters/max_entries"
+	echo N >"$MOD/parameters/init_net_only"
 	printf '10.0.0.0/8\n192.0.2.0/24\n2001:db8::/32\ndev:wg+\n' >"$SYS/exempt"
-	printf 'rejected 12\ndropped 3\nmonitored 0\nexempted 7\nreplies 2\nudp4 10\n' >"$SYS/stats"
+	printf 'rejected 12\ndropped 3\nmonitored 0\nexempted 7\nreplies 2\nudp4 10\nexempt_entries 4\n' >"$SYS/stats"
 }
 
 # run ARGS...: the tool on the fake module; sets $rc, $out, $err.
@@ -127,7 +133,7 @@ usage_case "port53guard: exempt add: missing arguments" exempt add
 usage_case "port53guard: exempt del: missing arguments" exempt del
 usage_case "port53guard: exempt list: too many arguments" exempt list extra
 usage_case "port53guard: exempt flush: too many arguments" exempt flush now
-usage_case "port53guard: exempt replace: missing arguments" exempt replace
+usage_case "port53guard: exempt replace: missing FILE (or - for standard input)" exempt replace
 usage_case "port53guard: exempt check: missing arguments" exempt check
 usage_case "port53guard: exempt check: expected 'dev IF' after the address" exempt check 192.0.2.1 eth0
 usage_case "port53guard: set: expected NAME VALUE" set action
@@ -135,7 +141,7 @@ usage_case "port53guard: set: unknown setting 'colour' (enabled, action, tcp, lo
 usage_case "port53guard: status: unexpected argument '--yaml'" status --yaml
 usage_case "port53guard: save: unexpected argument '--iptables'" save --iptables
 usage_case "port53guard: restore: expected one FILE (or - for standard input)" restore
-usage_case "port53guard: restore: expected one FILE (or - for standard input)" restore a b
+usage_case "port53guard: restore: unexpected argument 'b'" restore a b
 check "usage errors wrote nothing" test ! -e "$SYS/.writes"
 
 ########################################################################
@@ -144,7 +150,9 @@ for cmd in "status" "exempt list" "exempt add 192.0.2.1" "exempt del 192.0.2.1" 
 	"exempt replace -" "exempt check 192.0.2.1" "set enabled 1" "save" "save --modprobe" "restore -"; do
 	# shellcheck disable=SC2086
 	RUN_SYSFS=$WORK/absent run $cmd
-	is "no module: $cmd exits 1" "$rc" 1
+	# exempt check cannot tell: 3, never "blocked"
+	want=1; [ "$cmd" = "exempt check 192.0.2.1" ] && want=3
+	is "no module: $cmd exits $want" "$rc" $want
 	is "no module: $cmd says how to load it" "$err" "$NOMOD"
 done
 RUN_SYSFS=$WORK/absent run
@@ -163,7 +171,8 @@ fi
 fresh
 run status
 is "status exits 0" "$rc" 0
-is "status shows settings, list size and every counter" "$out" "settings:
+is "status shows the module, settings, list size and every counter" "$out" "module: version 0.1.0, max_entries 65536, every namespace (init_net_only 0)
+settings:
   enabled: 1
   action: reject
   tcp: 0
@@ -178,12 +187,16 @@ counters:
   monitored: 0
   exempted: 7
   replies: 2
-  udp4: 10"
+  udp4: 10
+  exempt_entries: 4"
 run
 is "no subcommand runs status" "$out" "$(LD_PRELOAD=$FAKE P53G_SYSFS=$SYS ASAN_OPTIONS=verify_asan_link_order=0 "$BIN" status)"
 run status --json
 is "status --json exits 0" "$rc" 0
 is "status --json is the expected object" "$out" '{
+  "version": "0.1.0",
+  "max_entries": 65536,
+  "init_net_only": false,
   "enabled": true,
   "action": "reject",
   "tcp": false,
@@ -198,7 +211,8 @@ is "status --json is the expected object" "$out" '{
     "monitored": 0,
     "exempted": 7,
     "replies": 2,
-    "udp4": 10
+    "udp4": 10,
+    "exempt_entries": 4
   }
 }'
 is "status --json parses as JSON (jq)" "$(jq -c '[.enabled, .action, .rate, .exempt, .counters.rejected]' "$OUT")" \
@@ -212,6 +226,7 @@ is "status names a setting file with an unexpected value" "$err" "port53guard: $
 is "status exits 1 on it" "$rc" 1
 fresh
 : >"$SYS/exempt"
+sed -i 's/^exempt_entries .*/exempt_entries 0/' "$SYS/stats"
 run status
 check "status counts an empty list" grep -qx "exempt: 0 entries" "$OUT"
 rm "$SYS/stats"
@@ -219,8 +234,14 @@ run status
 is "status names a missing file" "$err" "port53guard: $SYS/stats: No such file or directory"
 fresh
 seq 0 199999 | awk '{printf "10.%d.%d.0/24\n", int($1/256)%256, $1%256}' >"$SYS/exempt"
+sed -i 's/^exempt_entries .*/exempt_entries 200000/' "$SYS/stats"
+chmod 000 "$SYS/exempt"
+echo 1000 >"$SYS/.eagain"
 run status
-check "status counts a 200000-entry list (several MB)" grep -qx "exempt: 200000 entries" "$OUT"
+check "status takes the list's size from stats, without reading the list (200000 entries)" \
+	grep -qx "exempt: 200000 entries" "$OUT"
+chmod 644 "$SYS/exempt"
+rm -f "$SYS/.eagain"
 run exempt list
 check "exempt list prints a list of several MB whole, not cut at 4 KiB" cmp -s "$OUT" "$SYS/exempt"
 if command -v timeout >/dev/null; then
@@ -258,18 +279,18 @@ bad_entry() {
 	is "exempt add $*: names the bad entry and why" "$err" "$reason"
 	check "exempt add $*: writes nothing" test ! -e "$SYS/.writes"
 }
-bad_entry "port53guard: 10.0.0.0/33: prefix length must be 0-32" 10.0.0.0/33
-bad_entry "port53guard: 10.0.0.0/33: prefix length must be 0-32
-port53guard: eth0: not an IPv4 or IPv6 address, nor dev:NAME" 192.0.2.1 10.0.0.0/33 eth0
-bad_entry "port53guard: 010.0.0.1: leading zero in IPv4 address" 010.0.0.1
-bad_entry "port53guard: fe80::1%eth0: IPv6 zone index (%...) not allowed" fe80::1%eth0
-bad_entry "port53guard: 2001:db8::/129: prefix length must be 0-128" 2001:db8::/129
-bad_entry "port53guard: dev:: empty interface name" dev:
-bad_entry "port53guard: dev:abcdefghijklmnop: interface name longer than 15 bytes" dev:abcdefghijklmnop
-bad_entry "port53guard: dev:a/b: '/' in interface name" dev:a/b
-bad_entry "port53guard: 1.2.3: IPv4 address must have 4 parts" 1.2.3
-bad_entry "port53guard: : empty entry" ""
-bad_entry "port53guard: 10.0.0.1 : whitespace in entry" "10.0.0.1 "
+bad_entry "port53guard: '10.0.0.0/33': prefix length must be 0-32" 10.0.0.0/33
+bad_entry "port53guard: '10.0.0.0/33': prefix length must be 0-32
+port53guard: 'eth0': not an IPv4 or IPv6 address, nor dev:NAME" 192.0.2.1 10.0.0.0/33 eth0
+bad_entry "port53guard: '010.0.0.1': leading zero in IPv4 address" 010.0.0.1
+bad_entry "port53guard: 'fe80::1%eth0': IPv6 zone index (%...) not allowed" fe80::1%eth0
+bad_entry "port53guard: '2001:db8::/129': prefix length must be 0-128" 2001:db8::/129
+bad_entry "port53guard: 'dev:': empty interface name" dev:
+bad_entry "port53guard: 'dev:abcdefghijklmnop': interface name longer than 15 bytes" dev:abcdefghijklmnop
+bad_entry "port53guard: 'dev:a/b': '/' in interface name" dev:a/b
+bad_entry "port53guard: '1.2.3': IPv4 address must have 4 parts" 1.2.3
+bad_entry "port53guard: '': empty entry" ""
+bad_entry "port53guard: '10.0.0.1 ': whitespace in entry" "10.0.0.1 "
 
 # More than one write can hold: a staged transaction from the current list.
 fresh
@@ -331,9 +352,6 @@ run exempt list
 is "exempt list: EAGAIN past offset 0 three times, read again: exits 0" "$rc" 0
 check "exempt list: EAGAIN three times: prints the list once, whole" cmp -s "$OUT" "$SYS/exempt"
 is "exempt list: the three EAGAINs were met" "$(cat "$SYS/.eagain")" 0
-echo 2 >"$SYS/.eagain"
-run status
-check "status: EAGAIN twice, counts the list once (9000 entries)" grep -q "^exempt: 9000 entries" "$OUT"
 echo 2 >"$SYS/.eagain"
 run save
 check "save: EAGAIN twice, saves the list once" \
@@ -409,19 +427,61 @@ printf '192.0.2.0/24\n# ok\n10.0.0.0/33\n2001:db8::/32\n10.1.1.1 10.2.2.2\n' >"$
 run exempt replace "$WORK/badlist"
 is "exempt replace of a bad file: exits 1" "$rc" 1
 is "exempt replace of a bad file: names each bad line, changes nothing" "$err" \
-	"port53guard: $WORK/badlist:3: 10.0.0.0/33: prefix length must be 0-32
-port53guard: $WORK/badlist:5: 10.1.1.1 10.2.2.2: whitespace in entry
+	"port53guard: $WORK/badlist:3: '10.0.0.0/33': prefix length must be 0-32
+port53guard: $WORK/badlist:5: '10.1.1.1 10.2.2.2': whitespace in entry
 port53guard: $WORK/badlist: nothing changed"
 check "exempt replace of a bad file writes nothing" test ! -e "$SYS/.writes"
 printf 'bogus\n' | RUN_STDIN=/dev/stdin run exempt replace -
 is "exempt replace - names standard input as stdin" "$(head -n 1 "$ERR")" \
-	"port53guard: stdin:1: bogus: not an IPv4 or IPv6 address, nor dev:NAME"
+	"port53guard: stdin:1: 'bogus': not an IPv4 or IPv6 address, nor dev:NAME"
 run exempt replace "$WORK/nonexistent"
 is "exempt replace of a missing file: named" "$err" "port53guard: $WORK/nonexistent: No such file or directory"
 is "exempt replace of a missing file: exits 1" "$rc" 1
+# Empty input empties nothing unless it says so.
+fresh
 : >"$WORK/empty"
+before=$(state)
 run exempt replace "$WORK/empty"
-is "exempt replace of an empty file: one flush" "$(writes exempt)" "$(rec 'flush\n')"
+is "exempt replace of an empty file: exits 1, changes nothing" "$rc $(state)" "1 $before"
+is "exempt replace of an empty file: says why and what to do" "$err" \
+	"port53guard: $WORK/empty: no entry: nothing changed (a line 'flush', or --allow-empty, empties the list)"
+check "exempt replace of an empty file writes nothing" test ! -e "$SYS/.writes"
+RUN_STDIN=/dev/null run exempt replace -
+is "exempt replace - of empty standard input (a failed download): exits 1, list kept" \
+	"$rc $(wc -l <"$SYS/exempt")" "1 4"
+printf '# nothing on purpose\nflush\n' >"$WORK/flushfile"
+run exempt replace "$WORK/flushfile"
+is "exempt replace of a file saying flush: one flush, list empty" "$(writes exempt) $(wc -c <"$SYS/exempt")" "$(rec 'flush\n') 0"
+fresh
+run exempt replace --allow-empty "$WORK/empty"
+is "exempt replace --allow-empty of an empty file: one flush" "$(writes exempt)" "$(rec 'flush\n')"
+RUN_SYSFS=$WORK/nomodule run exempt replace --check "$WORK/big"
+is "exempt replace --check, no module: exits 0, counts the entries" "$rc $out" "0 $WORK/big: valid: 5000 entries"
+RUN_SYSFS=$WORK/nomodule run exempt replace --check "$WORK/badlist"
+is "exempt replace --check of a bad file: exits 1" "$rc" 1
+# Host bits are cleared, and said so.
+fresh
+run exempt add 192.0.2.7/24 2001:db8::1/32 10.1.0.0/16
+is "exempt add 192.0.2.7/24: exits 0" "$rc" 0
+is "exempt add: a warning names what was stored, for each entry with host bits" "$err" \
+	"port53guard: warning: '192.0.2.7/24' is stored as 192.0.2.0/24
+port53guard: warning: '2001:db8::1/32' is stored as 2001:db8::/32"
+printf '198.51.100.9/24\n' >"$WORK/hostbits"
+run exempt replace "$WORK/hostbits"
+is "exempt replace: the warning names file and line" "$err" \
+	"port53guard: warning: $WORK/hostbits:1: '198.51.100.9/24' is stored as 198.51.100.0/24"
+# Bad input is quoted: no terminal escape reaches it, long input is cut.
+fresh
+run exempt add "$(printf '\033[31mred\033[0m')"
+is "a bad entry with escape sequences: shown escaped" "$err" \
+	"port53guard: '\\x1b[31mred\\x1b[0m': non-printable byte in entry"
+long=$(head -c 5000 /dev/zero | tr '\0' 'a')
+run exempt add "$long"
+is "a 5000-byte entry: cut, with its length" "$err" \
+	"port53guard: '$(head -c 64 /dev/zero | tr '\0' 'a')'... (5000 bytes): not an IPv4 or IPv6 address, nor dev:NAME"
+run set action "$(printf 'drop\001')"
+is "a bad value with a control byte: escaped" "$err" \
+	"port53guard: action: 'drop\\x01': must be reject, drop or monitor"
 fresh
 echo 100 >"$SYS/.max_entries"
 run exempt replace "$WORK/big"
@@ -497,15 +557,23 @@ echo 1 >"$SYS/enabled"
 check_bad() {
 	local want=$1; shift
 	run exempt check "$@"
-	is "exempt check $*: exits 1" "$rc" 1
+	is "exempt check $*: exits 2 (usage)" "$rc" 2
 	is "exempt check $*: names the bad argument" "$err" "$want"
 }
-check_bad "port53guard: 10.0.0.0/8: check takes one IPv4 or IPv6 address, not a prefix" 10.0.0.0/8
-check_bad "port53guard: dev:eth0: check takes one IPv4 or IPv6 address; give the interface as 'dev IF'" dev:eth0
-check_bad "port53guard: 300.1.1.1: IPv4 part out of range 0-255" 300.1.1.1
-check_bad "port53guard: a/b: '/' in interface name" 192.0.2.1 dev a/b
-check_bad "port53guard: abcdefghijklmnop: interface name longer than 15 bytes" 192.0.2.1 dev abcdefghijklmnop
+check_bad "port53guard: '10.0.0.0/8': check takes one IPv4 or IPv6 address, not a prefix" 10.0.0.0/8
+check_bad "port53guard: 'dev:eth0': check takes one IPv4 or IPv6 address; give the interface as 'dev IF'" dev:eth0
+check_bad "port53guard: '300.1.1.1': IPv4 part out of range 0-255" 300.1.1.1
+check_bad "port53guard: 'a/b': '/' in interface name" 192.0.2.1 dev a/b
+check_bad "port53guard: 'abcdefghijklmnop': interface name longer than 15 bytes" 192.0.2.1 dev abcdefghijklmnop
 check "exempt check writes nothing" test ! -e "$SYS/.writes"
+# Cannot tell is not "blocked": 3, with the reason.
+RUN_SYSFS=$WORK/nomodule run exempt check 192.0.2.1
+is "exempt check with no module: exits 3, says so" "$rc:$err" "3:$NOMOD"
+fresh
+echo 1000 >"$SYS/.eagain"
+seq 0 999 | awk '{printf "10.%d.%d.0/24\n", int($1/256), $1%256}' >"$SYS/exempt"
+run exempt check 192.0.2.1
+is "exempt check when the list cannot be read: exits 3" "$rc" 3
 
 ########################################################################
 # set
@@ -600,6 +668,31 @@ run save --modprobe
 is "save --modprobe refuses an interface name with a comma" "$err" \
 	"port53guard: dev:a,b: cannot be written as a module parameter (it holds ',')"
 
+# save -o: the file whole, old or new, never half.
+fresh
+run save
+cp "$OUT" "$WORK/save-stdout"
+mkdir -p "$WORK/etc"
+echo "old content" >"$WORK/etc/p53g.conf"
+run save -o "$WORK/etc/p53g.conf"
+is "save -o FILE: exits 0, prints nothing" "$rc:$out" "0:"
+check "save -o FILE: the file is what save prints" cmp -s "$WORK/etc/p53g.conf" "$WORK/save-stdout"
+is "save -o FILE: mode 0644" "$(stat -c %a "$WORK/etc/p53g.conf")" 644
+is "save -o FILE: no temporary file left beside it" "$(ls "$WORK/etc")" p53g.conf
+echo "old content" >"$WORK/etc/p53g.conf"
+RUN_SYSFS=$WORK/absent run save -o "$WORK/etc/p53g.conf"
+is "save -o with no module: exits 1" "$rc" 1
+is "save -o with no module: the old file is untouched, nothing beside it" \
+	"$(cat "$WORK/etc/p53g.conf") $(ls "$WORK/etc")" "old content p53g.conf"
+echo 1000 >"$SYS/.eagain"
+seq 0 999 | awk '{printf "10.%d.%d.0/24\n", int($1/256), $1%256}' >"$SYS/exempt"
+run save -o "$WORK/etc/p53g.conf"
+is "save -o when the list cannot be read: exits 1, old file untouched" \
+	"$rc $(cat "$WORK/etc/p53g.conf") $(ls "$WORK/etc")" "1 old content p53g.conf"
+rm -f "$SYS/.eagain"
+run save -o "$WORK/nodir/p53g.conf"
+is "save -o into a missing directory: exits 1, names it" "$rc:${err%%:*}" "1:port53guard"
+
 # Round trip: a configuration saved, everything changed, restored.
 fresh
 echo 1 >"$SYS/tcp"
@@ -628,11 +721,11 @@ is "restore FILE gives back the saved list and settings" "$(state)" "$(cat "$WOR
 run save
 check "save after restore prints the same file" cmp -s "$OUT" "$WORK/saved"
 check "restore replaced the list in a staged transaction (begin ... commit)" \
-	test "$(writes exempt | head -n 1)" = '6 ok begin\n' -a "$(writes exempt | tail -n 1)" = '7 ok commit\n'
-last_exempt=$(grep -n '^exempt ' "$SYS/.writes" | tail -n 1 | cut -d: -f1)
-first_setting=$(grep -vn '^exempt ' "$SYS/.writes" | head -n 1 | cut -d: -f1)
-check "restore applied the list before the settings" \
-	test "${last_exempt:-0}" -gt 0 -a "${first_setting:-0}" -gt "${last_exempt:-0}"
+	test "$(writes exempt | head -n 1)" = '6 ok begin\n'
+is "restore: the settings went with the commit, in its last write" "$(writes exempt | tail -n 1)" \
+	"$(rec 'set enabled 1\nset action drop\nset tcp 1\nset loopback 0\nset log 1\nset rate 5000\nset forward 1\ncommit\n')"
+check "restore wrote no setting file: settings and list are one transaction" \
+	test "$(grep -vc '^exempt ' "$SYS/.writes")" = 0
 fresh
 RUN_STDIN=$WORK/saved run restore -
 is "restore - (stdin) exits 0" "$rc" 0
@@ -643,27 +736,41 @@ run restore "$WORK/partial"
 is "restore of a file with no exempt line leaves the list alone" "$(cat "$SYS/exempt")" \
 	"$(printf '10.0.0.0/8\n192.0.2.0/24\n2001:db8::/32\ndev:wg+')"
 is "restore of 'set log on' sets log to 1" "$(cat "$SYS/log")" 1
-check "restore of a file with no exempt line writes nothing to exempt" test "$(nwrites exempt)" = 0
+is "restore of a file with no exempt line: one write of its set line" "$(writes exempt)" "$(rec 'set log 1\n')"
 fresh
 printf 'exempt add 198.51.100.0/24 203.0.113.0/24\nexempt del 10.0.0.0/8\nset rate 50\n' >"$WORK/small"
 run restore "$WORK/small"
-is "restore of a small change: one atomic write of its lines, in order" "$(writes exempt)" \
-	"$(rec 'add 198.51.100.0/24\nadd 203.0.113.0/24\ndel 10.0.0.0/8\n')"
-is "restore of a small change: then the setting" "$(writes rate)" "$(rec '50\n')"
+is "restore of a small change: one atomic write of its settings and lines" "$(writes exempt)" \
+	"$(rec 'set rate 50\nadd 198.51.100.0/24\nadd 203.0.113.0/24\ndel 10.0.0.0/8\n')"
+is "restore of a small change: the setting and the list both changed" \
+	"$(cat "$SYS/rate") $(tr '\n' ' ' <"$SYS/exempt")" "50 192.0.2.0/24 198.51.100.0/24 203.0.113.0/24 2001:db8::/32 dev:wg+ "
 fresh
 printf 'set action reject\nexempt del 198.51.100.0/24\n' >"$WORK/absent"
 run restore "$WORK/absent"
 is "restore with a del of an absent entry: exits 1" "$rc" 1
 is "restore with a del of an absent entry: names file, line and entry" "$err" \
 	"port53guard: $WORK/absent:2: 198.51.100.0/24: not in the exempt list"
-check "restore with a del of an absent entry: no setting is applied" test "$(nwrites action)" = 0
+is "restore with a del of an absent entry: no setting is applied" "$(cat "$SYS/action")" reject
+fresh
+echo drop >"$SYS/action"
+seq 0 1199 | awk '{printf "exempt add 10.%d.%d.0/24\n", int($1/256), $1%256}' >"$WORK/big-restore"
+printf 'set action monitor\nset rate 9\n' >>"$WORK/big-restore"
+before=$(state)
+echo "EIO 3" >"$SYS/.inject"
+run restore "$WORK/big-restore"
+is "restore whose third write fails: exits 1" "$rc" 1
+is "restore whose third write fails: nothing changed, settings nor list" "$(state)" "$before"
+is "restore whose third write fails: the transaction was aborted" "$(writes exempt | tail -n 1)" "$(rec 'abort\n')"
+run restore "$WORK/big-restore"
+is "the same restore without the failure: exits 0" "$rc" 0
+is "the same restore: settings and list both new (4 + 1200 added)" "$(cat "$SYS/action") $(cat "$SYS/rate") $(wc -l <"$SYS/exempt")" "monitor 9 1204"
 fresh
 printf 'set action reject\nset action sideways\nexempt add 10.0.0.0/33\nset colour red\nexempt flush now\nexempt add\nfrobnicate\nset rate\n' >"$WORK/bad"
 run restore "$WORK/bad"
 is "restore of a bad file: exits 1" "$rc" 1
 is "restore of a bad file: names every bad line, changes nothing" "$err" \
-	"port53guard: $WORK/bad:2: action: sideways: must be reject, drop or monitor
-port53guard: $WORK/bad:3: 10.0.0.0/33: prefix length must be 0-32
+	"port53guard: $WORK/bad:2: action: 'sideways': must be reject, drop or monitor
+port53guard: $WORK/bad:3: '10.0.0.0/33': prefix length must be 0-32
 port53guard: $WORK/bad:4: unknown setting 'colour'
 port53guard: $WORK/bad:5: exempt flush takes no argument
 port53guard: $WORK/bad:6: exempt add needs an entry
@@ -673,6 +780,26 @@ port53guard: $WORK/bad: nothing changed"
 check "restore of a bad file writes nothing" test ! -e "$SYS/.writes"
 run restore "$WORK/nonexistent"
 is "restore of a missing file: named, exit 1" "$rc:$err" "1:port53guard: $WORK/nonexistent: No such file or directory"
+
+# Empty input is refused; --check checks without the module.
+fresh
+before=$(state)
+printf '# nothing\n\n' >"$WORK/nothing"
+run restore "$WORK/nothing"
+is "restore of a file with no line: exits 1" "$rc" 1
+is "restore of a file with no line: says why and what to do" "$err" \
+	"port53guard: $WORK/nothing: no setting and no exempt line: nothing changed (--allow-empty accepts that; 'exempt flush' empties the list)"
+RUN_STDIN=/dev/null run restore -
+is "restore - of empty standard input: exits 1, changes nothing" "$rc $(state)" "1 $before"
+run restore --allow-empty "$WORK/nothing"
+is "restore --allow-empty of a file with no line: exits 0, changes nothing" "$rc $(state)" "0 $before"
+RUN_SYSFS=$WORK/nomodule run restore --check "$WORK/saved"
+is "restore --check of a good file, no module: exits 0" "$rc" 0
+is "restore --check: says what it found" "$out" "$WORK/saved: valid: 7 settings, 303 exempt lines"
+RUN_SYSFS=$WORK/nomodule run restore --check "$WORK/bad"
+is "restore --check of a bad file, no module: exits 1, names the lines" "$rc $(echo "$err" | head -n1)" \
+	"1 port53guard: $WORK/bad:2: action: 'sideways': must be reject, drop or monitor"
+check "restore --check writes nothing" test ! -e "$SYS/.writes"
 
 ########################################################################
 # The write protocol, over every test above.
