@@ -28,6 +28,7 @@ int exempt_main(int argc, char *argv[]);
 int set_main(int argc, char *argv[]);
 int save_main(int argc, char *argv[]);
 int restore_main(int argc, char *argv[]);
+int listeners_main(int argc, char *argv[]);
 
 /* msg.c: what the tool says */
 void p53g_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -17,7 +17,8 @@ static const struct {
 	{ "exempt", exempt_main, "List, change, replace or check the exemption list" },
 	{ "set", set_main, "Change one setting" },
 	{ "save", save_main, "Print the running configuration, for restore or modprobe.d" },
-	{ "restore", restore_main, "Apply a configuration printed by save" },
+	{ "restore", restore_main, "Apply a configuration printed by save, in one transaction" },
+	{ "listeners", listeners_main, "Every socket on port 53 in every namespace, and its verdict" },
 };
 
 static void show_usage(FILE *f)
