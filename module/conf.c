@@ -26,6 +26,7 @@
 #include "conf.h"
 #include "pset.h"
 #include "ratelimit.h"
+#include "record.h"
 
 static DEFINE_MUTEX(p53g_cfg_mutex);
 static struct p53g_cfg __rcu *p53g_live;
@@ -144,24 +145,41 @@ int p53g_setting_write(enum p53g_setting s, const char *buf, size_t len)
 {
 	struct p53g_settings set;
 	struct p53g_cfg *next;
-	u32 val;
+	u32 val, old;
 	int err;
 
-	if (p53g_setting_parse(s, buf, len, &val, NULL))
-		return -EINVAL;
-	next = p53g_cfg_alloc();
-	if (!next)
-		return -ENOMEM;
+	err = p53g_setting_parse(s, buf, len, &val, NULL) ? -EINVAL : 0;
+	next = err ? NULL : p53g_cfg_alloc();
+	if (!err && !next)
+		err = -ENOMEM;
+	if (err) {
+		p53g_record_refused(P53G_OP_SET, err, s, p53g_cfg_entries());
+		return err;
+	}
 	err = p53g_cfg_lock();
 	if (err) {
 		kfree(next);
+		p53g_record_refused(P53G_OP_SET, err, s, p53g_cfg_entries());
 		return err;
 	}
 	set = p53g_cfg_locked()->s;
+	old = p53g_setting_get(&set, s);
 	p53g_setting_put(&set, s, val);
 	p53g_cfg_publish(next, &set, NULL, false);
+	p53g_record_setting(s, old, val, p53g_pset_total(p53g_cfg_locked()->list));
 	p53g_cfg_unlock();
 	return 0;
+}
+
+/* Entries in the live list, read without the lock (for a record). */
+size_t p53g_cfg_entries(void)
+{
+	size_t n;
+
+	rcu_read_lock();
+	n = p53g_pset_total(p53g_cfg_get()->list);
+	rcu_read_unlock();
+	return n;
 }
 
 /* The value in the live configuration, or the parameter's before load. */

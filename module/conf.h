@@ -39,6 +39,7 @@ struct p53g_cfg *p53g_cfg_alloc(void);
 void p53g_cfg_publish(struct p53g_cfg *next, const struct p53g_settings *s,
 		      struct p53g_pset *list, bool list_changed);
 
+size_t p53g_cfg_entries(void);
 int p53g_cfg_init(struct p53g_pset *list);
 void p53g_cfg_exit(void);
 

@@ -79,13 +79,6 @@ struct p53g_overlay {
 	size_t n;
 };
 
-static size_t p53g_pset_total(const struct p53g_pset *ps)
-{
-	return p53g_pset_count(ps, P53G_ENTRY_V4) +
-	       p53g_pset_count(ps, P53G_ENTRY_V6) +
-	       p53g_pset_count(ps, P53G_ENTRY_DEV);
-}
-
 static struct p53g_node *p53g_tree_find(const struct p53g_tree *t,
 					const struct p53g_entry *e)
 {

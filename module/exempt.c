@@ -29,6 +29,7 @@
 #include "entry.h"
 #include "exempt.h"
 #include "pset.h"
+#include "record.h"
 
 static struct p53g_editor p53g_editor;
 
@@ -40,13 +41,6 @@ static bool p53g_text_valid;
 static size_t p53g_text_bytes;
 /* Which list the text belongs to: never 0, which means "none yet". */
 static unsigned long p53g_text_gen = 1;
-
-static size_t p53g_pset_total(const struct p53g_pset *ps)
-{
-	return p53g_pset_count(ps, P53G_ENTRY_V4) +
-	       p53g_pset_count(ps, P53G_ENTRY_V6) +
-	       p53g_pset_count(ps, P53G_ENTRY_DEV);
-}
 
 /*
  * A staged transaction belongs to the writing thread group, by its struct
@@ -98,26 +92,30 @@ static void p53g_text_drop(void)
  */
 ssize_t p53g_exempt_write(const char *buf, size_t len)
 {
+	enum p53g_record_op op = P53G_OP_EXEMPT;
 	struct p53g_config live;
 	struct p53g_change chg;
 	const struct p53g_cfg *cur;
-	struct p53g_cfg *next;
-	struct p53g_cmd *cmds;
-	size_t n;
+	struct p53g_cfg *next = NULL;
+	struct p53g_cmd *cmds = NULL;
+	size_t n = 0;
 	int err;
 
 	err = p53g_edit_parse(buf, len, &cmds, &n);
 	if (err)
-		return err;
+		goto out;
 	next = p53g_cfg_alloc();
 	if (!next) {
 		err = -ENOMEM;
-		goto out_cmds;
+		goto out;
 	}
 	err = p53g_cfg_lock();
 	if (err)
-		goto out_next;
+		goto out;
 	cur = p53g_cfg_locked();
+	/* refused within a staged transaction, or opening one */
+	if (cmds[0].op == P53G_CMD_BEGIN || p53g_editor.owner)
+		op = P53G_OP_STAGE;
 	live.s = cur->s;
 	live.list = cur->list;
 	err = p53g_editor_apply(&p53g_editor, &live, cmds, n, task_tgid(current),
@@ -129,13 +127,20 @@ ssize_t p53g_exempt_write(const char *buf, size_t len)
 		next = NULL;
 		if (chg.list_changed)
 			p53g_text_drop();
+		p53g_record_exempt(&chg, &live.s,
+				   n == 1 && cmds[0].op == P53G_CMD_FLUSH);
+	} else if (err) {
+		p53g_record_refused(op, err, -1, p53g_pset_total(cur->list));
 	}
 	p53g_cfg_unlock();
-out_next:
 	kfree(next);
-out_cmds:
 	kvfree(cmds);
 	return err ? err : len;
+out:
+	p53g_record_refused(op, err, -1, p53g_cfg_entries());
+	kfree(next);
+	kvfree(cmds);
+	return err;
 }
 
 /* The live list as text, one canonical entry a line. */

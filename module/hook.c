@@ -10,6 +10,7 @@
  * verdict. Nothing here takes a lock, sleeps or allocates (the reject
  * helpers allocate the reply with GFP_ATOMIC).
  */
+#include <linux/atomic.h>
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
@@ -682,12 +683,26 @@ static const struct nf_hook_ops p53g_nf_ops[] = {
 #endif
 };
 
+/* Namespaces whose hooks are registered, for the namespaces file. */
+static atomic_t p53g_guarded = ATOMIC_INIT(0);
+
 int p53g_hooks_register(struct net *net)
 {
-	return nf_register_net_hooks(net, p53g_nf_ops, ARRAY_SIZE(p53g_nf_ops));
+	int err = nf_register_net_hooks(net, p53g_nf_ops,
+					ARRAY_SIZE(p53g_nf_ops));
+
+	if (!err)
+		atomic_inc(&p53g_guarded);
+	return err;
 }
 
 void p53g_hooks_unregister(struct net *net)
 {
 	nf_unregister_net_hooks(net, p53g_nf_ops, ARRAY_SIZE(p53g_nf_ops));
+	atomic_dec(&p53g_guarded);
+}
+
+unsigned int p53g_hooks_namespaces(void)
+{
+	return atomic_read(&p53g_guarded);
 }

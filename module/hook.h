@@ -95,5 +95,7 @@ enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
 
 int p53g_hooks_register(struct net *net);
 void p53g_hooks_unregister(struct net *net);
+/* How many network namespaces have the hooks now. */
+unsigned int p53g_hooks_namespaces(void);
 
 #endif /* P53G_HOOK_H */

@@ -16,6 +16,8 @@
 #include "conf.h"
 #include "exempt.h"
 #include "hook.h"
+#include "pset.h"
+#include "record.h"
 #include "stats.h"
 #include "sysfs.h"
 #include "version.h"
@@ -106,7 +108,10 @@ static struct pernet_operations p53g_net_ops = {
 
 static int __init p53g_init(void)
 {
+	const struct p53g_cfg *c;
+	struct p53g_settings s;
 	struct p53g_pset *list;
+	size_t entries;
 	int err;
 
 	err = p53g_stats_init(&p53g_stats);
@@ -125,6 +130,12 @@ static int __init p53g_init(void)
 	err = register_pernet_subsys(&p53g_net_ops);
 	if (err)
 		goto err_sysfs;
+	rcu_read_lock();
+	c = p53g_cfg_get();
+	s = c->s;
+	entries = p53g_pset_total(c->list);
+	rcu_read_unlock();
+	p53g_record_load(&s, entries, max_entries, init_net_only);
 	return 0;
 
 err_sysfs:
@@ -142,6 +153,7 @@ err_stats:
 
 static void __exit p53g_exit(void)
 {
+	p53g_record_unload(p53g_cfg_entries());
 	unregister_pernet_subsys(&p53g_net_ops);
 	/* wait for the packets still in the hooks before freeing what they read */
 	synchronize_net();

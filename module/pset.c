@@ -1221,6 +1221,12 @@ size_t p53g_pset_bytes(const struct p53g_pset *s)
 	return s ? s->bytes : 0;
 }
 
+size_t p53g_pset_total(const struct p53g_pset *s)
+{
+	return p53g_pset_count(s, P53G_ENTRY_V4) + p53g_pset_count(s, P53G_ENTRY_V6) +
+	       p53g_pset_count(s, P53G_ENTRY_DEV);
+}
+
 size_t p53g_pset_count(const struct p53g_pset *s, enum p53g_entry_kind k)
 {
 	if (!s)

@@ -67,6 +67,9 @@ size_t p53g_pset_bytes(const struct p53g_pset *s);
 /* Entries of kind @k kept in @s (after deduplication; before collapsing). */
 size_t p53g_pset_count(const struct p53g_pset *s, enum p53g_entry_kind k);
 
+/* Entries of every kind in @s (NULL: none). */
+size_t p53g_pset_total(const struct p53g_pset *s);
+
 /*
  * Probes a lookup of kind @k that finds nothing makes: tables plus the
  * direct bitmap; for interfaces, one plus one per wildcard length.

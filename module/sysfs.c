@@ -19,6 +19,9 @@
 
 #include "conf.h"
 #include "exempt.h"
+#include "hook.h"
+#include "pset.h"
+#include "record.h"
 #include "stats.h"
 #include "sysfs.h"
 
@@ -41,11 +44,14 @@ static ssize_t p53g_setting_attr_store(struct kobject *kobj,
 				       struct kobj_attribute *attr,
 				       const char *buf, size_t count)
 {
+	enum p53g_setting set = to_setting(attr)->setting;
 	int err;
 
-	if (!capable(CAP_NET_ADMIN))
+	if (!capable(CAP_NET_ADMIN)) {
+		p53g_record_refused(P53G_OP_SET, -EPERM, set, p53g_cfg_entries());
 		return -EPERM;
-	err = p53g_setting_write(to_setting(attr)->setting, buf, count);
+	}
+	err = p53g_setting_write(set, buf, count);
 	return err ? err : count;
 }
 
@@ -156,17 +162,96 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t stats_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
-	int err;
+	int err = 0;
 
 	if (!capable(CAP_NET_ADMIN))
-		return -EPERM;
-	if (!sysfs_streq(buf, "0"))
-		return -EINVAL;
+		err = -EPERM;
+	else if (!sysfs_streq(buf, "0"))
+		err = -EINVAL;
+	if (err)
+		goto refused;
+	/* under the writers' lock: records and generations stay in order */
+	err = p53g_cfg_lock();
+	if (err)
+		goto refused;
 	err = p53g_stats_reset(&p53g_stats, NULL);
+	if (err)
+		p53g_record_refused(P53G_OP_RESET, err, -1,
+				    p53g_pset_total(p53g_cfg_locked()->list));
+	else
+		p53g_record_reset(p53g_pset_total(p53g_cfg_locked()->list));
+	p53g_cfg_unlock();
 	return err ? err : count;
+
+refused:
+	p53g_record_refused(P53G_OP_RESET, err, -1, p53g_cfg_entries());
+	return err;
 }
 
 static struct kobj_attribute p53g_attr_stats = __ATTR_RW(stats);
+
+/*
+ * The counters as one table: a header line "hook family" and the outcome
+ * names (names.h), then a line per hook and family. Takes no lock.
+ */
+static ssize_t counters_show(struct kobject *kobj, struct kobj_attribute *attr,
+			     char *buf)
+{
+	static const char * const fam[P53G_NR_FAMILIES] = { "ipv4", "ipv6" };
+	static const char * const hook[P53G_NR_HOOKS] = { "input", "forward" };
+	unsigned int h, f, o;
+	p53g_counts_t *c;
+	int len;
+
+	c = kmalloc(sizeof(*c), GFP_KERNEL);
+	if (!c)
+		return -ENOMEM;
+	p53g_stats_read(&p53g_stats, *c);
+	len = sysfs_emit(buf, "hook family");
+	for (o = 0; o < P53G_NR_OUTCOMES; o++)
+		len += sysfs_emit_at(buf, len, " %s", p53g_outcome_name(o));
+	len += sysfs_emit_at(buf, len, "\n");
+	for (h = 0; h < P53G_NR_HOOKS; h++)
+		for (f = 0; f < P53G_NR_FAMILIES; f++) {
+			len += sysfs_emit_at(buf, len, "%s %s", hook[h], fam[f]);
+			for (o = 0; o < P53G_NR_OUTCOMES; o++)
+				len += sysfs_emit_at(buf, len, " %llu",
+						     (*c)[h][f][o]);
+			len += sysfs_emit_at(buf, len, "\n");
+		}
+	kfree(c);
+	return len;
+}
+
+static struct kobj_attribute p53g_attr_counters = __ATTR_RO(counters);
+
+/* Committed changes since load (record.c). */
+static ssize_t generation_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%llu\n",
+			  (unsigned long long)p53g_record_generation());
+}
+
+static struct kobj_attribute p53g_attr_generation = __ATTR_RO(generation);
+
+/* The time of the last change (or of the load), seconds since the epoch. */
+static ssize_t changed_show(struct kobject *kobj, struct kobj_attribute *attr,
+			    char *buf)
+{
+	return sysfs_emit(buf, "%lld\n", (long long)p53g_record_changed());
+}
+
+static struct kobj_attribute p53g_attr_changed = __ATTR_RO(changed);
+
+/* Network namespaces that have the hooks now. */
+static ssize_t namespaces_show(struct kobject *kobj,
+			       struct kobj_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%u\n", p53g_hooks_namespaces());
+}
+
+static struct kobj_attribute p53g_attr_namespaces = __ATTR_RO(namespaces);
 
 /*
  * A binary attribute, because a text attribute's read stops at a page:
@@ -198,8 +283,11 @@ static ssize_t exempt_write(struct file *file, struct kobject *kobj,
 			    struct bin_attribute *attr, char *buf, loff_t off,
 			    size_t count)
 {
-	if (!capable(CAP_NET_ADMIN))
+	if (!capable(CAP_NET_ADMIN)) {
+		p53g_record_refused(P53G_OP_EXEMPT, -EPERM, -1,
+				    p53g_cfg_entries());
 		return -EPERM;
+	}
 	return p53g_exempt_write(buf, count);
 }
 
@@ -214,6 +302,10 @@ static struct attribute *p53g_attrs[] = {
 	&p53g_attr_rate.attr.attr,
 	&p53g_attr_forward.attr.attr,
 	&p53g_attr_stats.attr,
+	&p53g_attr_counters.attr,
+	&p53g_attr_generation.attr,
+	&p53g_attr_changed.attr,
+	&p53g_attr_namespaces.attr,
 	NULL,
 };
 

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Change records (see record.h).
+ *
+ * A record is one line of fields, as nftables writes its NETFILTER_CFG
+ * records ("table=NAME family=N entries=N op=OP"), so that what already
+ * parses those reads these, then port53guard's own:
+ *
+ *   table=port53guard family=0 entries=TOTAL op=p53g_set generation=G res=1
+ *     setting=action old=reject new=drop
+ *   ... op=p53g_exempt ... added=A removed=R lines=L [old_NAME=X new_NAME=Y]
+ *   ... op=p53g_commit ... (a staged transaction: the same fields)
+ *   ... op=p53g_flush / p53g_reset / p53g_load (with every parameter) /
+ *       p53g_unload
+ *   ... res=0 errno=E (a write refused; nothing changed)
+ *
+ * With audit on (auditd running, or audit=1), it is a kernel audit record
+ * of type NETFILTER_CFG (1325) started from the writer's system call
+ * (audit_context()), so that auditd emits the SYSCALL record with it and
+ * ausearch shows who did it (auid, uid, exe); the writer is also named in
+ * the record itself (audit_log_task_info()). With audit off or not built
+ * in (OpenWrt), the same line goes to the kernel log, with pid, uid and
+ * comm. The writers call these under the configuration's lock, so that
+ * generations and records come in the order the changes were made.
+ */
+#include <linux/atomic.h>
+#include <linux/audit.h>
+#include <linux/cred.h>
+#include <linux/kernel.h>
+#include <linux/printk.h>
+#include <linux/sched.h>
+#include <linux/timekeeping.h>
+#include <linux/uidgid.h>
+
+#include "edit.h"
+#include "record.h"
+#include "version.h"
+
+static atomic64_t p53g_generation = ATOMIC64_INIT(0);
+static time64_t p53g_changed;
+
+static const char * const p53g_op_names[] = {
+	[P53G_OP_SET] = "p53g_set",
+	[P53G_OP_EXEMPT] = "p53g_exempt",
+	[P53G_OP_FLUSH] = "p53g_flush",
+	[P53G_OP_COMMIT] = "p53g_commit",
+	[P53G_OP_STAGE] = "p53g_stage",
+	[P53G_OP_RESET] = "p53g_reset",
+	[P53G_OP_LOAD] = "p53g_load",
+	[P53G_OP_UNLOAD] = "p53g_unload",
+};
+
+/* The fields of one record. */
+struct p53g_rec {
+	char s[512];
+	int len;
+};
+
+static __printf(2, 3) void p53g_rec_add(struct p53g_rec *r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	r->len += vscnprintf(r->s + r->len, sizeof(r->s) - r->len, fmt, ap);
+	va_end(ap);
+}
+
+static void p53g_rec_start(struct p53g_rec *r, enum p53g_record_op op,
+			   size_t entries, int err)
+{
+	r->len = 0;
+	p53g_rec_add(r, "table=port53guard family=0 entries=%zu op=%s", entries,
+		     p53g_op_names[op]);
+	if (err)
+		p53g_rec_add(r, " res=0 errno=%d", -err);
+	else
+		p53g_rec_add(r, " generation=%llu res=1",
+			     (unsigned long long)atomic64_read(&p53g_generation));
+}
+
+/* A committed change: one more in the count, and its time. */
+static void p53g_rec_commit(void)
+{
+	atomic64_inc(&p53g_generation);
+	WRITE_ONCE(p53g_changed, ktime_get_real_seconds());
+}
+
+static void p53g_rec_setting(struct p53g_rec *r, const char *prefix,
+			     enum p53g_setting s, u32 v)
+{
+	char text[16];
+
+	if (p53g_setting_format(s, v, text, sizeof(text)) < 0)
+		text[0] = '\0';
+	p53g_rec_add(r, " %s%s=%s", prefix, p53g_setting_name(s), text);
+}
+
+static void p53g_rec_emit(struct p53g_rec *r)
+{
+	struct audit_buffer *ab = NULL;
+	char comm[TASK_COMM_LEN];
+
+	if (audit_enabled)
+		ab = audit_log_start(audit_context(), GFP_KERNEL,
+				     AUDIT_NETFILTER_CFG);
+	if (ab) {
+		audit_log_format(ab, "%s", r->s);
+		audit_log_task_info(ab);
+		audit_log_end(ab);
+		return;
+	}
+	get_task_comm(comm, current);
+	pr_info("%s pid=%d uid=%u comm=%*pE\n", r->s, task_tgid_nr(current),
+		from_kuid(&init_user_ns, current_uid()),
+		(int)strnlen(comm, sizeof(comm)), comm);
+}
+
+void p53g_record_setting(enum p53g_setting s, u32 old, u32 new, size_t entries)
+{
+	struct p53g_rec r;
+
+	p53g_rec_commit();
+	p53g_rec_start(&r, P53G_OP_SET, entries, 0);
+	p53g_rec_add(&r, " setting=%s", p53g_setting_name(s));
+	p53g_rec_setting(&r, "old_", s, old);
+	p53g_rec_setting(&r, "new_", s, new);
+	p53g_rec_emit(&r);
+}
+
+/**
+ * p53g_record_exempt() - a write to the exempt file that changed the live
+ *	configuration: live, a flush, or a staged transaction's commit
+ * @chg: what it did (edit.c)
+ * @old: the settings before it
+ * @flush_only: the write held nothing but "flush"
+ */
+void p53g_record_exempt(const struct p53g_change *chg,
+			const struct p53g_settings *old, bool flush_only)
+{
+	enum p53g_record_op op = chg->op == P53G_CHANGE_COMMIT ? P53G_OP_COMMIT :
+				 flush_only ? P53G_OP_FLUSH : P53G_OP_EXEMPT;
+	struct p53g_rec r;
+	unsigned int s;
+
+	p53g_rec_commit();
+	p53g_rec_start(&r, op, chg->total, 0);
+	p53g_rec_add(&r, " added=%zu removed=%zu lines=%zu", chg->added,
+		     chg->removed, chg->lines);
+	for (s = 0; s < P53G_NR_SETTINGS; s++) {
+		if (!(chg->set_mask & BIT(s)))
+			continue;
+		p53g_rec_setting(&r, "old_", s, p53g_setting_get(old, s));
+		p53g_rec_setting(&r, "new_", s, p53g_setting_get(&chg->s, s));
+	}
+	p53g_rec_emit(&r);
+}
+
+void p53g_record_reset(size_t entries)
+{
+	struct p53g_rec r;
+
+	p53g_rec_commit();
+	p53g_rec_start(&r, P53G_OP_RESET, entries, 0);
+	p53g_rec_emit(&r);
+}
+
+/**
+ * p53g_record_refused() - a write refused, nothing changed
+ * @op: what it would have done
+ * @err: the negative errno it failed with
+ * @setting: for P53G_OP_SET, which setting; else -1
+ * @entries: entries in the live list
+ */
+void p53g_record_refused(enum p53g_record_op op, int err, int setting,
+			 size_t entries)
+{
+	struct p53g_rec r;
+
+	p53g_rec_start(&r, op, entries, err);
+	if (setting >= 0)
+		p53g_rec_add(&r, " setting=%s", p53g_setting_name(setting));
+	p53g_rec_emit(&r);
+}
+
+void p53g_record_load(const struct p53g_settings *s, size_t entries,
+		      unsigned int max_entries, bool init_net_only)
+{
+	struct p53g_rec r;
+	unsigned int i;
+
+	WRITE_ONCE(p53g_changed, ktime_get_real_seconds());
+	p53g_rec_start(&r, P53G_OP_LOAD, entries, 0);
+	p53g_rec_add(&r, " version=%s max_entries=%u init_net_only=%d",
+		     P53G_VERSION, max_entries, init_net_only);
+	for (i = 0; i < P53G_NR_SETTINGS; i++)
+		p53g_rec_setting(&r, "", i, p53g_setting_get(s, i));
+	p53g_rec_emit(&r);
+}
+
+void p53g_record_unload(size_t entries)
+{
+	struct p53g_rec r;
+
+	p53g_rec_start(&r, P53G_OP_UNLOAD, entries, 0);
+	p53g_rec_emit(&r);
+}
+
+u64 p53g_record_generation(void)
+{
+	return atomic64_read(&p53g_generation);
+}
+
+time64_t p53g_record_changed(void)
+{
+	return READ_ONCE(p53g_changed);
+}
