@@ -93,18 +93,16 @@ void p53g_warn_host_bits(const char *s, size_t len, const struct p53g_entry *e,
 }
 
 /* The list as the module prints it: canonical, one entry a line. */
-int p53g_list_load(struct p53g_list *l)
+/* The exempt file's text (@b) as entries, appended to @l. */
+int p53g_list_parse(const struct p53g_buf *b, struct p53g_list *l)
 {
-	struct p53g_buf b = { 0 };
 	struct p53g_entry e;
 	const char *why;
 	size_t lineno = 0;
 	char *p, *end, *nl;
 	int rc = 0;
 
-	if (p53g_read_file("exempt", &b))
-		return -1;
-	for (p = b.data, end = b.data + b.len; p < end && !rc; p = nl + 1) {
+	for (p = b->data, end = b->data + b->len; p < end && !rc; p = nl + 1) {
 		nl = memchr(p, '\n', end - p);
 		if (!nl)
 			nl = end;
@@ -119,6 +117,17 @@ int p53g_list_load(struct p53g_list *l)
 			rc = p53g_list_push(l, &e);
 		}
 	}
+	return rc;
+}
+
+int p53g_list_load(struct p53g_list *l)
+{
+	struct p53g_buf b = { 0 };
+	int rc;
+
+	if (p53g_read_file("exempt", &b))
+		return -1;
+	rc = p53g_list_parse(&b, l);
 	p53g_buf_free(&b);
 	return rc;
 }
@@ -316,6 +325,31 @@ static int p53g_play(const struct p53g_op *ops, size_t n, struct p53g_set *set)
 	return 0;
 }
 
+/**
+ * p53g_list_result() - the list that ops would leave
+ * @ops: add, del and flush, in order
+ * @n: how many
+ * @out: the list they leave, sorted (empty on entry)
+ *
+ * Reads the running list when an add or del comes before the first flush.
+ *
+ * Return: 0; 1 when a del names an absent entry (said); -1 on error.
+ */
+int p53g_list_result(const struct p53g_op *ops, size_t n, struct p53g_list *out)
+{
+	struct p53g_set set = { 0 };
+	size_t i;
+	int rc;
+
+	rc = p53g_play(ops, n, &set);
+	for (i = 0; !rc && i < set.cap; i++)
+		if (set.state[i] == 1)
+			rc = p53g_list_push(out, &set.slot[i]);
+	p53g_set_free(&set);
+	p53g_list_sort(out);
+	return rc;
+}
+
 static int p53g_append_cmd(struct p53g_buf *b, int op, const struct p53g_entry *e)
 {
 	char text[P53G_ENTRY_MAXLEN];
@@ -455,7 +489,6 @@ static int p53g_apply_staged(const struct p53g_op *ops, size_t n,
 			     const struct p53g_set_op *sets, size_t nsets)
 {
 	struct p53g_list next = { 0 };
-	struct p53g_set set = { 0 };
 	struct p53g_buf chunk = { 0 };
 	size_t i, before;
 	int fd, rc;
@@ -469,12 +502,7 @@ static int p53g_apply_staged(const struct p53g_op *ops, size_t n,
 		close(fd);
 		return -1;
 	}
-	rc = p53g_play(ops, n, &set);
-	for (i = 0; !rc && i < set.cap; i++)
-		if (set.state[i] == 1)
-			rc = p53g_list_push(&next, &set.slot[i]);
-	p53g_set_free(&set);
-	p53g_list_sort(&next);
+	rc = p53g_list_result(ops, n, &next);
 	for (i = 0; !rc && i < next.n; i++) {
 		before = chunk.len;
 		rc = p53g_append_cmd(&chunk, P53G_CMD_ADD, &next.v[i]);

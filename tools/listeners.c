@@ -171,6 +171,16 @@ static void find_namespaces(struct state *s)
 	}
 }
 
+/* How many network namespaces this process can see (verify). */
+size_t p53g_netns_count(void)
+{
+	struct state s = { 0 };
+
+	find_namespaces(&s);
+	free(s.ns);
+	return s.nns;
+}
+
 /* "0100007F:0035" or 32 hex digits: the address as /proc/net prints it. */
 static bool parse_addr(const char *hex, int family, unsigned char *addr, int *port)
 {
@@ -346,7 +356,7 @@ static void find_owners(struct state *s)
 			unsigned long long ino;
 			ssize_t r;
 
-			snprintf(path, sizeof(path), "/proc/%s/fd/%s", d->d_name, f->d_name);
+			snprintf(path, sizeof(path), "/proc/%.20s/fd/%.20s", d->d_name, f->d_name);
 			r = readlink(path, link, sizeof(link) - 1);
 			if (r <= 0)
 				continue;
@@ -360,7 +370,7 @@ static void find_owners(struct state *s)
 					continue;
 				if (!comm[0])
 					comm_of(atoi(d->d_name), comm, sizeof(comm));
-				snprintf(who, sizeof(who), "%s[%s]", comm, d->d_name);
+				snprintf(who, sizeof(who), "%.31s[%.20s]", comm, d->d_name);
 				if (strstr(s->socks[i].procs, who))
 					continue;
 				snprintf(s->socks[i].procs + used, sizeof(s->socks[i].procs) - used,
@@ -456,22 +466,6 @@ static void addr_text(const struct sock *k, char *out, size_t size)
 	snprintf(out, size, k->family == AF_INET6 ? "[%s]:%d" : "%s:%d", a, DNS_PORT);
 }
 
-static void json_str(const char *s)
-{
-	putchar('"');
-	for (; *s; s++) {
-		unsigned char c = *s;
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
-}
-
 static void listeners_usage(FILE *f)
 {
 	fprintf(f, "Usage: %s listeners [--json]\n\n"
@@ -521,14 +515,14 @@ int listeners_main(int argc, char *argv[])
 		v = verdict(&g, n, k, &answered);
 		if (json) {
 			printf("%s\n    {\"namespace\": ", first ? "" : ",");
-			json_str(n->name);
+			p53g_json_string(n->name, strlen(n->name));
 			printf(", \"netns_inode\": %llu, \"protocol\": \"%s\", \"address\": ",
 			       n->ino, k->proto);
-			json_str(addr);
+			p53g_json_string(addr, strlen(addr));
 			printf(", \"processes\": ");
-			json_str(k->procs);
+			p53g_json_string(k->procs, strlen(k->procs));
 			printf(", \"from_internet\": ");
-			json_str(v);
+			p53g_json_string(v, strlen(v));
 			printf(", \"answered\": %s, \"exempt_answered\": [", answered ? "true" : "false");
 		} else {
 			printf("%s %s %s, namespace %s: %s\n", k->proto, addr,
@@ -542,7 +536,7 @@ int listeners_main(int argc, char *argv[])
 			p53g_entry_format(&g.list.v[j], text, sizeof(text));
 			if (json) {
 				printf("%s", nex ? ", " : "");
-				json_str(text);
+				p53g_json_string(text, strlen(text));
 			} else {
 				printf("    answered from %s (exempt)\n", text);
 			}

@@ -89,3 +89,22 @@ int p53g_finish_stdout(int ret)
 	}
 	return ret;
 }
+
+/* @s (@len bytes) as a JSON string on standard output. */
+void p53g_json_string(const char *s, size_t len)
+{
+	size_t i;
+
+	putchar('"');
+	for (i = 0; i < len; i++) {
+		unsigned char c = s[i];
+
+		if (c == '"' || c == '\\')
+			printf("\\%c", c);
+		else if (c < 0x20 || c == 0x7f)
+			printf("\\u%04x", c);
+		else
+			putchar(c);
+	}
+	putchar('"');
+}

@@ -29,12 +29,17 @@ int set_main(int argc, char *argv[]);
 int save_main(int argc, char *argv[]);
 int restore_main(int argc, char *argv[]);
 int listeners_main(int argc, char *argv[]);
+int verify_main(int argc, char *argv[]);
+
+/* listeners.c */
+size_t p53g_netns_count(void);
 
 /* msg.c: what the tool says */
 void p53g_err(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void p53g_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool p53g_is_help(const char *arg);
 int p53g_finish_stdout(int ret);
+void p53g_json_string(const char *s, size_t len);
 /* bad input shown at most this many bytes; the quoted form fits QUOTE_MAX */
 #define P53G_QUOTE_SHOW		64
 #define P53G_QUOTE_MAX		(4 * P53G_QUOTE_SHOW + 40)
@@ -97,6 +102,7 @@ int p53g_list_push(struct p53g_list *l, const struct p53g_entry *e);
 void p53g_list_free(struct p53g_list *l);
 void p53g_list_sort(struct p53g_list *l);
 int p53g_list_load(struct p53g_list *l);
+int p53g_list_parse(const struct p53g_buf *b, struct p53g_list *l);
 int p53g_list_count(size_t *count);
 /* a setting and its value, normalized (p53g_opt_normalize()) */
 struct p53g_set_op {
@@ -107,8 +113,28 @@ struct p53g_set_op {
 int p53g_apply(const struct p53g_op *ops, size_t n,
 	       const struct p53g_set_op *sets, size_t nsets);
 int p53g_exempt_apply(const struct p53g_op *ops, size_t n);
+int p53g_list_result(const struct p53g_op *ops, size_t n, struct p53g_list *out);
 int p53g_parse_arg_entry(const char *arg, struct p53g_entry *e);
 void p53g_warn_host_bits(const char *s, size_t len, const struct p53g_entry *e,
 			 const char *file, size_t line);
+
+/* save.c: the save format (restore's input) */
+struct p53g_saved {
+	const char *name;		/* for messages */
+	struct p53g_op *ops;		/* its exempt lines */
+	size_t nops, capops;
+	struct p53g_set_op *sets;	/* its set lines */
+	size_t nsets, capsets;
+	unsigned long bad;		/* wrong lines */
+};
+
+int p53g_saved_read(const char *file, struct p53g_saved *r);
+void p53g_saved_free(struct p53g_saved *r);
+
+/* metrics.c */
+int p53g_metrics(struct p53g_buf *b);
+
+/* sha256.c */
+void p53g_sha256_hex(const void *data, size_t len, char hex[65]);
 
 #endif /* P53G_TOOL_H */

@@ -19,6 +19,7 @@ static const struct {
 	{ "save", save_main, "Print the running configuration, for restore or modprobe.d" },
 	{ "restore", restore_main, "Apply a configuration printed by save, in one transaction" },
 	{ "listeners", listeners_main, "Every socket on port 53 in every namespace, and its verdict" },
+	{ "verify", verify_main, "Check that the host is guarded as configured; exit 0 only then" },
 };
 
 static void show_usage(FILE *f)

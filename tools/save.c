@@ -150,17 +150,8 @@ int save_main(int argc, char *argv[])
 	return p53g_finish_stdout(rc ? EXIT_FAIL : EXIT_OK);
 }
 
-struct restore {
-	const char *name;
-	struct p53g_op *ops;
-	size_t nops, capops;
-	struct p53g_set_op *sets;
-	size_t nsets, capsets;
-	unsigned long bad;
-};
-
 static void __attribute__((format(printf, 3, 4)))
-restore_bad(struct restore *r, size_t lineno, const char *fmt, ...)
+restore_bad(struct p53g_saved *r, size_t lineno, const char *fmt, ...)
 {
 	char msg[256];
 	va_list ap;
@@ -173,7 +164,7 @@ restore_bad(struct restore *r, size_t lineno, const char *fmt, ...)
 	p53g_err("%s:%zu: %s", r->name, lineno, msg);
 }
 
-static int restore_push_op(struct restore *r, const struct p53g_op *op)
+static int restore_push_op(struct p53g_saved *r, const struct p53g_op *op)
 {
 	if (r->nops == r->capops) {
 		size_t cap = r->capops ? 2 * r->capops : 256;
@@ -196,7 +187,7 @@ static bool word_is(const char *w, size_t len, const char *s)
 }
 
 /* One line of a save file; a wrong one is reported and counted. */
-static int restore_line(struct restore *r, char *line, size_t len, size_t lineno)
+static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lineno)
 {
 	char q[P53G_QUOTE_MAX];
 	char *w[3], name[32], val[64];
@@ -279,15 +270,54 @@ static int restore_line(struct restore *r, char *line, size_t len, size_t lineno
 	return 0;
 }
 
+/**
+ * p53g_saved_read() - read and check a file in the save format
+ * @file: its name, or - for standard input
+ * @r: its lines, for p53g_apply() (zeroed on entry; p53g_saved_free() it)
+ *
+ * Return: 0; 1 when some lines are wrong (each said, up to ten); -1 on
+ * another error (said).
+ */
+int p53g_saved_read(const char *file, struct p53g_saved *r)
+{
+	struct p53g_buf in = { 0 };
+	char *p, *end, *line;
+	size_t lineno = 0, len;
+	int rc = 0;
+
+	r->name = p53g_input_name(file);
+	if (p53g_read_input(file, &in))
+		return -1;
+	for (p = in.data, end = in.data + in.len; p53g_next_line(&p, end, &line, &len);) {
+		lineno++;
+		p53g_trim(&line, &len);
+		if (!len || line[0] == '#')
+			continue;
+		if (restore_line(r, line, len, lineno)) {
+			rc = -1;
+			break;
+		}
+	}
+	p53g_buf_free(&in);
+	if (!rc && r->bad > 10)
+		p53g_err("%s: %lu more bad lines", r->name, r->bad - 10);
+	return rc ? rc : r->bad ? 1 : 0;
+}
+
+void p53g_saved_free(struct p53g_saved *r)
+{
+	free(r->ops);
+	free(r->sets);
+	memset(r, 0, sizeof(*r));
+}
+
 int restore_main(int argc, char *argv[])
 {
 	bool check = false, allow_empty = false;
-	struct restore r = { 0 };
-	struct p53g_buf in = { 0 };
-	size_t lineno = 0, len, i;
+	struct p53g_saved r = { 0 };
 	const char *file = NULL;
-	char *p, *end, *line;
-	int rc = EXIT_FAIL;
+	int rc = EXIT_FAIL, bad;
+	size_t i;
 
 	for (i = 1; i < (size_t)argc; i++) {
 		if (p53g_is_help(argv[i])) {
@@ -315,20 +345,10 @@ int restore_main(int argc, char *argv[])
 	}
 	if (!check && p53g_require_module())
 		return EXIT_FAIL;
-	r.name = p53g_input_name(file);
-	if (p53g_read_input(file, &in))
-		return EXIT_FAIL;
-	for (p = in.data, end = in.data + in.len; p53g_next_line(&p, end, &line, &len);) {
-		lineno++;
-		p53g_trim(&line, &len);
-		if (!len || line[0] == '#')
-			continue;
-		if (restore_line(&r, line, len, lineno))
-			goto out;
-	}
-	if (r.bad) {
-		if (r.bad > 10)
-			p53g_err("%s: %lu more bad lines", r.name, r.bad - 10);
+	bad = p53g_saved_read(file, &r);
+	if (bad < 0)
+		goto out;
+	if (bad) {
 		p53g_err("%s: nothing changed", r.name);
 		goto out;
 	}
@@ -345,8 +365,6 @@ int restore_main(int argc, char *argv[])
 	if (!p53g_apply(r.ops, r.nops, r.sets, r.nsets))
 		rc = EXIT_OK;
 out:
-	free(r.ops);
-	free(r.sets);
-	p53g_buf_free(&in);
+	p53g_saved_free(&r);
 	return rc;
 }

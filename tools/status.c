@@ -6,32 +6,20 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "p53g.h"
 
 static void status_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s status [--json]\n\n"
+	fprintf(f, "Usage: %s status [--json | --format text|json|prometheus] [-o FILE]\n\n"
 		   "Shows the settings, the number of exemption entries and the counters.\n"
-		   "  --json   the same as one JSON object\n", PROG_NAME);
-}
-
-static void json_string(const char *s, size_t len)
-{
-	size_t i;
-
-	putchar('"');
-	for (i = 0; i < len; i++) {
-		unsigned char c = s[i];
-
-		if (c == '"' || c == '\\')
-			printf("\\%c", c);
-		else if (c < 0x20 || c == 0x7f)
-			printf("\\u%04x", c);
-		else
-			putchar(c);
-	}
-	putchar('"');
+		   "  --json                the same as one JSON object (--format json)\n"
+		   "  --format prometheus   every counter and gauge in the Prometheus text\n"
+		   "                        format; without the module, port53guard_up 0\n"
+		   "  -o FILE               write it to FILE atomically (a temporary file,\n"
+		   "                        renamed over FILE), e.g. for node_exporter's\n"
+		   "                        textfile collector\n", PROG_NAME);
 }
 
 static bool all_digits(const char *s, size_t len)
@@ -59,12 +47,12 @@ static void print_counter(const char *line, size_t len, bool json, bool first)
 		return;
 	}
 	printf("%s\n    ", first ? "" : ",");
-	json_string(line, nlen);
+	p53g_json_string(line, nlen);
 	printf(": ");
 	if (all_digits(val, vlen) && (vlen == 1 || val[0] != '0'))
 		printf("%.*s", (int)vlen, val);
 	else
-		json_string(val, vlen);
+		p53g_json_string(val, vlen);
 }
 
 /* The value of the line "NAME value" in a stats file, or -1. */
@@ -100,11 +88,43 @@ static void module_info(char *version, size_t vsize, char *max, size_t msize,
 		snprintf(netonly, nsize, "0");
 }
 
+static int status_prometheus(const char *file)
+{
+	struct p53g_buf out = { 0 };
+	int rc;
+
+	rc = p53g_metrics(&out);
+	if (!rc && file)
+		rc = p53g_write_file_atomic(file, out.data, out.len);
+	else if (!rc)
+		fwrite(out.data, 1, out.len, stdout);
+	p53g_buf_free(&out);
+	return rc ? EXIT_FAIL : p53g_finish_stdout(EXIT_OK);
+}
+
+/* "generation 5, last 2026-12-02 04:30:00 UTC", or "" for an older module. */
+static void status_changes(char *out, size_t size)
+{
+	char gen[32], changed[32], when[40];
+	time_t t;
+
+	out[0] = '\0';
+	if (p53g_read_value("generation", gen, sizeof(gen)) ||
+	    p53g_read_value("changed", changed, sizeof(changed)))
+		return;
+	t = (time_t)strtoll(changed, NULL, 10);
+	if (!strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t)))
+		snprintf(when, sizeof(when), "%s", changed);
+	snprintf(out, size, "%s %s", gen, when);
+}
+
 int status_main(int argc, char *argv[])
 {
-	char values[P53G_NR_SETTINGS][32], version[32], max[24], netonly[8];
+	char values[P53G_NR_SETTINGS][32], version[32], max[24], netonly[8], changes[80];
 	struct p53g_buf stats = { 0 };
-	bool json = false, first = true;
+	bool json = false, first = true, prom = false;
+	const char *file = NULL;
+	char q[P53G_QUOTE_MAX];
 	long long count;
 	char *p, *end, *nl;
 	size_t i;
@@ -115,15 +135,30 @@ int status_main(int argc, char *argv[])
 			return p53g_finish_stdout(EXIT_OK);
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
+		} else if (!strcmp(argv[i], "--format") && i + 1 < (size_t)argc) {
+			i++;
+			json = !strcmp(argv[i], "json");
+			prom = !strcmp(argv[i], "prometheus");
+			if (!json && !prom && strcmp(argv[i], "text")) {
+				p53g_err("status: unknown format %s (text, json or prometheus)",
+					 p53g_quote(argv[i], strlen(argv[i]), q));
+				return EXIT_USAGE;
+			}
+		} else if (!strcmp(argv[i], "-o") && i + 1 < (size_t)argc && !file) {
+			file = argv[++i];
 		} else {
-			char q[P53G_QUOTE_MAX];
-
 			p53g_err("status: unexpected argument %s",
 				 p53g_quote(argv[i], strlen(argv[i]), q));
 			status_usage(stderr);
 			return EXIT_USAGE;
 		}
 	}
+	if (file && !prom) {
+		p53g_err("status: -o goes with --format prometheus");
+		return EXIT_USAGE;
+	}
+	if (prom)
+		return status_prometheus(file);
 	if (p53g_require_module())
 		return EXIT_FAIL;
 	for (i = 0; i < P53G_NR_SETTINGS; i++)
@@ -134,18 +169,26 @@ int status_main(int argc, char *argv[])
 	/* the count the module keeps: no need to read a list of millions */
 	count = p53g_stat(&stats, "exempt_entries");
 	module_info(version, sizeof(version), max, sizeof(max), netonly, sizeof(netonly));
+	status_changes(changes, sizeof(changes));
 
 	if (json) {
 		printf("{\n  \"version\": ");
-		json_string(version, strlen(version));
+		p53g_json_string(version, strlen(version));
 		printf(",\n  \"max_entries\": %s,\n  \"init_net_only\": %s,",
 		       all_digits(max, strlen(max)) ? max : "null",
 		       !strcmp(netonly, "1") ? "true" : !strcmp(netonly, "0") ? "false" : "null");
+		if (changes[0])
+			printf("\n  \"generation\": %.*s,\n  \"changed\": \"%s\",",
+			       (int)strcspn(changes, " "), changes, strchr(changes, ' ') + 1);
 	} else {
-		printf("module: version %s, max_entries %s, %s\nsettings:\n", version, max,
+		printf("module: version %s, max_entries %s, %s\n", version, max,
 		       !strcmp(netonly, "1") ? "the initial namespace only (init_net_only 1)" :
 		       !strcmp(netonly, "0") ? "every namespace (init_net_only 0)" :
 		       "namespaces unknown (init_net_only ?)");
+		if (changes[0])
+			printf("changes: %.*s since load, the last at %s\n",
+			       (int)strcspn(changes, " "), changes, strchr(changes, ' ') + 1);
+		printf("settings:\n");
 	}
 	for (i = 0; i < P53G_NR_SETTINGS; i++) {
 		const char *name = p53g_setting_name(i);

@@ -75,6 +75,14 @@ fresh() {
 	echo N >"$MOD/parameters/init_net_only"
 	printf '10.0.0.0/8\n192.0.2.0/24\n2001:db8::/32\ndev:wg+\n' >"$SYS/exempt"
 	printf 'rejected 12\ndropped 3\nmonitored 0\nexempted 7\nreplies 2\nudp4 10\nexempt_entries 4\n' >"$SYS/stats"
+	printf 'exempt_ipv4 2\nexempt_ipv6 1\nexempt_dev 1\nexempt_bytes 96\n' >>"$SYS/stats"
+	printf '%s\n' "hook family passed disabled exempted_list rejected_unreach dropped_action" \
+		"input ipv4 100 0 5 11 2" "input ipv6 40 0 2 1 1" "forward ipv4 7 0 0 0 0" \
+		"forward ipv6 0 0 0 0 0" >"$SYS/counters"
+	echo 9 >"$SYS/generation"
+	echo 1764650000 >"$SYS/changed"
+	echo 1000 >"$SYS/namespaces"
+	echo OE >"$MOD/taint"
 }
 
 # run ARGS...: the tool on the fake module; sets $rc, $out, $err.
@@ -172,6 +180,7 @@ fresh
 run status
 is "status exits 0" "$rc" 0
 is "status shows the module, settings, list size and every counter" "$out" "module: version 0.1.0, max_entries 65536, every namespace (init_net_only 0)
+changes: 9 since load, the last at 2025-12-02T04:33:20Z
 settings:
   enabled: 1
   action: reject
@@ -188,7 +197,11 @@ counters:
   exempted: 7
   replies: 2
   udp4: 10
-  exempt_entries: 4"
+  exempt_entries: 4
+  exempt_ipv4: 2
+  exempt_ipv6: 1
+  exempt_dev: 1
+  exempt_bytes: 96"
 run
 is "no subcommand runs status" "$out" "$(LD_PRELOAD=$FAKE P53G_SYSFS=$SYS ASAN_OPTIONS=verify_asan_link_order=0 "$BIN" status)"
 run status --json
@@ -197,6 +210,8 @@ is "status --json is the expected object" "$out" '{
   "version": "0.1.0",
   "max_entries": 65536,
   "init_net_only": false,
+  "generation": 9,
+  "changed": "2025-12-02T04:33:20Z",
   "enabled": true,
   "action": "reject",
   "tcp": false,
@@ -212,7 +227,11 @@ is "status --json is the expected object" "$out" '{
     "exempted": 7,
     "replies": 2,
     "udp4": 10,
-    "exempt_entries": 4
+    "exempt_entries": 4,
+    "exempt_ipv4": 2,
+    "exempt_ipv6": 1,
+    "exempt_dev": 1,
+    "exempt_bytes": 96
   }
 }'
 is "status --json parses as JSON (jq)" "$(jq -c '[.enabled, .action, .rate, .exempt, .counters.rejected]' "$OUT")" \
@@ -248,6 +267,167 @@ if command -v timeout >/dev/null; then
 	check "status > /dev/full fails (exit 1), not a silent truncation" \
 		bash -c 'LD_PRELOAD=$1 P53G_SYSFS=$2 ASAN_OPTIONS=verify_asan_link_order=0 "$3" status >/dev/full 2>"$4"; [ $? = 1 ] && grep -q "stdout: No space left on device" "$4"' _ "$FAKE" "$SYS" "$BIN" "$WORK/full.err"
 fi
+
+########################################################################
+# status --format prometheus: the text format, checked by promtool.
+prom_line() { grep -F "$1" "$OUT" | grep -v '^#' | awk '{print $NF}'; }
+fresh
+run status --format prometheus
+is "prometheus: exits 0" "$rc" 0
+if command -v promtool >/dev/null; then
+	check "prometheus: promtool check metrics accepts it" promtool check metrics <"$OUT"
+	check "prometheus: promtool rejects the same with the counter not named _total (the check can fail)" \
+		bash -c '! sed "s/port53guard_packets_total/port53guard_packets/" "$1" | promtool check metrics >/dev/null 2>&1' _ "$OUT"
+else
+	fail "prometheus: promtool check metrics (promtool is missing: apt-get install prometheus)"
+fi
+is "prometheus: up 1" "$(prom_line 'port53guard_up ')" 1
+is "prometheus: the version in port53guard_info" "$(grep -c '^port53guard_info{version="0.1.0"} 1$' "$OUT")" 1
+is "prometheus: each cell of the counters file is a sample (input ipv4 rejected_unreach)" \
+	"$(prom_line 'port53guard_packets_total{hook="input",family="ipv4",outcome="rejected",reason="rejected_unreach"}')" 11
+is "prometheus: outcome is the total, reason the finer one (exempted_list)" \
+	"$(prom_line 'port53guard_packets_total{hook="input",family="ipv6",outcome="exempted",reason="exempted_list"}')" 2
+is "prometheus: dropped_action counts as dropped" \
+	"$(prom_line 'port53guard_packets_total{hook="forward",family="ipv4",outcome="passed",reason="passed"}')" 7
+is "prometheus: 20 cells, one sample each" "$(grep -c '^port53guard_packets_total{' "$OUT")" 20
+is "prometheus: the sum of the samples is the sum of the counters file" \
+	"$(grep '^port53guard_packets_total{' "$OUT" | awk '{s+=$NF} END {print s}')" \
+	"$(awk 'NR>1 {for (i=3;i<=NF;i++) s+=$i} END {print s}' "$SYS/counters")"
+is "prometheus: action as a state set" "$(grep '^port53guard_action{' "$OUT" | tr '\n' ' ')" \
+	'port53guard_action{action="reject"} 1 port53guard_action{action="drop"} 0 port53guard_action{action="monitor"} 0 '
+is "prometheus: settings" "$(prom_line 'port53guard_enabled ') $(prom_line 'port53guard_rate ') $(prom_line 'port53guard_forward ')" "1 200 1"
+is "prometheus: list gauges" "$(prom_line 'port53guard_exempt_entries ') $(prom_line 'family="ipv4"} ') $(prom_line 'port53guard_exempt_interfaces ')" "4 2 1"
+is "prometheus: generation and time of the last change" \
+	"$(prom_line 'port53guard_config_generation ') $(prom_line 'port53guard_config_changed_timestamp_seconds ')" "9 1764650000"
+is "prometheus: namespaces and load-time parameters" \
+	"$(prom_line 'port53guard_namespaces ') $(prom_line 'port53guard_init_net_only ') $(prom_line 'port53guard_max_entries ')" "1000 0 65536"
+echo drop >"$SYS/action"
+echo 0 >"$SYS/enabled"
+run status --format prometheus
+is "prometheus: enabled 0 and action drop are seen" \
+	"$(prom_line 'port53guard_enabled ') $(prom_line '{action="drop"}') $(prom_line '{action="reject"}')" "0 1 0"
+RUN_SYSFS=$WORK/absent run status --format prometheus
+is "prometheus: no module is port53guard_up 0, exit 0, nothing else" "$rc:$out" "0:# HELP port53guard_up Whether the port53guard module is loaded.
+# TYPE port53guard_up gauge
+port53guard_up 0"
+if command -v promtool >/dev/null; then
+	check "prometheus: promtool accepts the no-module form" promtool check metrics <"$OUT"
+fi
+# -o: replaced by rename, never written in place
+fresh
+prom=$WORK/textfile/port53guard.prom
+mkdir -p "$WORK/textfile"
+run status --format prometheus -o "$prom"
+is "prometheus -o: exits 0, prints nothing" "$rc:$out" "0:"
+run status --format prometheus
+check "prometheus -o: the file holds what stdout would" cmp -s "$prom" "$OUT"
+is "prometheus -o: readable by node_exporter's user (0644)" "$(stat -c %a "$prom")" 644
+ino=$(stat -c %i "$prom")
+echo 10 >"$SYS/generation"
+run status --format prometheus -o "$prom"
+check "prometheus -o: a new file renamed over the old (a new inode), not rewritten in place" \
+	test "$(stat -c %i "$prom")" != "$ino"
+is "prometheus -o: with the new values" "$(grep '^port53guard_config_generation ' "$prom")" "port53guard_config_generation 10"
+is "prometheus -o: no temporary file left" "$(ls "$WORK/textfile")" "port53guard.prom"
+cp "$prom" "$WORK/prom.before"
+rm -f "$SYS/counters"
+run status --format prometheus -o "$prom"
+is "prometheus -o: a failure exits 1, names the file it could not read" "$rc:$err" \
+	"1:port53guard: $SYS/counters: No such file or directory"
+check "prometheus -o: a failure leaves the old file as it was" cmp -s "$prom" "$WORK/prom.before"
+is "prometheus -o: and no temporary file" "$(ls "$WORK/textfile")" "port53guard.prom"
+fresh
+run status --format prometheus -o "$WORK/absent-dir/x.prom"
+check "prometheus -o: a directory that does not exist: exit 1, named" \
+	test "$rc" = 1 -a -n "$err" -a -z "$(echo "$err" | grep -v absent-dir)"
+usage_case "port53guard: status: unknown format 'xml' (text, json or prometheus)" status --format xml
+usage_case "port53guard: status: -o goes with --format prometheus" status -o "$WORK/x"
+is "prometheus: -o writes nothing on bad usage" "$(ls "$WORK/x" 2>/dev/null)" ""
+
+########################################################################
+# verify: exit 0 only when guarded as configured, each failure named.
+verify_fresh() {
+	fresh
+	run save -o "$WORK/saved.conf"
+}
+vline() { grep -E "^(ok|warn|fail) +$1 " "$OUT" | head -n 1; }
+verify_fresh
+run verify --saved "$WORK/saved.conf"
+is "verify: a guarded host passes (exit 0)" "$rc" 0
+is "verify: and says so" "$(tail -n 1 "$OUT")" "verify: guarded as configured (8 checks, 1 warning)"
+check "verify: an unsigned module is a warning, with its taint" \
+	bash -c 'grep -qE "^warn +module +loaded, version 0.1.0, taint OE, signer none \(unsigned: taint E\)" "$1"' _ "$OUT"
+is "verify: the list's SHA-256 is sha256sum of the exempt file" \
+	"$(vline list | grep -o 'sha256 [0-9a-f]*' | cut -d' ' -f2)" "$(sha256sum <"$SYS/exempt" | cut -d' ' -f1)"
+check "verify: the list check gives entries, generation, last change" \
+	bash -c 'grep -qE "^ok +list +4 entries, sha256 [0-9a-f]{64}, generation 9, last change 2025-12-02T04:33:20Z$" "$1"' _ "$OUT"
+is "verify: the saved file is compared" "$(vline saved)" \
+	"ok    saved       $WORK/saved.conf is the running configuration (7 settings, 4 entries)"
+# the digest at every length mod 64 (padding into a second block), and a long list
+verify_fresh
+bad_sha=""
+for n in $(seq 1 48) 200000; do
+	seq 1 "$n" | awk '{printf "10.%d.%d.0/24\n", int($1/256)%256, $1%256}' >"$SYS/exempt"
+	run verify --saved /dev/null
+	[ "$(vline list | grep -o 'sha256 [0-9a-f]*' | cut -d' ' -f2)" = "$(sha256sum <"$SYS/exempt" | cut -d' ' -f1)" ] ||
+		bad_sha="$bad_sha $n"
+done
+is "verify: SHA-256 equals sha256sum for lists of 1-48 and 200000 entries" "$bad_sha" ""
+# each reason, alone
+verify_case() {
+	local desc=$1 line=$2 want=$3
+	run verify --saved "$WORK/saved.conf"
+	is "verify: $desc: exit $want" "$rc" "$want"
+	check "verify: $desc: named" bash -c 'grep -qE -- "$2" "$1"' _ "$OUT" "$line"
+}
+verify_fresh; echo 0 >"$SYS/enabled"; run save -o "$WORK/saved.conf"
+verify_case "enabled 0" '^fail +enabled +0: every query passes' 1
+check "verify: the summary names the failed check" grep -qx "verify: NOT guarded as configured: 1 check failed: enabled" "$OUT"
+verify_fresh; echo monitor >"$SYS/action"; run save -o "$WORK/saved.conf"
+verify_case "action monitor" '^fail +action +monitor: queries are counted, not refused' 1
+verify_fresh; echo drop >"$SYS/action"; run save -o "$WORK/saved.conf"
+verify_case "action drop guards" '^ok +action +drop$' 0
+verify_fresh; echo 0 >"$SYS/forward"; run save -o "$WORK/saved.conf"
+verify_case "forward 0" '^fail +forward +0: ports published from 53' 1
+for wide in 0.0.0.0/0 ::/0 dev:+; do
+	verify_fresh; echo "$wide" >>"$SYS/exempt"; run save -o "$WORK/saved.conf"
+	verify_case "$wide exempt" "^fail +exemptions +$(printf %s "$wide" | sed 's/[.+]/\\&/g') exempts every" 1
+done
+verify_fresh; echo 2.0.0.0/7 >>"$SYS/exempt"; echo 2001::/16 >>"$SYS/exempt"; run save -o "$WORK/saved.conf"
+verify_case "a prefix wider than /8 and /32 is a warning" \
+	'^warn +exemptions +2\.0\.0\.0/7 is wider than /8; 2001::/16 is wider than /32$' 0
+verify_fresh; echo 100 >"$SYS/rate"
+verify_case "a setting differs from the saved file" "^fail +saved +$WORK/saved.conf differs from the running configuration: rate 200 there, 100 running$" 1
+verify_fresh; echo 198.51.100.0/24 >>"$SYS/exempt"
+verify_case "an entry differs from the saved file" "^fail +saved +.* differs from the running configuration: 198\.51\.100\.0/24 only running$" 1
+verify_fresh; echo 'exempt add 203.0.113.0/24' >>"$WORK/saved.conf"
+verify_case "an entry only in the saved file" "^fail +saved +.*: 203\.0\.113\.0/24 only there$" 1
+verify_fresh; echo 'set colour red' >>"$WORK/saved.conf"
+verify_case "a saved file restore would refuse" "^fail +saved +$WORK/saved.conf cannot be restored \(wrong lines, above\)" 1
+check "verify: and the wrong line is named" grep -q "saved.conf:.*unknown setting 'colour'" "$ERR"
+verify_fresh; rm "$WORK/saved.conf"
+verify_case "no saved file is a warning" "^warn +saved +$WORK/saved.conf does not exist" 0
+verify_fresh; echo 0 >"$SYS/namespaces"
+verify_case "a namespace without the hooks" '^fail +namespaces +[0-9]+ network namespaces, only 0 with the hooks' 1
+verify_fresh; echo Y >"$MOD/parameters/init_net_only"
+verify_case "init_net_only 1 is a warning (as configured)" '^warn +namespaces +init_net_only=1' 0
+verify_fresh; echo 0.0.9 >"$MOD/version"
+verify_case "another module version is a warning" '^warn +module +loaded, version 0\.0\.9, but this tool is 0\.1\.0' 0
+RUN_SYSFS=$WORK/absent run verify
+is "verify: no module: exit 1" "$rc" 1
+check "verify: no module: named" grep -qE '^fail +module +not loaded: nothing refuses DNS queries' "$OUT"
+verify_fresh; echo 0 >"$SYS/enabled"; echo 0.0.0.0/0 >>"$SYS/exempt"
+run verify --json --saved "$WORK/saved.conf"
+is "verify --json: exit 1 when a check fails" "$rc" 1
+is "verify --json: an evidence record (jq)" \
+	"$(jq -c '[.record, .result, .probe, (.checks | map(select(.result == "fail")) | map(.check)), .configuration.enabled, .configuration.exempt_entries, .configuration.generation]' "$OUT")" \
+	'["port53guard verify","fail",false,["enabled","exemptions","saved"],"0",5,9]'
+is "verify --json: the list's SHA-256" "$(jq -r .configuration.exempt_sha256 "$OUT")" "$(sha256sum <"$SYS/exempt" | cut -d' ' -f1)"
+check "verify --json: time, host, kernel" \
+	bash -c 'jq -e "(.time | test(\"^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z$\")) and (.host | length > 0) and .kernel == \"$(uname -r)\"" "$1" >/dev/null' _ "$OUT"
+RUN_SYSFS=$WORK/absent run verify --json
+is "verify --json: no module is a record too" "$rc:$(jq -c '[.result, .checks[0].check, .configuration]' "$OUT")" '1:["fail","module",null]'
+usage_case "port53guard: verify: unexpected argument '--prob'" verify --prob
 
 ########################################################################
 # exempt list, add
