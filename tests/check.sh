@@ -68,7 +68,11 @@ step "probes build as static binaries" bash -c "make -s -C '$P53G_TOP/tests/prob
 	for p in '$P53G_TOP'/tests/probes/p53g-*; do [ -x \"\$p\" ] || continue;
 	file \"\$p\" | grep -q 'statically linked' || { echo \"\$p is not static\"; exit 1; }; done"
 step "tool builds with -Wall -Wextra -Werror" make -s -C "$P53G_TOP/tools"
-suite "entry grammar and CLI tests (ASan, UBSan)" make -s -C "$P53G_TOP/tools" test
+suite "entry grammar and CLI tests (ASan, UBSan)" \
+	env P53G_REQUIRE_PROMTOOL=1 make -s -C "$P53G_TOP/tools" test
+step "alert rules: promtool check rules, and promtool test rules fires each alert when it must" \
+	bash -c "promtool check rules '$P53G_TOP/docs/prometheus/port53guard.rules.yml' &&
+		promtool test rules '$P53G_TOP/tests/prometheus/rules_test.yml'"
 suite "lookup table tests (ASan, UBSan)" make -s -C "$P53G_TOP/tests/pset" test
 # The short form of make stress's fuzzing: it grows the corpus that the
 # guests then replay through the real exempt file (fuzz-replay).

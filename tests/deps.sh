@@ -9,6 +9,8 @@
 # whose headers dpkg installed. pahole is what Debian's 6.12 kbuild
 # depends on: its headers ship a vmlinux, so every module build there
 # writes BTF.
+# prometheus is for promtool (the metrics and the alert rules are checked
+# with it); mmdebstrap and e2fsprogs make the systemd image (tests/image/).
 # The cross compilers, their C libraries and qemu-system-arm/-mips are for
 # the arm64, armhf and mipsel guests (tests/vm/); the foreign kernels and guest
 # userland are fetched by tests/vm/cross-fetch.sh with a private apt state, so
@@ -32,7 +34,8 @@ else
 		gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf gcc-mipsel-linux-gnu \
 		binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf binutils-mipsel-linux-gnu \
 		libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-mipsel-cross \
-		binutils qemu-system-arm qemu-system-mips time)
+		binutils qemu-system-arm qemu-system-mips time \
+		jq prometheus mmdebstrap e2fsprogs)
 fi
 if [ $install = 0 ]; then
 	echo "$pkgs"

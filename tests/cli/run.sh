@@ -278,8 +278,10 @@ if command -v promtool >/dev/null; then
 	check "prometheus: promtool check metrics accepts it" promtool check metrics <"$OUT"
 	check "prometheus: promtool rejects the same with the counter not named _total (the check can fail)" \
 		bash -c '! sed "s/port53guard_packets_total/port53guard_packets/" "$1" | promtool check metrics >/dev/null 2>&1' _ "$OUT"
-else
+elif [ -n "${P53G_REQUIRE_PROMTOOL:-}" ]; then
 	fail "prometheus: promtool check metrics (promtool is missing: apt-get install prometheus)"
+else
+	echo "SKIP: cli: promtool check metrics (no promtool here; make check requires it)"
 fi
 is "prometheus: up 1" "$(prom_line 'port53guard_up ')" 1
 is "prometheus: the version in port53guard_info" "$(grep -c '^port53guard_info{version="0.1.0"} 1$' "$OUT")" 1

@@ -44,6 +44,10 @@ tooldeb=$tmp/port53guard_${ver}_$(dpkg --print-architecture).deb
 check "built ${dkmsdeb##*/}" test -f "$dkmsdeb"
 check "built ${tooldeb##*/}" test -f "$tooldeb"
 if [ ! -f "$dkmsdeb" ] || [ ! -f "$tooldeb" ]; then finish; exit 1; fi
+# The image test (tests/image/run.sh) installs these very packages.
+rm -rf "$P53G_OUT/debs"
+mkdir -p "$P53G_OUT/debs"
+cp "$dkmsdeb" "$tooldeb" "$P53G_OUT/debs/"
 
 # --- lintian: every tag, info, pedantic and experimental ones too ---------
 lint() {
@@ -67,11 +71,24 @@ check "port53guard-dkms ships no build output" eval '! grep -E "\.(o|ko|mod|cmd)
 dpkg-deb --fsys-tarfile "$dkmsdeb" | tar -xO "./usr/src/$P53G_NAME-$ver/dkms.conf" >"$tmp/dkms.conf"
 check "its dkms.conf is the tree's" cmp "$tmp/dkms.conf" "$P53G_TOP/dkms.conf"
 for f in /usr/sbin/port53guard /usr/share/man/man8/port53guard.8.gz \
-	/usr/share/bash-completion/completions/port53guard /etc/modprobe.d/port53guard.conf; do
+	/usr/share/bash-completion/completions/port53guard /etc/modprobe.d/port53guard.conf \
+	/etc/port53guard/port53guard.conf /lib/systemd/system/port53guard.service \
+	/lib/systemd/system/port53guard-metrics.service /lib/systemd/system/port53guard-metrics.timer; do
 	check "port53guard ships $f" grep -qxF "$f" <<<"$tfiles"
 done
-check "/etc/modprobe.d/port53guard.conf is a conffile" \
-	bash -c "dpkg-deb -I '$tooldeb' conffiles | grep -qxF /etc/modprobe.d/port53guard.conf"
+for f in /etc/modprobe.d/port53guard.conf /etc/port53guard/port53guard.conf; do
+	check "$f is a conffile" bash -c "dpkg-deb -I '$tooldeb' conffiles | grep -qxF $f"
+done
+dpkg-deb --fsys-tarfile "$tooldeb" | tar -xO ./etc/port53guard/port53guard.conf >"$tmp/p53g.conf"
+check "the shipped port53guard.conf is the protective default: restore --check takes it" \
+	"$P53G_TOP/tools/port53guard" restore --check "$tmp/p53g.conf"
+same "and it holds no exemption" "$(grep -c '^exempt add' "$tmp/p53g.conf")" 0
+dpkg-deb --fsys-tarfile "$tooldeb" | tar -xO ./lib/systemd/system/port53guard.service >"$tmp/unit"
+check "port53guard.service loads the module, then restores the saved file" \
+	bash -c "grep -qx 'ExecStart=/sbin/modprobe port53guard' '$tmp/unit' &&
+		grep -qx 'ExecStart=/usr/sbin/port53guard restore /etc/port53guard/port53guard.conf' '$tmp/unit'"
+check "port53guard.service runs before network-pre.target and DNS daemons" \
+	bash -c "grep -q '^Before=network-pre.target' '$tmp/unit' && grep -q '^Before=.*dnsmasq.service' '$tmp/unit'"
 dpkg-deb --fsys-tarfile "$tooldeb" | tar -xO ./etc/modprobe.d/port53guard.conf >"$tmp/modprobe.conf"
 check "the example modprobe.d file changes nothing: every line is a comment" \
 	test -z "$(grep -v -E '^[[:space:]]*(#|$)' "$tmp/modprobe.conf")"
@@ -131,6 +148,10 @@ check "man finds port53guard(8)" bash -c "man -w 8 port53guard | grep -qxF /usr/
 check "the bash completion defines a completion for port53guard" \
 	bash -c '. /usr/share/bash-completion/completions/port53guard && complete -p port53guard'
 check "/etc/modprobe.d/port53guard.conf is installed" test -f /etc/modprobe.d/port53guard.conf
+check "port53guard.service is enabled on install" \
+	test -L /etc/systemd/system/sysinit.target.wants/port53guard.service
+check "port53guard-metrics.timer is shipped, not enabled" \
+	bash -c 'test -f /lib/systemd/system/port53guard-metrics.timer && ! test -e /etc/systemd/system/timers.target.wants/port53guard-metrics.timer'
 
 # --- purge --------------------------------------------------------------
 if DEBIAN_FRONTEND=noninteractive apt-get purge -y -q port53guard port53guard-dkms \
@@ -146,6 +167,7 @@ for p in port53guard port53guard-dkms; do
 done
 check "DKMS no longer knows port53guard" test -z "$(dkms status "$P53G_NAME" 2>/dev/null)"
 for f in "/var/lib/dkms/$P53G_NAME" "$P53G_SRC" /usr/sbin/port53guard /etc/modprobe.d/port53guard.conf \
+	/etc/port53guard /etc/systemd/system/sysinit.target.wants/port53guard.service \
 	/usr/share/bash-completion/completions/port53guard /usr/share/man/man8/port53guard.8.gz; do
 	check "$f is gone" test ! -e "$f"
 done
