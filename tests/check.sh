@@ -13,6 +13,9 @@
 #   4. guests: every kernel of tests/vm/lib.sh's table (or P53G_KERNELS)
 #      boots under QEMU and runs its tests from tests/guest/TESTS; on the
 #      stock kernels also the module DKMS built
+#   5. image: a Debian 12 system with systemd, built by mmdebstrap, the
+#      project's .debs installed, booted with 6.1 and 6.12 (skipped when
+#      P53G_KERNELS picks kernels, unless P53G_IMAGE=1)
 # It writes docs/results/check.md: every part's result and wall time, the
 # date and the commit.
 set -uo pipefail
@@ -130,6 +133,14 @@ for k in ${P53G_KERNELS:-$VM_KERNELS_ALL}; do
 	fi
 	vm_boot "$k-dkms" "$initrd" dkms,basic "$VM_TMO" | emit
 done
+
+# The real host: a Debian 12 image with systemd, DKMS, the .debs that the
+# packaging part built, booted with both kernels (tests/image/run.sh).
+if [ -z "${P53G_KERNELS:-}" ] || [ -n "${P53G_IMAGE:-}" ]; then
+	part "image"
+	suite "Debian 12 image with systemd: boot order, verify, metrics, audit" \
+		"$P53G_TOP/tests/image/run.sh"
+fi
 part ""
 
 passed=$(grep -c '^PASS: ' "$results")

@@ -1,0 +1,138 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# Inside the Debian 12 image, booted with systemd as PID 1 (tests/image/
+# run.sh): run by p53g-image-test.service once the system has started,
+# prints PASS:/FAIL: lines on the serial console, then powers off.
+#
+#   p53g.expect=guarded  the guard was loaded and the saved configuration
+#                        restored before dnsmasq started; a query from a
+#                        peer namespace is refused, one from an exempt
+#                        source answered; the system is not degraded;
+#                        listeners shows dnsmasq; verify --probe passes;
+#                        the metrics timer feeds node_exporter; auditd
+#                        has a record of every change (audit.sh)
+#   p53g.expect=absent   the module was removed for this kernel: the unit
+#                        failed, the system says so, and so does the tool
+#
+#   host ns: veth-h 198.51.100.1/24  <---->  ns peer: veth-p 198.51.100.2/24
+#            dnsmasq (Debian's unit)                  and 198.51.100.200/24
+#   /etc/port53guard/port53guard.conf exempts 198.51.100.128/25 and sets
+#   rate 299, so the restored configuration can be told from the default.
+exec >/dev/ttyS0 2>&1
+export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+T_FAILED=0
+pass() { echo "PASS: $*"; }
+fail() { echo "FAIL: $*"; T_FAILED=$((T_FAILED + 1)); }
+ok() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+ST=/sys/kernel/port53guard
+NAME=image.example.test ANSWER=192.0.2.53
+expect=$(sed -n 's/.*p53g\.expect=\([a-z]*\).*/\1/p' /proc/cmdline)
+kernel=$(uname -r)
+echo "P53G-BEGIN image-$expect"
+
+state=$(systemctl is-system-running --wait)
+echo "# kernel $kernel, system $state"
+systemctl --failed --no-legend | sed 's/^/# failed: /'
+
+# mono NAME PROPERTY: a unit's timestamp, in microseconds since boot.
+mono() { systemctl show -p "$2" --value "$1"; }
+
+if [ "$expect" = guarded ]; then
+	ok "port53guard.service is active" systemctl is-active -q port53guard.service
+	ok "the module is loaded" grep -q '^port53guard ' /proc/modules
+	ok "DKMS built it for this kernel ($kernel)" \
+		test -n "$(find "/lib/modules/$kernel/updates/dkms" -name 'port53guard.ko*')"
+	ok "the saved configuration was restored: rate 299" test "$(cat $ST/rate)" = 299
+	ok "the saved configuration was restored: the list" \
+		test "$(cat $ST/exempt)" = 198.51.100.128/25
+	g=$(mono port53guard.service ActiveEnterTimestampMonotonic)
+	d=$(mono dnsmasq.service ExecMainStartTimestampMonotonic)
+	ok "the guard was in place ($g us) before dnsmasq started ($d us)" \
+		test "${g:-0}" -gt 0 -a "${d:-0}" -gt "${g:-0}"
+	ok "dnsmasq.service is active" systemctl is-active -q dnsmasq.service
+	ok "systemctl is-system-running: running, not degraded ($state)" test "$state" = running
+
+	ip netns add peer
+	ip link add veth-h type veth peer name veth-p netns peer
+	ip addr add 198.51.100.1/24 dev veth-h
+	ip link set veth-h up
+	ip -n peer link set lo up
+	ip -n peer addr add 198.51.100.2/24 dev veth-p
+	ip -n peer addr add 198.51.100.200/24 dev veth-p
+	ip -n peer link set veth-p up
+	for ns in "" "ip netns exec peer"; do
+		$ns sysctl -qw net.ipv4.icmp_ratelimit=0
+	done
+	n=0
+	until ip netns exec peer ping -c1 -W1 198.51.100.1 >/dev/null 2>&1 || [ $n -ge 20 ]; do
+		n=$((n + 1))
+	done
+	r0=$(awk '$1 == "rejected" { print $2 }' $ST/stats)
+	a=$(ip netns exec peer dig +short +time=5 +tries=1 -b 198.51.100.2 @198.51.100.1 $NAME A 2>&1)
+	ok "a query from the peer (198.51.100.2) is refused ($(echo $a | cut -c1-60))" \
+		sh -c "echo '$a' | grep -q 'connection refused'"
+	a=$(ip netns exec peer dig +short +time=5 +tries=1 -b 198.51.100.200 @198.51.100.1 $NAME A 2>&1)
+	ok "a query from the exempt source (198.51.100.200) is answered by dnsmasq ($a)" \
+		test "$a" = $ANSWER
+	ok "rejected moved by exactly the one refused query" \
+		test $(($(awk '$1 == "rejected" { print $2 }' $ST/stats) - r0)) = 1
+	port53guard listeners >/tmp/ls.out 2>&1
+	sed 's/^/# /' /tmp/ls.out
+	ok "listeners shows dnsmasq on port 53, refused from the Internet" \
+		grep -q '^udp 0.0.0.0:53 dnsmasq\[[0-9]*\], namespace host: refused' /tmp/ls.out
+	ok "listeners names the exemption that lets a query through" \
+		grep -q 'answered from 198.51.100.128/25 (exempt)' /tmp/ls.out
+	ip netns del peer
+
+	# verify, on the host as it booted
+	port53guard verify --probe >/tmp/v.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/v.out
+	ok "verify --probe: guarded as configured (exit $rc)" test $rc = 0
+	ok "verify: the saved file is what runs" grep -q -E '^ok +saved +/etc/port53guard/port53guard.conf is the running configuration' /tmp/v.out
+	ok "verify --probe: refused over IPv4 and IPv6, while dnsmasq listens" \
+		test "$(grep -c -E '^ok +probe ipv[46] .* rejected_unreach \+1, ICMP port unreachable came back$' /tmp/v.out)" = 2
+
+	# metrics: the shipped timer, into node_exporter's textfile directory
+	prom=/var/lib/prometheus/node-exporter/port53guard.prom
+	ok "port53guard-metrics.timer is shipped, not enabled" \
+		test "$(systemctl is-enabled port53guard-metrics.timer)" = disabled
+	systemctl enable --now port53guard-metrics.timer >/dev/null 2>&1
+	n=0
+	until [ -s $prom ] || [ $n -ge 300 ]; do sleep 0.2; n=$((n + 1)); done
+	ok "the timer writes $prom" test -s $prom
+	ino=$(stat -c %i $prom)
+	systemctl start port53guard-metrics.service
+	ok "the file is replaced (a new inode), not rewritten in place" test "$(stat -c %i $prom)" != "$ino"
+	ok "port53guard-metrics.service succeeded" \
+		test "$(systemctl show -p Result --value port53guard-metrics.service)" = success
+	curl -s http://127.0.0.1:9100/metrics >/tmp/node.out
+	ok "node_exporter serves it: port53guard_up 1" grep -qx 'port53guard_up 1' /tmp/node.out
+	ok "node_exporter serves the counters, with their labels" \
+		grep -q '^port53guard_packets_total{family="ipv4",hook="input",outcome="rejected",reason="rejected_unreach"} [1-9]' /tmp/node.out
+	ok "node_exporter saw no error in the file" \
+		grep -qx 'node_textfile_scrape_error 0' /tmp/node.out
+	systemctl disable --now port53guard-metrics.timer >/dev/null 2>&1
+
+	[ -f /usr/local/lib/p53g/audit.sh ] && . /usr/local/lib/p53g/audit.sh
+else
+	ok "port53guard.service failed" test "$(systemctl is-active port53guard.service)" = failed
+	ok "systemctl --failed names it" sh -c 'systemctl --failed --no-legend | grep -q port53guard.service'
+	ok "systemctl is-system-running: degraded ($state)" test "$state" = degraded
+	ok "the journal says why the module did not load" \
+		sh -c "journalctl -b -u port53guard.service | grep -q -i 'modprobe.*port53guard'"
+	ok "the module is not loaded" sh -c '! grep -q "^port53guard " /proc/modules'
+	port53guard status >/tmp/st.out 2>&1
+	ok "port53guard status says the module is not loaded ($(head -n1 /tmp/st.out))" \
+		grep -q 'module not loaded' /tmp/st.out
+	port53guard listeners >/tmp/ls.out 2>&1
+	sed 's/^/# /' /tmp/ls.out
+	ok "port53guard listeners says the guard is not loaded" \
+		grep -q '^The guard is not loaded' /tmp/ls.out
+	ok "and that dnsmasq is answered" \
+		grep -q '^udp 0.0.0.0:53 dnsmasq\[[0-9]*\], namespace host: answered: the guard is not loaded' /tmp/ls.out
+fi
+echo "P53G-END image-$expect rc=$T_FAILED"
+echo "P53G-DONE"
+systemctl poweroff
