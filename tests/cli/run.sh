@@ -117,10 +117,10 @@ is "--version prints the version" "$out" "port53guard 0.1.0"
 is "--version exits 0" "$rc" 0
 run --help
 check "--help prints the usage with every subcommand" \
-	bash -c 'grep -q "^Usage: port53guard" "$1" && for s in status exempt set save restore; do grep -q "^  $s " "$1" || exit 1; done' _ "$OUT"
+	bash -c 'grep -q "^Usage: port53guard" "$1" && for s in status exempt set save restore listeners verify; do grep -q "^  $s " "$1" || exit 1; done' _ "$OUT"
 is "--help exits 0" "$rc" 0
 for sub in status exempt "exempt list" "exempt add" "exempt del" "exempt flush" \
-	"exempt replace" "exempt check" set save restore; do
+	"exempt replace" "exempt check" set save restore listeners verify; do
 	# shellcheck disable=SC2086
 	RUN_SYSFS=$WORK/absent run $sub --help
 	check "$sub --help prints its usage and exits 0, module or not" \
@@ -996,7 +996,12 @@ comp() {
 	bash -c 'source "$1"; COMP_LINE=$2; COMP_POINT=${#2}; _port53guard; echo "${COMPREPLY[*]}"' \
 		_ "$TOP/tools/completion/port53guard.bash" "$1"
 }
-is "completion: subcommands" "$(comp 'port53guard ')" "status exempt set save restore --help --version"
+is "completion: subcommands" "$(comp 'port53guard ')" "status exempt set save restore listeners verify --help --version"
+is "completion: status options" "$(comp 'port53guard status ')" "--json --format -o --help"
+is "completion: status formats" "$(comp 'port53guard status --format ')" "text json prometheus"
+is "completion: verify options" "$(comp 'port53guard verify --')" "--json --probe --saved --help"
+is "completion: restore options" "$(comp 'port53guard restore --')" "--check --allow-empty --help"
+is "completion: listeners options" "$(comp 'port53guard listeners ')" "--json --help"
 is "completion: exempt commands" "$(comp 'port53guard exempt ')" "list add del flush replace check --help"
 is "completion: setting names" "$(comp 'port53guard set ')" "enabled action tcp loopback log rate forward"
 is "completion: action values" "$(comp 'port53guard set action ')" "reject drop monitor"
@@ -1012,7 +1017,9 @@ check "man page renders with no groff warnings" \
 check "man page covers every subcommand, setting and the sysfs protocol" \
 	bash -c 'for w in status "exempt list" "exempt add" "exempt del" "exempt flush" "exempt replace" \
 		"exempt check" "set" "save" "restore" enabled action tcp loopback log rate forward begin commit abort \
-		EBUSY ENOENT ENOSPC EPERM P53G_SYSFS "EXIT STATUS" "SAVE FORMAT"; do
+		EBUSY ENOENT ENOSPC EPERM P53G_SYSFS "EXIT STATUS" "SAVE FORMAT" listeners verify \
+		--probe --saved prometheus generation changed namespaces counters NETFILTER_CFG \
+		"CHANGE RECORDS" METRICS port53guard-metrics.timer /etc/port53guard/port53guard.conf; do
 		MANWIDTH=200 man -l "$1" 2>/dev/null | grep -q -- "$w" || { echo "$w"; exit 1; }; done' _ "$TOP/tools/port53guard.8"
 
 echo "cli: $passed passed, $failed failed"

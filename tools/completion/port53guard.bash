@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
-# bash completion for port53guard(8): subcommands, setting names and values,
-# entries of the list for "exempt del", interfaces for dev:NAME and "dev IF".
+# bash completion for port53guard(8): subcommands and their options, setting
+# names and values, entries of the list for "exempt del", interfaces for
+# dev:NAME and "dev IF", file names where a command takes a file.
 # Needs nothing but bash (not the bash-completion package).
 
 _port53guard_interfaces() {
@@ -8,6 +9,13 @@ _port53guard_interfaces() {
 	for d in /sys/class/net/*; do
 		[[ -e $d ]] && printf '%s\n' "${d##*/}"
 	done
+}
+
+# _port53guard_files CUR [-]: file names, and - (standard input) if asked.
+_port53guard_files() {
+	compopt -o filenames 2>/dev/null
+	mapfile -t COMPREPLY < <(compgen -f -- "$1")
+	[[ -n ${2-} && ( -z $1 || $1 == - ) ]] && COMPREPLY+=(-)
 }
 
 _port53guard() {
@@ -24,20 +32,31 @@ _port53guard() {
 	COMPREPLY=()
 
 	if ((cword == 1)); then
-		opts=(status exempt set save restore --help --version)
+		opts=(status exempt set save restore listeners verify --help --version)
 	else
+		w=${words[cword - 1]}
 		case $sub in
 		status)
-			((cword == 2)) && opts=(--json --help) ;;
+			case $w in
+			--format) opts=(text json prometheus) ;;
+			-o) _port53guard_files "$cur"; return ;;
+			*) opts=(--json --format -o --help) ;;
+			esac ;;
 		save)
-			((cword == 2)) && opts=(--modprobe --help) ;;
+			[[ $w == -o ]] && { _port53guard_files "$cur"; return; }
+			opts=(--modprobe -o --help) ;;
 		restore)
-			if ((cword == 2)); then
-				compopt -o filenames 2>/dev/null
-				mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-				[[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
+			if [[ $cur == -* ]]; then
+				opts=(--check --allow-empty --help)
+			else
+				_port53guard_files "$cur" -
 				return
 			fi ;;
+		verify)
+			[[ $w == --saved ]] && { _port53guard_files "$cur"; return; }
+			opts=(--json --probe --saved --help) ;;
+		listeners)
+			opts=(--json --help) ;;
 		set)
 			case $cword in
 			2) opts=(enabled action tcp loopback log rate forward) ;;
@@ -56,10 +75,10 @@ _port53guard() {
 				del)
 					mapfile -t opts < <(port53guard exempt list 2>/dev/null) ;;
 				replace)
-					if ((cword == 3)); then
-						compopt -o filenames 2>/dev/null
-						mapfile -t COMPREPLY < <(compgen -f -- "$cur")
-						[[ -z $cur || $cur == - ]] && COMPREPLY+=(-)
+					if [[ $cur == -* ]]; then
+						opts=(--check --allow-empty)
+					else
+						_port53guard_files "$cur" -
 						return
 					fi ;;
 				check)
