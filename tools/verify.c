@@ -540,6 +540,15 @@ static void probe_teardown(const struct probe *p)
 	ip(p, NULL, out, sizeof(out), "link", "del", p->host_if, NULL);
 }
 
+/* An IPv6 address in RFC 5952 text, as ip(8) prints it. */
+static void canon6(char *a, size_t size)
+{
+	struct in6_addr in;
+
+	if (inet_pton(AF_INET6, a, &in) == 1)
+		inet_ntop(AF_INET6, &in, a, size);
+}
+
 /*
  * The namespace, the veth pair and the addresses; 0, or -1 with why in
  * @err (PROBE_ERR_MAX bytes).
@@ -560,6 +569,8 @@ static int probe_setup(struct probe *p, char *err)
 		snprintf(p->a4p, sizeof(p->a4p), "169.254.53.%u", 4 * x + 2);
 		snprintf(p->a6h, sizeof(p->a6h), "fd53:53:53:%x::1", x);
 		snprintf(p->a6p, sizeof(p->a6p), "fd53:53:53:%x::2", x);
+		canon6(p->a6h, sizeof(p->a6h));
+		canon6(p->a6p, sizeof(p->a6p));
 		snprintf(s4, sizeof(s4), " %s/", p->a4h);
 		snprintf(s6, sizeof(s6), " %s/", p->a6h);
 		if (!strstr(out, s4) && !strstr(out, s6))

@@ -166,7 +166,7 @@ ok "--probe: passes (exit $rc)" test $rc = 0
 ok "--probe ipv4: refused with ICMP port unreachable, the counter moved by one" \
 	grep -q -E '^ok +probe ipv4 +169\.254\.53\.[0-9]+ port 53 from 169\.254\.53\.[0-9]+: input ipv4 rejected_unreach \+1, ICMP port unreachable came back$' /tmp/v.out
 ok "--probe ipv6: the same" \
-	grep -q -E '^ok +probe ipv6 +fd53:53:53:[0-9a-f]+::1 port 53 from fd53:53:53:[0-9a-f]+::2: input ipv6 rejected_unreach \+1, ICMP port unreachable came back$' /tmp/v.out
+	grep -q -E '^ok +probe ipv6 +fd53:53:53:[0-9a-f:]+ port 53 from fd53:53:53:[0-9a-f:]+: input ipv6 rejected_unreach \+1, ICMP port unreachable came back$' /tmp/v.out
 snap /tmp/p1
 ok "--probe: rejected moved by exactly 2 (one per family)" \
 	test $(($(val rejected /tmp/p1) - $(val rejected /tmp/p0))) = 2
