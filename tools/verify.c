@@ -713,6 +713,7 @@ static void probe_family(struct verify *v, const struct probe *p, int family)
 	const char *src = family == AF_INET ? p->a4p : p->a6p;
 	struct counters before, after;
 	char moved[256], abuf[96];
+	const char *atext;
 	size_t r, c, nmoved, wr = 0, wc = 0;
 	int tries, err;
 	long long d;
@@ -755,7 +756,7 @@ static void probe_family(struct verify *v, const struct probe *p, int family)
 		}
 		sleep(1);
 	}
-	answer_text(a, err, abuf, sizeof(abuf));
+	atext = answer_text(a, err, abuf, sizeof(abuf));
 	if (a == 'A') {
 		add(v, name, R_FAIL, "a query from %s to %s port 53 was answered (%s)", src, dst,
 		    nmoved ? moved : "the guard never saw it");
@@ -763,7 +764,7 @@ static void probe_family(struct verify *v, const struct probe *p, int family)
 	}
 	if (!nmoved) {
 		add(v, name, R_FAIL, "a query from %s to %s port 53 never reached the guard "
-		    "(a firewall rule before it?); %s", src, dst, abuf);
+		    "(a firewall rule before it?); %s", src, dst, atext);
 		return;
 	}
 	if (strcmp(after.rows[wr], row) || strcmp(after.names[wc], want)) {
@@ -775,24 +776,24 @@ static void probe_family(struct verify *v, const struct probe *p, int family)
 			why = ": over the guard's rate limit";
 		else if (!strcmp(after.names[wc], "disabled"))
 			why = ": enabled is 0";
-		add(v, name, R_FAIL, "%s port 53 from %s: %s%s; %s", dst, src, moved, why, abuf);
+		add(v, name, R_FAIL, "%s port 53 from %s: %s%s; %s", dst, src, moved, why, atext);
 		return;
 	}
 	if (!strcmp(want, "rejected_unreach") && a != 'R') {
 		add(v, name, R_FAIL, "the guard refused the query (%s) but %s: "
-		    "something drops the host's ICMP errors", moved, abuf);
+		    "something drops the host's ICMP errors", moved, atext);
 		return;
 	}
 	if (!strcmp(want, "dropped_action") && a != 'T') {
-		add(v, name, R_FAIL, "the guard dropped the query (%s) but %s", moved, abuf);
+		add(v, name, R_FAIL, "the guard dropped the query (%s) but %s", moved, atext);
 		return;
 	}
 	if (!strcmp(want, "monitored")) {
 		add(v, name, R_FAIL, "action monitor: the query was let through (%s); %s",
-		    moved, abuf);
+		    moved, atext);
 		return;
 	}
-	add(v, name, R_PASS, "%s port 53 from %s: %s, %s", dst, src, moved, abuf);
+	add(v, name, R_PASS, "%s port 53 from %s: %s, %s", dst, src, moved, atext);
 }
 
 static void check_probe(struct verify *v)

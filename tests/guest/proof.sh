@@ -32,12 +32,12 @@ recs_mark() { _mark=$(dmesg | grep -c 'port53guard: table=port53guard '); }
 recs_new() { dmesg | grep 'port53guard: table=port53guard ' | tail -n +$((_mark + 1)) | sed 's/^\[[^]]*\] //'; }
 # rec DESC PATTERN CMD...: CMD leaves exactly one new record, matching PATTERN.
 rec() {
-	_d=$1 _p=$2; shift 2
+	_rd=$1 _rp=$2; shift 2
 	recs_mark
 	"$@" >/tmp/rec.out 2>&1
 	recs_new >/tmp/rec.new
-	ok "record: $_d: exactly one ($(wc -l </tmp/rec.new))" test "$(wc -l </tmp/rec.new)" = 1
-	ok "record: $_d: its fields" grep -q -E "$_p" /tmp/rec.new || sed 's/^/#   /' /tmp/rec.new
+	ok "record: $_rd: exactly one ($(wc -l </tmp/rec.new))" test "$(wc -l </tmp/rec.new)" = 1
+	ok "record: $_rd: its fields" grep -q -E "$_rp" /tmp/rec.new || sed 's/^/#   /' /tmp/rec.new
 }
 W='pid=[0-9]+ uid=0 comm='
 
@@ -83,7 +83,9 @@ rec "refused: a stats write that is not 0 (EINVAL)" "op=p53g_reset res=0 errno=2
 ok "refused writes change nothing: generation 7" test "$(cat $ST/generation)" = 7
 ok "refused writes change nothing: enabled 1, action reject" \
 	test "$(cat $ST/enabled) $(cat $ST/action)" = "1 reject"
-n=$(dmesg | grep 'port53guard: table=port53guard ' | grep -c -v -E 'op=p53g_(load|unload)|res=0')
+# since the last load: earlier tests' loads leave their records too
+n=$(dmesg | awk '/port53guard: table=port53guard / { if (/ op=p53g_load /) n = 0
+	else if (!/ op=p53g_unload | res=0 /) n++ } END { print n + 0 }')
 ok "the committed records since load count to generation ($n)" test "$n" = "$(cat $ST/generation)"
 rec "unload" "entries=600 op=p53g_unload generation=7 res=1 ${W}rmmod$" rmmod port53guard
 
@@ -122,11 +124,11 @@ mkdir -p /etc/port53guard
 port53guard exempt add 192.0.2.0/24 dev:wg+
 port53guard save -o $SAVED
 vcase() {
-	_d=$1 _want=$2 _pat=$3
+	_vd=$1 _want=$2 _pat=$3
 	port53guard verify >/tmp/v.out 2>&1
 	_rc=$?
-	ok "verify: $_d: exit $_want ($_rc)" test $_rc = "$_want"
-	ok "verify: $_d: named" grep -q -E "$_pat" /tmp/v.out || sed 's/^/#   /' /tmp/v.out
+	ok "verify: $_vd: exit $_want ($_rc)" test $_rc = "$_want"
+	ok "verify: $_vd: named" grep -q -E "$_pat" /tmp/v.out || sed 's/^/#   /' /tmp/v.out
 }
 vcase "guarded as saved" 0 '^verify: guarded as configured'
 sed 's/^/# /' /tmp/v.out
