@@ -4,11 +4,17 @@
 # The benchmark, inside one guest boot (run by tests/bench/run.sh through
 # the guest init as /p53g/guest/bench.sh).
 #
-#   +----------- ns peer -----------+      +------------ ns dut ------------+
-#   | veth-peer 192.0.2.2/24        |<---->| veth-dut 192.0.2.1/24          |
-#   |                               |      |  pktgen (netif_receive) injects |
-#   |                               |      |  192.0.2.2 -> 192.0.2.1:PORT    |
-#   +-------------------------------+      +--------------------------------+
+#   +--------- ns peer ---------+    +------------ ns dut ------------+    +-- ns sink --+
+#   | veth-peer 192.0.2.2/24    |<-->| veth-dut 192.0.2.1/24          |    |             |
+#   |                           |    |  pktgen (netif_receive) injects |    |             |
+#   |                           |    |  192.0.2.2 -> 192.0.2.1:PORT    |    |             |
+#   |                           |    |  or -> 198.51.100.2:5353,       |    |             |
+#   |                           |    |  forwarded out veth-fwd  ------>|--->| veth-sink   |
+#   +---------------------------+    +---------------------------------+    +-------------+
+#
+# Forwarded frames go to a neighbour address no one has (a permanent
+# entry): sink discards them as another host's, at the cost of nothing
+# the configurations differ in.
 #
 # pktgen builds each 60-byte UDP frame and hands it to netif_receive_skb()
 # of veth-dut on CPU 0, so its rate is the cost of the whole receive path:
@@ -18,7 +24,12 @@
 # repetitions. Lines printed for the host:
 #   P53G-BENCH inj=I limits=L rep=R config=C n=N pps=P sent=S icmp=U [acct=A]
 # (U: ICMP unreachables dut sent; A: port-53 packets the guard counted)
+#   P53G-BENCH-LOAD what=W n=N rep=R secs=S kib=K [bytes=B]
+# (loading N prefixes: S guest seconds, K KiB less MemAvailable; B the
+# guard's own count of its table's bytes)
 #   P53G-BENCH-NOTE text
+# Under QEMU's instruction counter (make bench's default) a guest second
+# is 10^9 instructions and pps counts packets per 10^9 instructions.
 # Parameters come from /p53g/bench/params.sh (BENCH_SECS, BENCH_REPS,
 # BENCH_NS, BENCH_LIMITS, BENCH_E2E).
 . /p53g/guest/lib.sh
@@ -32,15 +43,20 @@ PG=/proc/net/pktgen
 
 note() { echo "P53G-BENCH-NOTE $*"; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
-# timed DESC CMD...: run CMD, note how long it took and whether it worked
-timed() {
-	_d=$1; shift
-	_t0=$(uptime_s)
-	if "$@"; then _r=ok; else _r=FAILED; fi
-	note "$_d: $_r in $(echo "$(uptime_s) $_t0" | awk '{ printf "%.1f", $1 - $2 }') s"
-	[ $_r = ok ]
+memfree() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+# load WHAT N CMD...: load a set, print its cost (guest time and memory)
+load() {
+	_w=$1 _n=$2; shift 2
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	_m0=$(memfree) _t0=$(uptime_s)
+	"$@" || { note "$_w: loading $_n prefixes FAILED"; return 1; }
+	_t1=$(uptime_s)
+	sync; echo 3 >/proc/sys/vm/drop_caches
+	_b=
+	[ "$_w" = guard ] && _b=" bytes=$(awk '$1 == "exempt_bytes" { print $2 }' /sys/kernel/port53guard/stats)"
+	echo "P53G-BENCH-LOAD what=$_w n=$_n rep=${rep:-0} secs=$(echo "$_t1 $_t0" | awk '{ printf "%.3f", $1 - $2 }') kib=$((_m0 - $(memfree)))$_b"
 }
-memfree() { awk '/^MemAvailable:/ { print int($2 / 1024) }' /proc/meminfo; }
+NCPU=$(grep -c ^processor /proc/cpuinfo)
 
 # --- topology ----------------------------------------------------------
 $IP netns add dut
@@ -52,6 +68,13 @@ in_ns dut $IP addr add $DUT4/24 dev veth-dut
 in_ns peer $IP addr add $PEER4/24 dev veth-peer
 in_ns dut $IP link set veth-dut up
 in_ns peer $IP link set veth-peer up
+$IP netns add sink
+$IP link add veth-fwd netns dut type veth peer name veth-sink netns sink
+in_ns dut $IP addr add 198.51.100.1/24 dev veth-fwd
+in_ns dut $IP link set veth-fwd up
+in_ns sink $IP link set veth-sink up
+in_ns dut $IP neigh replace 198.51.100.2 dev veth-fwd lladdr 02:00:00:00:53:53 nud permanent
+in_ns dut sysctl -qw net.ipv4.ip_forward=1
 wait_until 5 in_ns peer ping -c1 -W1 $DUT4 >/dev/null || note "peer does not reach dut"
 # Static neighbours: no ARP traffic during a run.
 in_ns dut $IP neigh replace $PEER4 dev veth-dut lladdr "$(in_ns peer cat /sys/class/net/veth-peer/address)" nud permanent
@@ -80,15 +103,16 @@ in_ns dut sh -c "
 	echo rem_device_all >$PG/kpktgend_0
 	echo add_device veth-dut >$PG/kpktgend_0
 	for c in 'count 0' 'pkt_size 60' 'xmit_mode netif_receive' 'burst 1' 'delay 0' \
-		'dst $DUT4' 'src_min $PEER4' 'src_max $PEER4' \
+		'src_min $PEER4' 'src_max $PEER4' \
 		'dst_mac $(in_ns dut cat /sys/class/net/veth-dut/address)' \
 		'udp_src_min 40000' 'udp_src_max 40000'; do
 		echo \"\$c\" >$PG/veth-dut
 	done" || note "pktgen setup failed"
 
-# pktgen_run PORT: inject for BENCH_SECS; prints "PPS SENT"
+# pktgen_run PORT [DST]: inject for BENCH_SECS; prints "PPS SENT"
 pktgen_run() {
 	in_ns dut sh -c "
+		echo 'dst ${2:-$DUT4}' >$PG/veth-dut
 		echo 'udp_dst_min $1' >$PG/veth-dut
 		echo 'udp_dst_max $1' >$PG/veth-dut
 		echo start >$PG/pgctrl &
@@ -121,18 +145,20 @@ unreach4() {
 		else print $(c["OutDestUnreachs"]) }' /proc/net/snmp
 }
 
-# measure CONFIG N PORT: one figure per injector and limit setting
+# measure CONFIG N PORT [DST]: one figure per injector and limit setting
 measure() {
+	_dst=${4:-$DUT4}
 	for lim in $BENCH_LIMITS; do
 		limits "$lim"
 		for inj in pktgen $BENCH_E2E; do
 			[ "$inj" = e2e ] && case " $E2E_CONFIGS " in *" $1 "*) ;; *) continue ;; esac
 			[ "$inj" = e2e ] && { [ "$lim" != default ] || [ "$2" -gt 1000 ]; } && continue
+			[ "$inj" = e2e ] && [ "$_dst" != "$DUT4" ] && continue
 			_g=
 			[ -d /sys/kernel/port53guard ] && [ "$3" = 53 ] &&
 				{ echo 0 >/sys/kernel/port53guard/stats; _g=1; }
 			_u=$(unreach4)
-			if [ $inj = pktgen ]; then set -- "$1" "$2" "$3" $(pktgen_run "$3")
+			if [ $inj = pktgen ]; then set -- "$1" "$2" "$3" $(pktgen_run "$3" "$_dst")
 			else set -- "$1" "$2" "$3" $(e2e_run "$3"); fi
 			_a=
 			[ -n "$_g" ] && _a=" acct=$(guard_acct)"
@@ -143,34 +169,32 @@ measure() {
 }
 E2E_CONFIGS="none none-5353 nft-reject guard guard-5353 nftset guard-drop"
 
-nft_chain() { # nft_chain TABLE RULE...: a base chain on input with one rule
+nft_chain() { # nft_chain TABLE RULE [HOOK]: a base chain on input (or HOOK) with one rule
 	$NFT -f - <<-EOF
 	table inet $1 {
 		chain in {
-			type filter hook input priority 0;
+			type filter hook ${3:-input} priority 0;
 			$2
 		}
 	}
 	EOF
 }
+FWD=198.51.100.2
 
 # --- the sets, loaded once; a configuration only hooks a chain to one ---
 for n in $BENCH_NS; do
-	m0=$(memfree)
-	if timed "nft interval set of $n prefixes loaded" $NFT -f $B/nft-$n.nft; then
+	[ "$n" = 0 ] && continue
+	if load nft "$n" $NFT -f $B/nft-$n.nft; then
 		have_nft="$have_nft $n"
 	else
 		$NFT delete table inet bset_$n 2>/dev/null
 	fi
-	note "nft set $n: MemAvailable $m0 -> $(memfree) MiB"
 	rm -f $B/nft-$n.nft
-	m0=$(memfree)
-	if timed "ipset hash:net of $n prefixes loaded" $IPSET restore -f $B/ipset-$n.txt; then
+	if load ipset "$n" $IPSET restore -f $B/ipset-$n.txt; then
 		have_ipset="$have_ipset $n"
 	else
 		$IPSET destroy ex_$n 2>/dev/null
 	fi
-	note "ipset $n: MemAvailable $m0 -> $(memfree) MiB"
 	rm -f $B/ipset-$n.txt
 done
 note "iptables measured: $($IPT --version) (x_tables, not the nft backend)"
@@ -180,6 +204,10 @@ block_rest() {
 	measure none-5353 0 5353
 	# The floor for any guard on LOCAL_IN: a hook in dut that does nothing.
 	nft_chain bench "" && measure nft-hook-5353 0 5353
+	$NFT delete table inet bench
+	measure fwd-none 0 5353 $FWD
+	# the same floor on FORWARD: an empty chain there
+	nft_chain bench "" forward && measure fwd-nft-hook 0 5353 $FWD
 	$NFT delete table inet bench
 	nft_chain bench "udp dport 53 drop" && measure nft-drop 0 53
 	$NFT delete table inet bench
@@ -209,12 +237,14 @@ block_guard() {
 	[ -n "$GUARD_RATE" ] || GUARD_RATE=$(cat /sys/kernel/port53guard/rate)
 	for n in $BENCH_NS; do
 		if [ "$n" = 0 ]; then port53guard exempt flush
-		else timed "guard list of $n prefixes replaced" port53guard exempt replace $B/pfx-$n.txt
+		else load guard "$n" port53guard exempt replace $B/pfx-$n.txt
 		fi && measure guard "$n" 53
 	done
 	port53guard exempt flush
 	port53guard exempt add $PEER4
-	$IP netns exec dut taskset -c 1 p53g-flood drain 53 >/tmp/drain.out &
+	# the drain on the other CPU when there is one
+	_cpu=$((NCPU > 1 ? 1 : 0))
+	$IP netns exec dut taskset -c $_cpu p53g-flood drain 53 >/tmp/drain.out &
 	drain=$!
 	wait_until 5 grep -q ready /tmp/drain.out || note "drain listener did not start"
 	measure guard-exempt 1 53
@@ -223,6 +253,7 @@ block_guard() {
 	note "drain listener: $(cat /tmp/drain.out | tr '\n' ' ')"
 	port53guard exempt flush
 	measure guard-5353 0 5353
+	measure fwd-guard 0 5353 $FWD
 	port53guard set action drop && measure guard-drop 0 53
 	port53guard set action reject
 	rmmod port53guard || note "rmmod port53guard failed"

@@ -1,27 +1,34 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Turn the guests' P53G-BENCH lines into a table per kernel, the target
-ratios, and results.json.
+"""Turn the guests' P53G-BENCH lines into a table per kernel, the ratios
+against their targets, and the results files.
 
-    report.py RESULTS.json PSET.txt SERIES=GUEST.log...
+    report.py [--clock C] [--commit X] [--params P] OUT.json OUT.md PSET.txt SERIES=GUEST.log...
 
 Every ratio is taken inside one repetition (both figures from the same
 pass through the configurations), then the median over repetitions is
-reported; spread is (max - min) / median over the repetitions.
+reported; spread is (max - min) / median over the repetitions. When
+OUT.json already holds a run, each ratio is also compared with it.
 """
+import argparse
+import datetime
 import json
+import os
 import re
 import statistics
-import sys
 
 LINE = re.compile(r"^P53G-BENCH (.*)$")
+LOAD = re.compile(r"^P53G-BENCH-LOAD (.*)$")
 NOTE = re.compile(r"^P53G-BENCH-NOTE (.*)$")
-ORDER = ["none", "none-5353", "nft-hook-5353", "nft-drop", "nft-reject", "ipt-reject", "nftset", "ipset",
-         "guard", "guard-exempt", "guard-5353", "guard-drop"]
+ORDER = ["none", "none-5353", "nft-hook-5353", "fwd-none", "fwd-nft-hook", "nft-drop", "nft-reject",
+         "ipt-reject", "nftset", "ipset", "guard", "guard-exempt", "guard-5353", "fwd-guard",
+         "guard-drop"]
 DESC = {
     "none": "no module, closed port 53",
     "none-5353": "no module, closed port 5353",
     "nft-hook-5353": "nft: empty input chain, traffic to 5353",
+    "fwd-none": "no module, forwarded UDP to 5353",
+    "fwd-nft-hook": "nft: empty forward chain, forwarded UDP",
     "nft-drop": "nft: udp dport 53 drop",
     "nft-reject": "nft: udp dport 53 reject",
     "ipt-reject": "iptables-legacy -j REJECT",
@@ -30,33 +37,41 @@ DESC = {
     "guard": "guard, N exemptions, source not exempt",
     "guard-exempt": "guard, source exempt, listener drains 53",
     "guard-5353": "guard loaded, traffic to 5353 (closed)",
+    "fwd-guard": "guard loaded, forwarded UDP to 5353",
     "guard-drop": "guard, action drop",
 }
-# (description, numerator, denominator, limits, target)
+# (name, description, numerator, denominator, target)
 TARGETS = [
-    ("guard reject / nft reject (flood, default ICMP limits)",
-     ("guard", 0), ("nft-reject", 0), "default", 1.8),
-    ("guard reject / nft reject (limits off)", ("guard", 0), ("nft-reject", 0), "off", None),
-    ("unrelated UDP: guard loaded / no module (port 5353)",
-     ("guard-5353", 0), ("none-5353", 0), "default", 0.98),
-    ("unrelated UDP: guard loaded / no module (limits off)",
-     ("guard-5353", 0), ("none-5353", 0), "off", 0.98),
-    ("unrelated UDP: any input hook (empty nft chain) / no module",
-     ("nft-hook-5353", 0), ("none-5353", 0), "default", None),
-    ("unrelated UDP: guard loaded / empty nft chain",
-     ("guard-5353", 0), ("nft-hook-5353", 0), "default", None),
-    ("guard 1,000 prefixes / nft 1,000-prefix interval set + reject",
-     ("guard", 1000), ("nftset", 1000), "default", 1.5),
-    ("guard 1,000 prefixes / nft 1,000-prefix set (limits off)",
-     ("guard", 1000), ("nftset", 1000), "off", 1.5),
-    ("guard 1,000,000 / guard 0 prefixes", ("guard", 1000000), ("guard", 0), "default", 0.9),
-    ("guard 1,000,000 prefixes / nft 1,000,000-prefix set",
-     ("guard", 1000000), ("nftset", 1000000), "default", None),
+    ("reject/drop", "guard reject / guard drop, a flood at the default ICMP limits (the limit)",
+     ("guard", 0), ("guard-drop", 0), 0.99),
+    ("reject/nft", "guard reject / nft reject", ("guard", 0), ("nft-reject", 0), 1.5),
+    ("reject/iptables", "guard reject / iptables REJECT", ("guard", 0), ("ipt-reject", 0), 1.5),
+    ("1k/nftset", "guard, 1,000 prefixes / nft 1,000-prefix interval set + reject",
+     ("guard", 1000), ("nftset", 1000), 1.5),
+    ("1k/ipset", "guard, 1,000 prefixes / ipset 1,000 hash:net + REJECT",
+     ("guard", 1000), ("ipset", 1000), 1.5),
+    ("5353/nft-hook", "unrelated UDP to 5353: guard loaded / empty nft input chain (the floor)",
+     ("guard-5353", 0), ("nft-hook-5353", 0), 0.995),
+    ("5353/none", "unrelated UDP to 5353: guard loaded / no module",
+     ("guard-5353", 0), ("none-5353", 0), None),
+    ("fwd/nft-hook", "forwarded UDP: guard loaded / empty nft forward chain (the floor)",
+     ("fwd-guard", 0), ("fwd-nft-hook", 0), 0.995),
+    ("fwd/none", "forwarded UDP: guard loaded / no module", ("fwd-guard", 0), ("fwd-none", 0), None),
+    ("1M/0", "guard, 1,000,000 / 0 prefixes (source not exempt)",
+     ("guard", 1000000), ("guard", 0), 0.98),
+    ("1M/nftset", "guard, 1,000,000 prefixes / nft 1,000,000-prefix set + reject",
+     ("guard", 1000000), ("nftset", 1000000), None),
+    ("1M/ipset", "guard, 1,000,000 prefixes / ipset 1,000,000 hash:net + REJECT",
+     ("guard", 1000000), ("ipset", 1000000), None),
 ]
 
 
+def kv_of(text):
+    return dict(w.split("=", 1) for w in text.split() if "=" in w)
+
+
 def parse(path):
-    runs, notes = {}, []
+    runs, loads, notes = {}, {}, []
     with open(path, errors="replace") as f:
         for raw in f:
             line = raw.strip("\r\n").replace("\r", "")
@@ -64,10 +79,20 @@ def parse(path):
             if m:
                 notes.append(m.group(1))
                 continue
+            m = LOAD.match(line)
+            if m:
+                kv = kv_of(m.group(1))
+                try:
+                    loads.setdefault((kv["what"], int(kv["n"])), []).append(
+                        {"secs": float(kv["secs"]), "kib": int(kv["kib"]),
+                         "bytes": int(kv["bytes"]) if "bytes" in kv else None})
+                except (KeyError, ValueError):
+                    pass
+                continue
             m = LINE.match(line)
             if not m:
                 continue
-            kv = dict(w.split("=", 1) for w in m.group(1).split() if "=" in w)
+            kv = kv_of(m.group(1))
             try:
                 key = (kv["inj"], kv["limits"], kv["config"], int(kv["n"]))
                 rep, pps = int(kv["rep"]), int(kv["pps"])
@@ -77,7 +102,7 @@ def parse(path):
                 "pps": pps, "sent": int(kv.get("sent", 0) or 0),
                 "icmp": int(kv["icmp"]) if kv.get("icmp", "").lstrip("-").isdigit() else None,
                 "acct": int(kv["acct"]) if kv.get("acct", "").isdigit() else None}
-    return runs, notes
+    return runs, loads, notes
 
 
 def spread(vals):
@@ -94,62 +119,133 @@ def ratio(runs, inj, lim, num, den):
 
 
 def main():
-    out, pset, logs = sys.argv[1], sys.argv[2], sys.argv[3:]
-    results = {"method": "pktgen netif_receive into veth-dut (primary); sendmmsg from the peer "
-               "namespace (e2e, pps = frames received by veth-dut / s); 60-byte UDP; "
-               "ratios taken inside each repetition, median over repetitions; "
-               "spread = (max - min) / median", "kernels": {}}
-    for arg in logs:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--clock", default="icount")
+    ap.add_argument("--commit", default="")
+    ap.add_argument("--params", default="")
+    ap.add_argument("out_json")
+    ap.add_argument("out_md")
+    ap.add_argument("pset")
+    ap.add_argument("logs", nargs="+")
+    a = ap.parse_args()
+    try:
+        with open(a.out_json) as f:
+            prev = json.load(f)
+    except (OSError, ValueError):
+        prev = None
+    unit = "packets per 10^9 guest instructions" if a.clock == "icount" else "packets per second"
+    results = {
+        "date": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": a.commit, "clock": a.clock, "params": a.params, "unit": unit,
+        "method": "pktgen netif_receive into veth-dut, 60-byte UDP; every configuration in "
+                  "every repetition, the guard's block and the rest in alternating order; ratios "
+                  "taken inside each repetition, median over repetitions; spread = (max - min) / "
+                  "median" + ("; QEMU's instruction counter is the guest's clock (one vCPU, "
+                              "single-threaded TCG): figures count instructions and see no "
+                              "cache miss" if a.clock == "icount" else ""),
+        "kernels": {}}
+    md = [f"# make bench: latest results", "",
+          f"Generated by `make bench` (tests/bench/run.sh, report.py) on {results['date']}, "
+          f"commit {a.commit or '?'}; {a.params}.", "",
+          f"Method: {results['method']}. Rates are {unit}." +
+          (" A guest second is 10^9 instructions; the figures repeat within 0.1 % "
+           "whatever the host does, and count instructions only: a cache miss or a slow "
+           "atomic costs nothing here." if a.clock == "icount" else ""), ""]
+    for arg in a.logs:
         series, path = arg.split("=", 1)
-        runs, notes = parse(path)
+        runs, loads, notes = parse(path)
         print(f"\n=== Debian {series} kernel ({path}) ===")
         for n in notes:
             print(f"  note: {n}")
         rows = []
         keys = sorted(runs, key=lambda k: (k[0] != "pktgen", k[0], k[1] != "default", k[1],
                                            ORDER.index(k[2]) if k[2] in ORDER else 99, k[3]))
-        hdr = f"{'injector':8} {'limits':8} {'config':13} {'N':>8} {'median pps':>11} " \
-              f"{'spread':>7} {'x nft-reject':>12} {'ICMP/pkt':>8} {'reps':>4}  what"
+        hdr = f"{'injector':8} {'limits':8} {'config':13} {'N':>8} {'median':>11} " \
+              f"{'spread':>7} {'ICMP/pkt':>8} {'reps':>4}  what"
         print(hdr)
         print("-" * len(hdr))
+        md += [f"## Debian {series}", "", "| config | N | median | spread | ICMP/pkt | what |",
+               "| --- | --: | --: | --: | --: | --- |"]
         for k in keys:
             inj, lim, cfg, n = k
             vals = [v["pps"] for _, v in sorted(runs[k].items())]
             med = statistics.median(vals)
-            r = ratio(runs, inj, lim, (cfg, n), ("nft-reject", 0))
             accts = [v for v in runs[k].values() if v["acct"] is not None and inj == "pktgen"]
             acct_ok = all(v["acct"] == v["sent"] for v in accts) if accts else None
             icmp = [v["icmp"] / v["sent"] for v in runs[k].values()
                     if v["icmp"] is not None and v["sent"]]
             icmp = statistics.median(icmp) if icmp else None
-            row = {"injector": inj, "limits": lim, "config": cfg, "n": n,
-                   "median_pps": med, "spread_pct": round(spread(vals), 1),
-                   "reps": len(vals), "pps": vals,
-                   "ratio_to_nft_reject": round(r[0], 3) if r else None,
-                   "ratio_spread_pct": round(r[1], 1) if r else None,
-                   "icmp_per_packet": round(icmp, 4) if icmp is not None else None,
-                   "guard_counters_match_sent": acct_ok}
-            rows.append(row)
-            rs = f"{r[0]:.2f}" if r else "-"
-            print(f"{inj:8} {lim:8} {cfg:13} {n:>8} {med:>11.0f} {spread(vals):>6.1f}% "
-                  f"{rs:>12} {'-' if icmp is None else f'{icmp:.3f}':>8} {len(vals):>4}  {DESC.get(cfg, '')}"
-                  + ("" if acct_ok in (None, True) else "  [guard counters != pktgen count]"))
-        print("\n  targets (ratio inside each repetition, median [spread], reps):")
+            rows.append({"injector": inj, "limits": lim, "config": cfg, "n": n, "median": med,
+                         "spread_pct": round(spread(vals), 3), "reps": len(vals), "values": vals,
+                         "icmp_per_packet": round(icmp, 4) if icmp is not None else None,
+                         "guard_counters_match_sent": acct_ok})
+            flag = "" if acct_ok in (None, True) else "  [guard counters != pktgen count]"
+            print(f"{inj:8} {lim:8} {cfg:13} {n:>8} {med:>11.0f} {spread(vals):>6.2f}% "
+                  f"{'-' if icmp is None else f'{icmp:.3f}':>8} {len(vals):>4}  "
+                  f"{DESC.get(cfg, '')}{flag}")
+            if inj == "pktgen" and lim == "default":
+                md.append(f"| {cfg} | {n:,} | {med:,.0f} | {spread(vals):.2f} % | "
+                          f"{'-' if icmp is None else f'{icmp:.3f}'} | {DESC.get(cfg, '')}{flag} |")
+        print("\n  ratios (inside each repetition: median [spread], reps):")
+        md += ["", "| ratio | median | spread | target | |", "| --- | --: | --: | --: | --- |"]
         tres = []
+        pk = (prev or {}).get("kernels", {}).get(series, {})
+        prev_r = {(t["injector"], t["limits"], t["name"]): t["ratio"] for t in pk.get("ratios", [])}
         for inj in sorted({k[0] for k in runs}, key=lambda i: i != "pktgen"):
-            for desc, num, den, lim, target in TARGETS:
-                r = ratio(runs, inj, lim, num, den)
-                if not r:
-                    continue
-                verdict = "" if target is None else ("  met" if r[0] >= target else "  MISSED")
-                tgt = f" (target >= {target})" if target else ""
-                print(f"  [{inj}] {desc}{tgt}: {r[0]:.2f} [{r[1]:.0f}%] n={r[2]}{verdict}")
-                tres.append({"injector": inj, "what": desc, "limits": lim, "ratio": round(r[0], 3),
-                             "spread_pct": round(r[1], 1), "target": target,
-                             "met": None if target is None else r[0] >= target})
-        results["kernels"][series] = {"log": path, "notes": notes, "rows": rows, "targets": tres}
+            for lim in sorted({k[1] for k in runs if k[0] == inj}, key=lambda l: l != "default"):
+                for name, desc, num, den, target in TARGETS:
+                    r = ratio(runs, inj, lim, num, den)
+                    if not r:
+                        continue
+                    met = None if target is None else r[0] >= target
+                    verdict = "" if met is None else ("met" if met else "MISSED")
+                    old = prev_r.get((inj, lim, name))
+                    drift = (r[0] - old) / old * 100 if old else None
+                    dtext = f", {drift:+.2f} % against the previous run" if drift is not None else ""
+                    print(f"  [{inj} {lim}] {desc}: {r[0]:.4f} [{r[1]:.2f} %] n={r[2]}"
+                          f"{f' (target >= {target}) {verdict}' if target else ''}{dtext}")
+                    tres.append({"injector": inj, "limits": lim, "name": name, "what": desc,
+                                 "ratio": round(r[0], 4), "spread_pct": round(r[1], 3),
+                                 "reps": r[2], "target": target, "met": met,
+                                 "previous": old, "drift_pct": None if drift is None else
+                                 round(drift, 3)})
+                    if inj == "pktgen" and lim == "default":
+                        md.append(f"| {desc} | {r[0]:.4f} | {r[1]:.2f} % | "
+                                  f"{'' if target is None else f'>= {target}'} | {verdict} |")
+        lres = []
+        if loads:
+            print("\n  loading the lists (guest time; memory the guest lost):")
+            md += ["", "| loading | N | guest s | 10^9 instructions | KiB | bytes/prefix |",
+                   "| --- | --: | --: | --: | --: | --: |"]
+            for (what, n), ls in sorted(loads.items(), key=lambda x: (x[0][1], x[0][0])):
+                secs = statistics.median(l["secs"] for l in ls)
+                kib = statistics.median(l["kib"] for l in ls)
+                own = [l["bytes"] for l in ls if l["bytes"] is not None]
+                per = kib * 1024 / n if n else 0
+                print(f"  {what:6} {n:>8}: {secs:.3f} s, {kib:,.0f} KiB ({per:.0f} B/prefix)"
+                      + (f", table {statistics.median(own):,.0f} bytes" if own else "")
+                      + f", {len(ls)} loads")
+                lres.append({"what": what, "n": n, "guest_secs": secs, "kib": kib,
+                             "bytes_per_prefix": round(per, 1), "loads": len(ls),
+                             "table_bytes": statistics.median(own) if own else None})
+                instr = f"{secs:.2f}" if a.clock == "icount" else "-"
+                md.append(f"| {what} | {n:,} | {secs:.3f} | {instr} | {kib:,.0f} | {per:.0f} |")
+            by = {(l["what"], l["n"]): l for l in lres}
+            for n in sorted({l["n"] for l in lres}):
+                g = by.get(("guard", n))
+                for other in ("nft", "ipset"):
+                    o = by.get((other, n))
+                    if g and o and o["guest_secs"] and o["kib"]:
+                        line = (f"guard / {other}, loading {n:,} prefixes: time "
+                                f"{g['guest_secs'] / o['guest_secs']:.3f}, memory {g['kib'] / o['kib']:.3f}")
+                        print("  " + line)
+                        md.append(f"- {line}")
+        md.append("")
+        results["kernels"][series] = {"log": os.path.basename(path), "notes": notes, "rows": rows,
+                                      "ratios": tres, "loads": lres}
+        md.append("")
     try:
-        with open(pset) as f:
+        with open(a.pset) as f:
             text = f.read()
     except OSError:
         text = ""
@@ -157,10 +253,21 @@ def main():
         print("\n=== exemption lookup, userspace, callgrind (tests/pset/bench.sh) ===")
         print(text.rstrip())
         results["lookup_callgrind"] = text
-    with open(out, "w") as f:
+        md += ["## Exemption lookup, userspace (callgrind)", "", "```", text.rstrip(), "```", ""]
+    if prev:
+        drifts = [abs(t["drift_pct"]) for k in results["kernels"].values() for t in k["ratios"]
+                  if t["drift_pct"] is not None]
+        if drifts:
+            line = (f"Against the previous run (commit {prev.get('commit', '?')}, "
+                    f"{prev.get('date', '?')}): every ratio within {max(drifts):.3f} %.")
+            print("\n" + line)
+            md += [line, ""]
+    with open(a.out_json, "w") as f:
         json.dump(results, f, indent=1)
         f.write("\n")
-    print(f"\nwritten: {out}")
+    with open(a.out_md, "w") as f:
+        f.write("\n".join(md))
+    print(f"\nwritten: {a.out_json}, {a.out_md}")
 
 
 if __name__ == "__main__":
