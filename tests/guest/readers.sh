@@ -1,0 +1,65 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# Readers never wait for a writer: while a replace of 1,000,000 entries
+# builds its table (seconds, under the writers' lock), a read of stats,
+# counters, generation or a setting completes, and a writer waiting for
+# the lock can be killed.
+#
+# How it is seen: a setting write is started beside the replace; while it
+# is still waiting (the lock is held by the build), the reads are made and
+# must return before it does. Were a read to take the writers' lock, it
+# would queue behind that waiting writer.
+. /p53g/guest/lib.sh
+
+N=1000000
+cleanup() { grep -q '^port53guard ' /proc/modules && rmmod port53guard; }
+ok "modprobe port53guard max_entries=$N" modprobe port53guard max_entries=$N
+awk -v n=$N 'BEGIN { for (i = 0; i < n; i++)
+	printf "%d.%d.%d.0/24\n", 32 + int(i / 32768), int(i / 128) % 256, (i % 128) * 2 }' >/tmp/1m.txt
+ok "a list of $N prefixes" test "$(wc -l </tmp/1m.txt)" = $N
+
+now_ms() { awk '{ printf "%d", $1 * 1000 }' /proc/uptime; }
+port53guard exempt replace /tmp/1m.txt 2>/tmp/rp.err &
+rp=$!
+t_start=$(now_ms)
+seen=0 killed=0 max_read=0 waits=0
+while kill -0 $rp 2>/dev/null; do
+	rm -f /tmp/w.done
+	(echo 300 >$ST/rate && echo done >/tmp/w.done) 2>/dev/null &
+	wp=$!
+	sleep 0.3
+	if [ ! -e /tmp/w.done ] && kill -0 $rp 2>/dev/null; then
+		waits=$((waits + 1))
+		t0=$(now_ms)
+		cat $ST/stats $ST/counters $ST/generation $ST/enabled >/dev/null
+		t1=$(now_ms)
+		if [ ! -e /tmp/w.done ]; then
+			seen=$((seen + 1))
+			[ $((t1 - t0)) -gt $max_read ] && max_read=$((t1 - t0))
+		fi
+		# a writer waiting for the lock dies when killed
+		if [ $killed = 0 ] && [ ! -e /tmp/w.done ]; then
+			kill -9 $wp 2>/dev/null
+			k0=$(now_ms)
+			wait $wp 2>/dev/null
+			k1=$(now_ms)
+			if [ ! -e /tmp/w.done ] && kill -0 $rp 2>/dev/null; then
+				killed=1
+				echo "# a waiting writer, killed, was gone in $((k1 - k0)) ms while the build went on"
+				ok "a writer waiting for the lock is killable" test $((k1 - k0)) -lt 2000
+			fi
+			continue
+		fi
+	fi
+	wait $wp 2>/dev/null
+done
+wait $rp
+rc=$?
+echo "# replace of $N entries: $(($(now_ms) - t_start)) ms; a writer waited $waits times; reads done while it waited: $seen (longest $max_read ms)"
+ok "the replace of $N entries succeeded ($(cat /tmp/rp.err))" test $rc = 0
+ok "the list holds $N entries" test "$(awk '$1 == "exempt_entries" { print $2 }' $ST/stats)" = $N
+ok "reads of stats, counters, generation and a setting completed while a writer waited for the build ($seen)" \
+	test $seen -gt 0
+ok "a waiting writer was killed during the build" test $killed = 1
+ok "rmmod port53guard" rmmod port53guard
