@@ -381,11 +381,14 @@ EXPORT_SYMBOL_IF_KUNIT(p53g_judge);
  * The reject helpers send nothing for a packet to a broadcast or multicast
  * address or in a link-layer broadcast or multicast frame, from an
  * unspecified or multicast source, with a bad checksum or that is not a
- * first fragment. Ask the same questions first, so that the
- * counters say what happened (rejected means a reply went out) and such
- * packets take no token from the bucket. The host's own ICMP rate limits
- * (net.ipv4.icmp_ratelimit, icmp_msgs_per_sec) come after this and may
- * still hold a reply back.
+ * first fragment. Ask the same questions first, so that the counters say
+ * what happened (rejected means a reply went out) and such packets take
+ * no token from the bucket. The questions come in two steps around the
+ * bucket: the header's (cheap) before it, the checksum (a sum over the
+ * whole datagram) after it, so that a packet over the limit costs what a
+ * drop costs; one that then fails its checksum gives its token back. The
+ * host's own ICMP rate limits (net.ipv4.icmp_ratelimit, icmp_msgs_per_sec)
+ * come after this and may still hold a reply back.
  */
 
 /*
@@ -426,20 +429,44 @@ static unsigned int p53g_udp_len(const struct sk_buff *skb,
 }
 
 /*
- * The UDP checksum over the datagram and its pseudo-header, and its length
- * against the packet's, as the UDP layer would check them. Not
- * nf_ip_checksum(): for a packet whose checksum nobody has verified yet it
- * sums the IP header as well, and by LOCAL_IN the stack has written this
- * host's address into a record route or timestamp option without
- * refreshing the header checksum (only forwarding does), so a valid query
- * carrying such an option would pass for a corrupt one and go unanswered.
+ * The sum of the bytes from @skb->data to the end, as the device gave it
+ * (CHECKSUM_COMPLETE), minus the first @off of them; 0 when there is none
+ * to use. Only at LOCAL_IN, as nf_ip_checksum() does: on the way there
+ * the stack keeps skb->csum in step with what it pulls and NAT rewrites.
  */
-static bool p53g_udp4_valid(const struct sk_buff *skb,
-			    const struct p53g_pkt *pkt)
+static bool p53g_csum_complete(const struct sk_buff *skb,
+			       unsigned int hooknum, unsigned int off,
+			       unsigned int cov, __wsum *sum)
+{
+	if (skb->ip_summed != CHECKSUM_COMPLETE ||
+	    hooknum != NF_INET_LOCAL_IN || cov != skb->len - off)
+		return false;
+	*sum = off ? csum_sub(skb->csum, skb_checksum(skb, 0, off, 0)) :
+		     skb->csum;
+	return true;
+}
+
+/*
+ * The UDP checksum over the datagram and its pseudo-header, as the UDP
+ * layer would check it. From the device's sum when it gave one for the
+ * whole datagram (CHECKSUM_COMPLETE: a valid IPv4 header sums to zero, so
+ * the sum from the IP header on is the datagram's), else in software;
+ * a sum from the device that does not check out is summed again in
+ * software, as the UDP layer does. Not nf_ip_checksum() for the software
+ * sum: for a packet whose checksum nobody has verified yet it sums the IP
+ * header as well, and by LOCAL_IN the stack has written this host's
+ * address into a record route or timestamp option without refreshing the
+ * header checksum (only forwarding does), so a valid query carrying such
+ * an option would pass for a corrupt one and go unanswered.
+ */
+VISIBLE_IF_KUNIT bool p53g_udp4_csum_ok(const struct sk_buff *skb,
+					const struct p53g_pkt *pkt,
+					unsigned int hooknum)
 {
 	const struct iphdr *iph = ip_hdr(skb);
-	unsigned int len, cov;
-	__sum16 check;
+	unsigned int len, cov = 0;
+	__sum16 check = 0;
+	__wsum sum;
 
 	len = p53g_udp_len(skb, pkt, &cov, &check);
 	if (!len)
@@ -447,16 +474,22 @@ static bool p53g_udp4_valid(const struct sk_buff *skb,
 	/* A zero UDP checksum over IPv4 means "none" (UDP-Lite: refused). */
 	if (!check || skb_csum_unnecessary(skb))
 		return true;
+	if (p53g_csum_complete(skb, hooknum, 0, pkt->thoff + cov, &sum) &&
+	    !csum_tcpudp_magic(iph->saddr, iph->daddr, len, pkt->proto, sum))
+		return true;
 	return !csum_tcpudp_magic(iph->saddr, iph->daddr, len, pkt->proto,
 				  skb_checksum(skb, pkt->thoff, cov, 0));
 }
+EXPORT_SYMBOL_IF_KUNIT(p53g_udp4_csum_ok);
 
-static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
-				     const struct p53g_pkt *pkt,
-				     unsigned int hooknum)
+/* The header's questions: could a reply be sent at all? */
+static bool p53g_reply_allowed_ipv4(const struct sk_buff *skb,
+				    const struct p53g_pkt *pkt)
 {
 	const struct iphdr *iph = ip_hdr(skb);
 	const struct rtable *rt = skb_rtable(skb);
+	unsigned int cov;
+	__sum16 check;
 
 	if (skb->pkt_type != PACKET_HOST ||
 	    (rt && (rt->rt_flags & (RTCF_BROADCAST | RTCF_MULTICAST))))
@@ -465,8 +498,15 @@ static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
 	    ipv4_is_multicast(iph->saddr) || ipv4_is_lbcast(iph->saddr) ||
 	    ipv4_is_zeronet(iph->saddr))
 		return false;
+	return pkt->proto == IPPROTO_TCP || p53g_udp_len(skb, pkt, &cov, &check);
+}
+
+/* The checksum's question, after the bucket. */
+static bool p53g_csum_ok_ipv4(struct sk_buff *skb, const struct p53g_pkt *pkt,
+			      unsigned int hooknum)
+{
 	if (pkt->proto != IPPROTO_TCP)
-		return p53g_udp4_valid(skb, pkt);
+		return p53g_udp4_csum_ok(skb, pkt, hooknum);
 	/*
 	 * TCP: nf_send_reset() checks with nf_ip_checksum() itself, so ask
 	 * the same (a SYN with a record route option goes unanswered).
@@ -478,46 +518,97 @@ static bool p53g_reply_possible_ipv4(struct sk_buff *skb,
 
 #if IS_ENABLED(CONFIG_IPV6)
 /*
- * As p53g_udp4_valid(), over IPv6, where a checksum is mandatory. A first
- * fragment's UDP length runs past the fragment, so it is never answered
- * (its checksum cannot be verified).
+ * As p53g_udp4_csum_ok(), over IPv6, where a checksum is mandatory. The
+ * device's sum includes the IPv6 header and its extension headers, which
+ * sum to anything: they are taken out. A first fragment's UDP length runs
+ * past the fragment, so it is never answered (its checksum cannot be
+ * verified).
  */
-static bool p53g_udp6_valid(const struct sk_buff *skb,
-			    const struct p53g_pkt *pkt)
+VISIBLE_IF_KUNIT bool p53g_udp6_csum_ok(const struct sk_buff *skb,
+					const struct p53g_pkt *pkt,
+					unsigned int hooknum)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
-	unsigned int len, cov;
-	__sum16 check;
+	unsigned int len, cov = 0;
+	__sum16 check = 0;
+	__wsum sum;
 
 	len = p53g_udp_len(skb, pkt, &cov, &check);
 	if (!len || !check)
 		return false;
 	if (skb_csum_unnecessary(skb))
 		return true;
+	if (p53g_csum_complete(skb, hooknum, pkt->thoff, cov, &sum) &&
+	    !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len, pkt->proto, sum))
+		return true;
 	return !csum_ipv6_magic(&ip6h->saddr, &ip6h->daddr, len, pkt->proto,
 				skb_checksum(skb, pkt->thoff, cov, 0));
 }
+EXPORT_SYMBOL_IF_KUNIT(p53g_udp6_csum_ok);
 
-static bool p53g_reply_possible_ipv6(struct sk_buff *skb,
-				     const struct p53g_pkt *pkt,
-				     unsigned int hooknum)
+static bool p53g_reply_allowed_ipv6(const struct sk_buff *skb,
+				    const struct p53g_pkt *pkt)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	int dtype = ipv6_addr_type(&ip6h->daddr);
 	int stype = ipv6_addr_type(&ip6h->saddr);
+	unsigned int cov;
+	__sum16 check;
 
 	if ((dtype & IPV6_ADDR_MULTICAST) || skb->pkt_type != PACKET_HOST)
 		return false;
 	if (stype == IPV6_ADDR_ANY || (stype & IPV6_ADDR_MULTICAST))
 		return false;
+	if (pkt->proto == IPPROTO_TCP)
+		return true;
+	return p53g_udp_len(skb, pkt, &cov, &check) && check;
+}
+
+static bool p53g_csum_ok_ipv6(struct sk_buff *skb, const struct p53g_pkt *pkt,
+			      unsigned int hooknum)
+{
 	if (pkt->proto != IPPROTO_TCP)
-		return p53g_udp6_valid(skb, pkt);
+		return p53g_udp6_csum_ok(skb, pkt, hooknum);
 	/* TCP: nf_send_reset6() checks with nf_ip6_checksum() itself. */
 	if (skb_csum_unnecessary(skb))
 		return true;
 	return !nf_ip6_checksum(skb, hooknum, pkt->thoff, pkt->proto);
 }
 #endif
+
+/*
+ * A reply is due: may it go? Header questions, then the bucket, then the
+ * checksum (which gives its token back when it fails).
+ */
+static enum p53g_outcome p53g_reply_due(struct sk_buff *skb,
+					enum p53g_family f,
+					const struct p53g_pkt *pkt,
+					unsigned int hooknum, u32 rate,
+					enum p53g_outcome o)
+{
+	bool v6 = IS_ENABLED(CONFIG_IPV6) && f == P53G_IPV6;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (v6 ? !p53g_reply_allowed_ipv6(skb, pkt) :
+		 !p53g_reply_allowed_ipv4(skb, pkt))
+		return P53G_DROP_NOREPLY;
+#else
+	if (!p53g_reply_allowed_ipv4(skb, pkt))
+		return P53G_DROP_NOREPLY;
+#endif
+	if (!p53g_ratelimit_take(rate))
+		return P53G_DROP_RATELIMIT;
+#if IS_ENABLED(CONFIG_IPV6)
+	if (v6 ? p53g_csum_ok_ipv6(skb, pkt, hooknum) :
+		 p53g_csum_ok_ipv4(skb, pkt, hooknum))
+		return o;
+#else
+	if (p53g_csum_ok_ipv4(skb, pkt, hooknum))
+		return o;
+#endif
+	p53g_ratelimit_give(rate);
+	return P53G_DROP_NOREPLY;
+}
 
 static void p53g_log(const struct sk_buff *skb, enum p53g_family f,
 		     enum p53g_hook hook, const struct net_device *in,
@@ -548,26 +639,13 @@ static unsigned int p53g_hook_fn(struct sk_buff *skb,
 	const struct p53g_cfg *cfg;
 	struct p53g_pkt pkt;
 	enum p53g_outcome o;
-	bool possible;
 
 	/* Hooks run under rcu_read_lock(): one configuration for the packet. */
 	cfg = p53g_cfg_get();
 	o = p53g_judge(skb, f, hook, state->in, &cfg->s, cfg->list, &pkt);
-	if (o == P53G_REJECT_UNREACH || o == P53G_REJECT_RESET) {
-#if IS_ENABLED(CONFIG_IPV6)
-		if (f == P53G_IPV6)
-			possible = p53g_reply_possible_ipv6(skb, &pkt,
-							    state->hook);
-		else
-#endif
-			possible = p53g_reply_possible_ipv4(skb, &pkt,
-							    state->hook);
-		/* The bucket is asked before any reply is built. */
-		if (!possible)
-			o = P53G_DROP_NOREPLY;
-		else if (!p53g_ratelimit_take(cfg->s.rate))
-			o = P53G_DROP_RATELIMIT;
-	}
+	/* The bucket is asked before any reply is built. */
+	if (o == P53G_REJECT_UNREACH || o == P53G_REJECT_RESET)
+		o = p53g_reply_due(skb, f, &pkt, state->hook, cfg->s.rate, o);
 	/* Counted before the reply leaves, so a reader who saw it sees this. */
 	p53g_stats_inc(&p53g_stats, hook, f, o);
 
@@ -590,7 +668,7 @@ static unsigned int p53g_hook_fn(struct sk_buff *skb,
 	case P53G_REJECT_UNREACH:
 		/*
 		 * Checked above, over the UDP datagram alone (see
-		 * p53g_udp4_valid() for why not with nf_send_unreach()).
+		 * p53g_udp4_csum_ok() for why not with nf_send_unreach()).
 		 * The error takes the packet's conntrack entry along
 		 * (icmp_send() attaches it), so NAT turns what it quotes
 		 * back into what the client sent: a query to port 53 of

@@ -93,6 +93,16 @@ enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
 			     const struct p53g_pset *exempt,
 			     struct p53g_pkt *pkt);
 
+#if IS_ENABLED(CONFIG_KUNIT)
+/* Whether a UDP datagram's checksum checks out (for the KUnit tests). */
+bool p53g_udp4_csum_ok(const struct sk_buff *skb, const struct p53g_pkt *pkt,
+		       unsigned int hooknum);
+#if IS_ENABLED(CONFIG_IPV6)
+bool p53g_udp6_csum_ok(const struct sk_buff *skb, const struct p53g_pkt *pkt,
+		       unsigned int hooknum);
+#endif
+#endif
+
 int p53g_hooks_register(struct net *net);
 void p53g_hooks_unregister(struct net *net);
 /* How many network namespaces have the hooks now. */

@@ -17,7 +17,9 @@
 #include <linux/string.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <net/checksum.h>
 #include <net/ip.h>
+#include <net/ip6_checksum.h>
 #include <net/ipv6.h>
 #include <net/net_namespace.h>
 #include <net/netfilter/nf_conntrack.h>
@@ -990,11 +992,170 @@ static struct kunit_suite p53g_rate_suite = {
 	.test_cases = p53g_rate_test_cases,
 };
 
+/*
+ * A token taken for a reply that is then not sent (its checksum is bad)
+ * is given back: the next reply is not held back by it.
+ */
+static void p53g_give_test(struct kunit *test)
+{
+	struct p53g_bucket b = { .tat = ATOMIC64_INIT(0) };
+	u64 t = 5ULL * NSEC_PER_SEC;
+
+	/* rate 10: a burst of one, then one every 100 ms */
+	KUNIT_EXPECT_TRUE(test, p53g_bucket_take(&b, 10, t));
+	KUNIT_EXPECT_FALSE(test, p53g_bucket_take(&b, 10, t));
+	p53g_bucket_give(&b, 10);
+	KUNIT_EXPECT_TRUE(test, p53g_bucket_take(&b, 10, t));
+	KUNIT_EXPECT_FALSE(test, p53g_bucket_take(&b, 10, t));
+	/* rate 0 takes nothing and gives nothing back */
+	p53g_bucket_give(&b, 0);
+	KUNIT_EXPECT_FALSE(test, p53g_bucket_take(&b, 10, t));
+	KUNIT_EXPECT_TRUE(test, p53g_bucket_take(&b, 10, t + 100 * NSEC_PER_MSEC));
+}
+
+/**
+ * struct p53g_csum_case - a UDP checksum and what the device said of it
+ * @name: what the case shows
+ * @corrupt: a payload byte changed after the checksum was computed
+ * @complete: CHECKSUM_COMPLETE, with skb->csum the sum of the bytes...
+ * @device_sum_of_good: ...of the packet as it was before @corrupt
+ *	(a device sum that disagrees with the bytes: believed at LOCAL_IN,
+ *	which shows the device's sum is what is used there)
+ * @hooknum: where it is asked
+ * @lite_cov: UDP-Lite with this checksum coverage (0: UDP)
+ * @want: the checksum checks out
+ */
+struct p53g_csum_case {
+	const char *name;
+	bool corrupt;
+	bool complete;
+	bool device_sum_of_good;
+	u8 hooknum;
+	u8 lite_cov;
+	bool want;
+};
+
+static const struct p53g_csum_case p53g_csum_cases[] = {
+	{ "no device sum: good", false, false, false, NF_INET_LOCAL_IN, 0, true },
+	{ "no device sum: corrupt", true, false, false, NF_INET_LOCAL_IN, 0, false },
+	{ "device sum: good", false, true, false, NF_INET_LOCAL_IN, 0, true },
+	{ "device sum: corrupt", true, true, false, NF_INET_LOCAL_IN, 0, false },
+	{ "device sum of other bytes: believed at LOCAL_IN", true, true, true,
+	  NF_INET_LOCAL_IN, 0, true },
+	{ "device sum of other bytes: not used on FORWARD", true, true, true,
+	  NF_INET_FORWARD, 0, false },
+	{ "device sum wrong, bytes good: summed again", false, true, true,
+	  NF_INET_LOCAL_IN, 0, true },
+	{ "udplite, partial coverage: summed in software, good", false, true,
+	  false, NF_INET_LOCAL_IN, 8 + P53G_DNS_HDR_LEN - 4, true },
+	{ "udplite, partial coverage: device sum of other bytes not used", true,
+	  true, true, NF_INET_LOCAL_IN, 8 + P53G_DNS_HDR_LEN - 4, false },
+};
+
+static void p53g_csum_desc(const struct p53g_csum_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(p53g_csum, p53g_csum_cases, p53g_csum_desc);
+
+static bool p53g_csum_ask(struct sk_buff *skb, enum p53g_family f,
+			  unsigned int hooknum)
+{
+	struct p53g_pkt got;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (f == P53G_IPV6) {
+		p53g_classify_ipv6(skb, false, &got);
+		return p53g_udp6_csum_ok(skb, &got, hooknum);
+	}
+#endif
+	p53g_classify_ipv4(skb, false, &got);
+	return p53g_udp4_csum_ok(skb, &got, hooknum);
+}
+
+static void p53g_csum_check(struct kunit *test, enum p53g_family f)
+{
+	const struct p53g_csum_case *c = test->param_value;
+	struct p53g_pktspec spec = { .dns = P53G_DNS_QUERY, .src = P53G_SRC_DOC,
+				     .proto = c->lite_cov ? IPPROTO_UDPLITE :
+							    IPPROTO_UDP,
+				     .sport = 40000, .dport = 53 };
+	unsigned int i, len, l3len, ulen;
+	u8 pkt[128] __aligned(8);
+	struct sk_buff *skb;
+	struct udphdr *uh;
+	__wsum good;
+	bool ok;
+
+	len = p53g_build(pkt, &spec, f, &l3len);
+	uh = (struct udphdr *)(pkt + l3len);
+	ulen = len - l3len;
+	if (c->lite_cov)
+		uh->len = htons(c->lite_cov);
+	uh->check = 0;
+	if (f == P53G_IPV4)
+		uh->check = csum_tcpudp_magic(((struct iphdr *)pkt)->saddr,
+					      ((struct iphdr *)pkt)->daddr,
+					      ulen, spec.proto,
+					      csum_partial(uh, c->lite_cov ?: ulen, 0));
+	else
+		uh->check = csum_ipv6_magic(&((struct ipv6hdr *)pkt)->saddr,
+					    &((struct ipv6hdr *)pkt)->daddr,
+					    ulen, spec.proto,
+					    csum_partial(uh, c->lite_cov ?: ulen, 0));
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+	good = csum_partial(pkt, len, 0);
+	if (c->corrupt)		/* the DNS ID: inside any coverage */
+		pkt[l3len + sizeof(*uh) + 1] ^= 0x5a;
+	if (c->device_sum_of_good && !c->corrupt)
+		good = csum_add(good, htonl(0x01000000));	/* a wrong sum */
+	for (i = 0; i < ARRAY_SIZE(p53g_layout); i++) {
+		skb = p53g_layout_skb(test, pkt, len, l3len, i, f, NULL);
+		if (c->complete) {
+			skb->ip_summed = CHECKSUM_COMPLETE;
+			skb->csum = c->device_sum_of_good ? good :
+							    csum_partial(pkt, len, 0);
+		}
+		ok = p53g_csum_ask(skb, f, c->hooknum);
+		kfree_skb(skb);
+		KUNIT_EXPECT_EQ_MSG(test, ok, c->want, "%s skb", p53g_layout[i]);
+	}
+}
+
+static void p53g_csum4_test(struct kunit *test)
+{
+	p53g_csum_check(test, P53G_IPV4);
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static void p53g_csum6_test(struct kunit *test)
+{
+	p53g_csum_check(test, P53G_IPV6);
+}
+#endif
+
+static struct kunit_case p53g_csum_test_cases[] = {
+	KUNIT_CASE_PARAM(p53g_csum4_test, p53g_csum_gen_params),
+#if IS_ENABLED(CONFIG_IPV6)
+	KUNIT_CASE_PARAM(p53g_csum6_test, p53g_csum_gen_params),
+#endif
+	KUNIT_CASE(p53g_give_test),
+	{}
+};
+
+static struct kunit_suite p53g_csum_suite = {
+	.name = "port53guard_reply_checks",
+	.test_cases = p53g_csum_test_cases,
+};
+
 #if IS_ENABLED(CONFIG_IPV6)
 kunit_test_suites(&p53g_ipv4_suite, &p53g_ipv6_suite, &p53g_verdict_suite,
-		  &p53g_rate_suite);
+		  &p53g_rate_suite, &p53g_csum_suite);
 #else
-kunit_test_suites(&p53g_ipv4_suite, &p53g_verdict_suite, &p53g_rate_suite);
+kunit_test_suites(&p53g_ipv4_suite, &p53g_verdict_suite, &p53g_rate_suite,
+		  &p53g_csum_suite);
 #endif
 
 P53G_IMPORT_KUNIT_NS();

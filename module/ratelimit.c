@@ -53,9 +53,26 @@ bool p53g_bucket_take(struct p53g_bucket *b, u32 rate, u64 now)
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_bucket_take);
 
+/**
+ * p53g_bucket_give() - give back a token taken for a reply not sent
+ * @b: the bucket
+ * @rate: the rate it was taken at (0: nothing was taken)
+ */
+void p53g_bucket_give(struct p53g_bucket *b, u32 rate)
+{
+	if (rate)
+		atomic64_sub(div_u64(NSEC_PER_SEC, rate), &b->tat);
+}
+EXPORT_SYMBOL_IF_KUNIT(p53g_bucket_give);
+
 bool p53g_ratelimit_take(u32 rate)
 {
 	return p53g_bucket_take(&p53g_bucket, rate, ktime_get_mono_fast_ns());
+}
+
+void p53g_ratelimit_give(u32 rate)
+{
+	p53g_bucket_give(&p53g_bucket, rate);
 }
 
 void p53g_ratelimit_reset(void)

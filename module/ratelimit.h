@@ -18,10 +18,12 @@ struct p53g_bucket {
 };
 
 bool p53g_bucket_take(struct p53g_bucket *b, u32 rate, u64 now);
+void p53g_bucket_give(struct p53g_bucket *b, u32 rate);
 u32 p53g_bucket_burst(u32 rate);
 
 /* The host's one bucket, shared by every hook and namespace. */
 bool p53g_ratelimit_take(u32 rate);
+void p53g_ratelimit_give(u32 rate);
 void p53g_ratelimit_reset(void);
 
 #endif /* P53G_RATELIMIT_H */

@@ -20,8 +20,9 @@
  * ausearch shows who did it (auid, uid, exe); the writer is also named in
  * the record itself (audit_log_task_info()). With audit off or not built
  * in (OpenWrt), the same line goes to the kernel log at notice level (as
- * audit's own records do without auditd), with pid, uid and comm. The writers call these under the configuration's lock, so that
- * generations and records come in the order the changes were made.
+ * audit's own records do without auditd), with pid, uid and comm. The
+ * writers call these under the configuration's lock, so that generations
+ * and records come in the order the changes were made.
  */
 #include <linux/atomic.h>
 #include <linux/audit.h>
@@ -111,8 +112,8 @@ static void p53g_rec_emit(struct p53g_rec *r)
 	}
 	get_task_comm(comm, current);
 	pr_notice("%s pid=%d uid=%u comm=%*pE\n", r->s, task_tgid_nr(current),
-		from_kuid(&init_user_ns, current_uid()),
-		(int)strnlen(comm, sizeof(comm)), comm);
+		  from_kuid(&init_user_ns, current_uid()),
+		  (int)strnlen(comm, sizeof(comm)), comm);
 }
 
 void p53g_record_setting(enum p53g_setting s, u32 old, u32 new, size_t entries)
