@@ -36,9 +36,9 @@
 . /p53g/bench/params.sh
 B=/p53g/bench
 # Every rule, set and table lives in dut, where pktgen injects.
-IPT="$IP netns exec dut /usr/sbin/iptables-legacy"
-NFT="$IP netns exec dut nft"
-IPSET="$IP netns exec dut ipset"
+IPT="$IP netns exec $(ns dut) /usr/sbin/iptables-legacy"
+NFT="$IP netns exec $(ns dut) nft"
+IPSET="$IP netns exec $(ns dut) ipset"
 PG=/proc/net/pktgen
 
 note() { echo "P53G-BENCH-NOTE $*"; }
@@ -59,17 +59,15 @@ load() {
 NCPU=$(grep -c ^processor /proc/cpuinfo)
 
 # --- topology ----------------------------------------------------------
-$IP netns add dut
-$IP netns add peer
-$IP link add veth-dut netns dut type veth peer name veth-peer netns peer
+setup_ns dut peer sink
+$IP link add veth-dut netns "$(ns dut)" type veth peer name veth-peer netns "$(ns peer)"
 in_ns dut $IP link set lo up
 in_ns peer $IP link set lo up
 in_ns dut $IP addr add $DUT4/24 dev veth-dut
 in_ns peer $IP addr add $PEER4/24 dev veth-peer
 in_ns dut $IP link set veth-dut up
 in_ns peer $IP link set veth-peer up
-$IP netns add sink
-$IP link add veth-fwd netns dut type veth peer name veth-sink netns sink
+$IP link add veth-fwd netns "$(ns dut)" type veth peer name veth-sink netns "$(ns sink)"
 in_ns dut $IP addr add 198.51.100.1/24 dev veth-fwd
 in_ns dut $IP link set veth-fwd up
 in_ns sink $IP link set veth-sink up
@@ -94,7 +92,7 @@ RL_DEFAULT=$(in_ns dut sysctl -n net.ipv4.icmp_ratelimit)
 RM_DEFAULT=$(in_ns dut sysctl -n net.ipv4.icmp_ratemask)
 note "dut ICMP defaults: icmp_ratelimit=$RL_DEFAULT icmp_ratemask=$RM_DEFAULT icmp_msgs_per_sec=$(in_ns dut sysctl -n net.ipv4.icmp_msgs_per_sec) icmp_msgs_burst=$(in_ns dut sysctl -n net.ipv4.icmp_msgs_burst)"
 if nft list table inet p53g_keep >/dev/null 2>&1; then
-	note "the guest's permanent empty nft input chain (inet p53g_keep) lives in the initial namespace, in every configuration alike: dut's packets never traverse it, it only keeps netfilter's static key on"
+	note "the guest's permanent empty nft chains (inet p53g_keep, on every hook) live in the initial namespace, in every configuration alike: dut's packets never traverse them, they only keep netfilter's static keys on"
 fi
 
 # --- pktgen ------------------------------------------------------------
@@ -244,7 +242,7 @@ block_guard() {
 	port53guard exempt add $PEER4
 	# the drain on the other CPU when there is one
 	_cpu=$((NCPU > 1 ? 1 : 0))
-	$IP netns exec dut taskset -c $_cpu p53g-flood drain 53 >/tmp/drain.out &
+	$IP netns exec "$(ns dut)" taskset -c $_cpu p53g-flood drain 53 >/tmp/drain.out &
 	drain=$!
 	wait_until 5 grep -q ready /tmp/drain.out || note "drain listener did not start"
 	measure guard-exempt 1 53
