@@ -146,6 +146,7 @@ unreach4() {
 # measure CONFIG N PORT [DST]: one figure per injector and limit setting
 measure() {
 	_dst=${4:-$DUT4}
+	[ -n "${BENCH_ONLY:-}" ] && case " $BENCH_ONLY " in *" $1 "*) ;; *) return 0 ;; esac
 	for lim in $BENCH_LIMITS; do
 		limits "$lim"
 		for inj in pktgen $BENCH_E2E; do

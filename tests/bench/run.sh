@@ -24,6 +24,8 @@
 #   P53G_BENCH_E2E      "e2e" adds the sendmmsg injector for key configs []
 #   P53G_BENCH_KERNELS  Debian kernel series [6.1 6.12]
 #   P53G_BENCH_PSET     0 skips the userspace lookup benchmark [1]
+#   P53G_BENCH_ONLY     measure only these configurations (names as in
+#                       the table, e.g. "guard guard-drop") [all]
 set -uo pipefail
 . "$(dirname "$0")/../vm/lib.sh"
 
@@ -91,6 +93,7 @@ BENCH_REPS=$reps
 BENCH_NS="$ns"
 BENCH_LIMITS="$lims"
 BENCH_E2E="$e2e"
+BENCH_ONLY="${P53G_BENCH_ONLY:-}"
 GUARD_MAX=1048576
 EOF
 (cd "$x" && find . | cpio -o -H newc --quiet) | gzip -1 >"$work/extra.cpio.gz"
