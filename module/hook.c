@@ -382,13 +382,12 @@ EXPORT_SYMBOL_IF_KUNIT(p53g_judge);
  * address or in a link-layer broadcast or multicast frame, from an
  * unspecified or multicast source, with a bad checksum or that is not a
  * first fragment. Ask the same questions first, so that the counters say
- * what happened (rejected means a reply went out) and such packets take
- * no token from the bucket. The questions come in two steps around the
- * bucket: the header's (cheap) before it, the checksum (a sum over the
- * whole datagram) after it, so that a packet over the limit costs what a
- * drop costs; one that then fails its checksum gives its token back. The
- * host's own ICMP rate limits (net.ipv4.icmp_ratelimit, icmp_msgs_per_sec)
- * come after this and may still hold a reply back.
+ * what happened (rejected means a reply went out). They come after the
+ * bucket (p53g_reply_due()), so that a packet over the limit costs what a
+ * drop costs; one that fails them gives its token back, so that such
+ * packets take no reply from a query that may have one. The host's own
+ * ICMP rate limits (net.ipv4.icmp_ratelimit, icmp_msgs_per_sec) come
+ * after this and may still hold a reply back.
  */
 
 /*
@@ -577,8 +576,10 @@ static bool p53g_csum_ok_ipv6(struct sk_buff *skb, const struct p53g_pkt *pkt,
 #endif
 
 /*
- * A reply is due: may it go? Header questions, then the bucket, then the
- * checksum (which gives its token back when it fails).
+ * A reply is due: may it go? The bucket first: under a flood nearly every
+ * packet finds it empty, and is then dropped having cost one read more
+ * than a drop. With a token, the header's questions, then the checksum;
+ * a packet that fails either gives its token back.
  */
 static enum p53g_outcome p53g_reply_due(struct sk_buff *skb,
 					enum p53g_family f,
@@ -586,26 +587,20 @@ static enum p53g_outcome p53g_reply_due(struct sk_buff *skb,
 					unsigned int hooknum, u32 rate,
 					enum p53g_outcome o)
 {
-	bool v6 = IS_ENABLED(CONFIG_IPV6) && f == P53G_IPV6;
+	bool ok;
 
-#if IS_ENABLED(CONFIG_IPV6)
-	if (v6 ? !p53g_reply_allowed_ipv6(skb, pkt) :
-		 !p53g_reply_allowed_ipv4(skb, pkt))
-		return P53G_DROP_NOREPLY;
-#else
-	if (!p53g_reply_allowed_ipv4(skb, pkt))
-		return P53G_DROP_NOREPLY;
-#endif
 	if (!p53g_ratelimit_take(rate))
 		return P53G_DROP_RATELIMIT;
 #if IS_ENABLED(CONFIG_IPV6)
-	if (v6 ? p53g_csum_ok_ipv6(skb, pkt, hooknum) :
-		 p53g_csum_ok_ipv4(skb, pkt, hooknum))
-		return o;
-#else
-	if (p53g_csum_ok_ipv4(skb, pkt, hooknum))
-		return o;
+	if (f == P53G_IPV6)
+		ok = p53g_reply_allowed_ipv6(skb, pkt) &&
+		     p53g_csum_ok_ipv6(skb, pkt, hooknum);
+	else
 #endif
+		ok = p53g_reply_allowed_ipv4(skb, pkt) &&
+		     p53g_csum_ok_ipv4(skb, pkt, hooknum);
+	if (ok)
+		return o;
 	p53g_ratelimit_give(rate);
 	return P53G_DROP_NOREPLY;
 }

@@ -91,7 +91,7 @@ const char *p53g_action_name(unsigned int action);
  * @P53G_REJECT_RESET: a TCP SYN refused with a RST
  * @P53G_DROP_ACTION: dropped silently because action=drop
  * @P53G_DROP_RATELIMIT: a reply was due, but over the guard's rate limit
- *	(its checksum is not read then: a drop costs no more than that)
+ *	(asked first: such a packet's headers and checksum are not read)
  * @P53G_DROP_MALFORMED: headers cut short before the port: dropped
  * @P53G_DROP_NOREPLY: a reply was due, but the kernel's rules forbid one
  *	(to a broadcast or multicast address, a bad checksum, from an

@@ -11,6 +11,7 @@
  * the refusal is a plain read, so the cache line stays shared; only an
  * allowed reply, which then builds and routes a packet anyway, writes it.
  */
+#include <linux/jiffies.h>
 #include <linux/ktime.h>
 #include <linux/math64.h>
 #include <linux/minmax.h>
@@ -65,9 +66,20 @@ void p53g_bucket_give(struct p53g_bucket *b, u32 rate)
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_bucket_give);
 
+/*
+ * The clock is the tick (jiffies): one load, where reading the clocksource
+ * would cost a flood's every packet more than the rest of the refusal.
+ * Within a tick every packet sees one time, so the bucket hands out at
+ * most a tick's worth of tokens beyond its burst there; over any longer
+ * time the rate is exact. A tick (1 to 10 ms) is well under the burst's
+ * tenth of a second.
+ */
 bool p53g_ratelimit_take(u32 rate)
 {
-	return p53g_bucket_take(&p53g_bucket, rate, ktime_get_mono_fast_ns());
+	if (!rate)
+		return true;
+	return p53g_bucket_take(&p53g_bucket, rate,
+				get_jiffies_64() * (NSEC_PER_SEC / HZ));
 }
 
 void p53g_ratelimit_give(u32 rate)

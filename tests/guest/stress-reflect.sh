@@ -10,12 +10,14 @@
 #   ns dut:  port53guard, rate=R; replies to 198.18.0.0/15 and
 #            2001:db8:a000::/35 routed to the peer, which drops them
 #
-# The bound, from module/hook.c's GCRA bucket: interval T = 10^9 / R ns
-# (R divides 10^9 here, so T is exact), burst = max(R / 10, 1), a reply
+# The bound, from module/ratelimit.c's GCRA bucket: interval T = 10^9 / R
+# ns (R divides 10^9 here, so T is exact), burst = max(R / 10, 1), a reply
 # allowed while tat - now <= (burst - 1) T. n replies in a span of D ns
 # need D >= (n - burst) T, so n <= burst + D / T = burst + D * R / 10^9.
-# D is at most the time from before the first query to after the last
-# one was judged, read from /proc/uptime (10 ms ticks, +1 tick).
+# The bucket's clock is the kernel's tick, which adds at most one tick
+# (10 ms at HZ=100, the coarsest) to D. D is at most the time from before
+# the first query to after the last one was judged, read from /proc/uptime
+# (10 ms ticks, +1 tick).
 . /p53g/guest/stress-lib.sh
 
 SECS=10 R=200
@@ -66,7 +68,7 @@ nor=$(($(val dropped_noreply /tmp/s1) - $(val dropped_noreply /tmp/s0)))
 hooked=$(($(total /tmp/s1) - $(total /tmp/s0)))
 seen=$((d1 - d0))
 span=$(((t1 - t0 + 1) * 10))
-max=$((BURST + span * R / 1000))
+max=$((BURST + (span + 10) * R / 1000))
 echo "# sent=$sent (v4 $(field sent /tmp/f4.out), v6 $(field sent /tmp/f6.out)) at dut's input=$seen outcomes=$hooked"
 echo "# rate=$R burst=$BURST span=${span} ms: rejected=$rej ratelimited=$lim noreply=$nor dut unreach=$((u1 - u0)) failed=$((x1 - x0)) tap=$tapn bound=$max"
 ok "every one of $sent queries reached dut's input (nft UDP/53 counter: $seen)" test "$seen" = "$sent"
