@@ -25,8 +25,9 @@
 #   P53G-BENCH inj=I limits=L rep=R config=C n=N pps=P sent=S icmp=U [acct=A]
 # (U: ICMP unreachables dut sent; A: port-53 packets the guard counted)
 #   P53G-BENCH-LOAD what=W n=N rep=R secs=S kib=K [bytes=B]
-# (loading N prefixes: S guest seconds, K KiB less MemAvailable; B the
-# guard's own count of its table's bytes)
+# (loading N prefixes: S guest seconds, K KiB more kernel memory:
+# unreclaimable slab, vmalloc and per-CPU; B the guard's own count of its
+# table's bytes)
 #   P53G-BENCH-NOTE text
 # Under QEMU's instruction counter (make bench's default) a guest second
 # is 10^9 instructions and pps counts packets per 10^9 instructions.
@@ -43,18 +44,19 @@ PG=/proc/net/pktgen
 
 note() { echo "P53G-BENCH-NOTE $*"; }
 uptime_s() { cut -d' ' -f1 /proc/uptime; }
-memfree() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
-# load WHAT N CMD...: load a set, print its cost (guest time and memory)
+# kernel memory in KiB: unreclaimable slab, vmalloc, per-CPU
+kmem() { awk '/^(SUnreclaim|VmallocUsed|Percpu):/ { s += $2 } END { print s }' /proc/meminfo; }
+# load WHAT N CMD...: load a set, print its cost (guest time, kernel memory)
 load() {
 	_w=$1 _n=$2; shift 2
 	sync; echo 3 >/proc/sys/vm/drop_caches
-	_m0=$(memfree) _t0=$(uptime_s)
+	_m0=$(kmem) _t0=$(uptime_s)
 	"$@" || { note "$_w: loading $_n prefixes FAILED"; return 1; }
 	_t1=$(uptime_s)
 	sync; echo 3 >/proc/sys/vm/drop_caches
 	_b=
 	[ "$_w" = guard ] && _b=" bytes=$(awk '$1 == "exempt_bytes" { print $2 }' /sys/kernel/port53guard/stats)"
-	echo "P53G-BENCH-LOAD what=$_w n=$_n rep=${rep:-0} secs=$(echo "$_t1 $_t0" | awk '{ printf "%.3f", $1 - $2 }') kib=$((_m0 - $(memfree)))$_b"
+	echo "P53G-BENCH-LOAD what=$_w n=$_n rep=${rep:-0} secs=$(echo "$_t1 $_t0" | awk '{ printf "%.3f", $1 - $2 }') kib=$(($(kmem) - _m0))$_b"
 }
 NCPU=$(grep -c ^processor /proc/cpuinfo)
 

@@ -214,7 +214,7 @@ def main():
                                   f"{'' if target is None else f'>= {target}'} | {verdict} |")
         lres = []
         if loads:
-            print("\n  loading the lists (guest time; memory the guest lost):")
+            print("\n  loading the lists (guest time; kernel memory: slab, vmalloc, per-CPU):")
             md += ["", "| loading | N | guest s | 10^9 instructions | KiB | bytes/prefix |",
                    "| --- | --: | --: | --: | --: | --: |"]
             for (what, n), ls in sorted(loads.items(), key=lambda x: (x[0][1], x[0][0])):
