@@ -137,7 +137,9 @@ cat >"$root/etc/systemd/system/p53g-image-test.service" <<-'EOF'
 	Description=port53guard image test
 	After=multi-user.target
 	[Service]
-	Type=oneshot
+	# simple, not oneshot: the test waits for the boot to finish
+	# (systemctl is-system-running --wait), which a oneshot would hold up
+	Type=simple
 	ExecStart=/usr/local/lib/p53g/guest.sh
 	[Install]
 	WantedBy=multi-user.target
