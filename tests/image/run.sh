@@ -144,6 +144,9 @@ cat >"$root/etc/systemd/system/p53g-image-test.service" <<-'EOF'
 	[Install]
 	WantedBy=multi-user.target
 EOF
+# No login prompt on the console: agetty would hang up the test's output
+# there (vhangup) as soon as it starts.
+ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
 ln -sf /etc/systemd/system/p53g-image-test.service \
 	"$root/etc/systemd/system/multi-user.target.wants/p53g-image-test.service"
 for k in "$k61" "$k612"; do
