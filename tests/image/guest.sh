@@ -102,9 +102,12 @@ if [ "$expect" = guarded ]; then
 	n=0
 	until [ -s $prom ] || [ $n -ge 300 ]; do sleep 0.2; n=$((n + 1)); done
 	ok "the timer writes $prom" test -s $prom
-	ino=$(stat -c %i $prom)
+	# the old file held open, so that its inode number cannot come back
+	exec 3<$prom
 	systemctl start port53guard-metrics.service
-	ok "the file is replaced (a new inode), not rewritten in place" test "$(stat -c %i $prom)" != "$ino"
+	ok "the file is replaced (a new inode), not rewritten in place" \
+		test "$(stat -c %i $prom)" != "$(stat -L -c %i /proc/self/fd/3)"
+	exec 3<&-
 	ok "port53guard-metrics.service succeeded" \
 		test "$(systemctl show -p Result --value port53guard-metrics.service)" = success
 	curl -s http://127.0.0.1:9100/metrics >/tmp/node.out
@@ -126,6 +129,13 @@ else
 	port53guard status >/tmp/st.out 2>&1
 	ok "port53guard status says the module is not loaded ($(head -n1 /tmp/st.out))" \
 		grep -q 'module not loaded' /tmp/st.out
+	port53guard verify >/tmp/v.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/v.out
+	ok "port53guard verify fails (exit $rc), saying the module is not loaded" \
+		sh -c "test $rc = 1 && grep -q -E '^fail +module +not loaded' /tmp/v.out"
+	port53guard status --format prometheus >/tmp/m.out 2>&1
+	ok "the metrics say port53guard_up 0" grep -qx 'port53guard_up 0' /tmp/m.out
 	port53guard listeners >/tmp/ls.out 2>&1
 	sed 's/^/# /' /tmp/ls.out
 	ok "port53guard listeners says the guard is not loaded" \
