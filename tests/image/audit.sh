@@ -46,10 +46,11 @@ EXE="comm=\"port53guard\" exe=\"/usr/sbin/port53guard\""
 ok "auditd.service is active" systemctl is-active -q auditd.service
 ok "the kernel's audit is on (auditctl -s: enabled 1)" sh -c 'auditctl -s | grep -q "^enabled 1"'
 ours | sed 's/^/# boot: /'
+has_rec() { ours | grep -q -E "$1"; }
 ok "audit: the load at boot was recorded, with every parameter (after auditd started)" \
-	sh -c "ours | grep -q -E 'op=p53g_load generation=0 res=1 version=[0-9.]+ max_entries=65536 init_net_only=0 enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300 forward=1 '"
+	has_rec 'op=p53g_load generation=0 res=1 version=[0-9.]+ max_entries=65536 init_net_only=0 enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300 forward=1 ppid=1 '
 ok "audit: and the restore of the saved file, by port53guard.service" \
-	sh -c "ours | grep -q -E 'entries=1 op=p53g_exempt generation=1 res=1 added=1 removed=0 lines=9 .*old_rate=300 new_rate=299 .*exe=\"/usr/sbin/port53guard\"'"
+	has_rec 'entries=1 op=p53g_exempt generation=1 res=1 added=1 removed=0 lines=9 .*old_rate=300 new_rate=299 .*exe="/usr/sbin/port53guard"'
 
 g=$(cat $ST/generation)
 arec "a setting: name, old and new value, the writer" \
@@ -106,14 +107,14 @@ sleep 2
 arec "side by side with nftables: exempt add" "op=p53g_exempt .*added=2 " \
 	as_user port53guard exempt add 192.0.2.0/24 203.0.113.0/24
 recs | tail -n +$((n0 + 1)) >/tmp/nft.all
-grep 'table=p53g_audit ' /tmp/nft.all >/tmp/nft.rec
+grep -E 'table=p53g_audit[: ]' /tmp/nft.all >/tmp/nft.rec
 [ -s /tmp/nft.rec ] || sed 's/^/# since: /' /tmp/nft.all
 echo "# nftables records 'nft add element' (two entries added to a set) as:"
 sed 's/^/#   /' /tmp/nft.rec
 echo "# port53guard records 'port53guard exempt add' (two entries) as:"
 sed 's/^/#   /' /tmp/arec.new
 ok "nftables' record of the same change is there to compare (table=p53g_audit ... op=nft_register_setelem)" \
-	grep -q -E 'table=p53g_audit family=1 entries=[0-9]+ op=nft_register_setelem' /tmp/nft.rec
+	grep -q -E 'table=p53g_audit(:[0-9]+)? family=1 entries=[0-9]+ op=nft_register_setelem' /tmp/nft.rec
 nft delete table inet p53g_audit
 
 arec "unload" "op=p53g_unload generation=$((g + 8)) res=1 .*auid=1000 .*comm=\"modprobe\"" \
