@@ -27,6 +27,7 @@ results=$P53G_OUT/results.txt
 parts=$P53G_OUT/parts.txt
 : >"$results"
 : >"$parts"
+rm -f "$P53G_OUT"/times-*.txt
 start=$(date +%s)
 part_t0=$start part_name=
 

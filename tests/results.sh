@@ -57,6 +57,28 @@ dirty=$(git -C "$P53G_TOP" status --porcelain --untracked-files=no -- module too
 					b["v4host"], b["v4net"], b["v6net"], b["mixed"] }' "$f"
 		done
 	fi
+	# What each guest test cost, in the guest's seconds (tests/vm/lib.sh
+	# vm_boot writes times-LABEL.txt from the P53G-END lines).
+	tms=$(ls "$P53G_OUT"/times-*.txt 2>/dev/null)
+	if [ -n "$tms" ]; then
+		echo
+		echo "Guest tests, seconds of guest time each (a column's total is the boot's"
+		echo "test time; booting and building add to the part's wall time above):"
+		echo
+		# shellcheck disable=SC2086
+		awk 'FNR == 1 { k = FILENAME; sub(/.*\/times-/, "", k); sub(/\.txt$/, "", k); ks[++nk] = k }
+		{ if (!($1 in seen)) { seen[$1] = 1; ts[++nt] = $1 } s[k, $1] = $2; tot[k] += $2 }
+		END {
+			printf "| test |"; for (j = 1; j <= nk; j++) printf " %s |", ks[j]; print ""
+			printf "| --- |"; for (j = 1; j <= nk; j++) printf " --: |"; print ""
+			for (i = 1; i <= nt; i++) {
+				printf "| %s |", ts[i]
+				for (j = 1; j <= nk; j++) printf " %s |", ((ks[j], ts[i]) in s) ? s[ks[j], ts[i]] : "-"
+				print ""
+			}
+			printf "| total |"; for (j = 1; j <= nk; j++) printf " %d |", tot[ks[j]]; print ""
+		}' $tms
+	fi
 	if [ "$failed" != 0 ]; then
 		echo
 		echo "Failures:"

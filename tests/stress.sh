@@ -80,7 +80,7 @@ for k in $kernels; do
 		r=$(grep '^P53G-STRESS ' "$sect" | tail -n1)
 		[ -n "$r" ] || r="P53G-STRESS test=$name inputs=$((npass + nfail)) misclassified=$nfail"
 		v=PASS
-		grep -q "^P53G-END $name rc=0" "$sect" || v=FAIL
+		grep -q "^P53G-END $name rc=0 " "$sect" || v=FAIL
 		[ "$nfail" = 0 ] && [ "$splats" = 0 ] || v=FAIL
 		addrow "$k" "$splats" "$v" "$r"
 	done

@@ -64,13 +64,13 @@ static int v4;
 static __be32 *a4;
 static struct in6_addr *a6;
 
-static __attribute__((noinline)) int nop(const struct p53g_pset *s, size_t i)
+static __attribute__((__noinline__)) int nop(const struct p53g_pset *s, size_t i)
 {
 	__asm__ volatile("" : : "r"(s), "r"(i));
 	return 0;
 }
 
-static __attribute__((noinline)) size_t run(const struct p53g_pset *s,
+static __attribute__((__noinline__)) size_t run(const struct p53g_pset *s,
 					    size_t k, int kind)
 {
 	size_t i, hits = 0;

@@ -149,6 +149,9 @@ vm_boot() {
 		-kernel "$VM_IMAGE" -initrd "$initrd" -append "$append" \
 		</dev/null >"$logf" 2>&1
 	qrc=$?
+	# what each test cost, in the guest's seconds: "TEST SECONDS" lines
+	tr -d '\r' <"$logf" | awk '/^P53G-END / { for (i = 3; i <= NF; i++)
+		if ($i ~ /^secs=/) print $2, substr($i, 6) }' >"$P53G_OUT/times-$label.txt"
 	grep -a -E '^(PASS|FAIL): ' "$logf" | tr -d '\r' | sed "s/^\(PASS\|FAIL\): /\1: [$label] /"
 	for t in ${tests//,/ }; do
 		grep -a -q "^P53G-END $t " "$logf" ||
