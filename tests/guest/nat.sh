@@ -52,6 +52,7 @@ moved() {
 	load A
 	eval "_dv=\$((A_$1 - B_$1))"
 	ok "$3: $1 moved by $2 ($_dv)" test "$_dv" = "$2"
+	[ "$_dv" = "$2" ] || dmesg | grep -a 'port53guard: ' | tail -n 6 | sed 's/^/    log: /'
 }
 
 # ask NS SERVER [DIG-ARGS]: dig's short answer, or its error.
@@ -164,6 +165,9 @@ answered "IPv4 ctr -> peer:53 (a resolver out there), no guard" ctr $PEER4 $A_PE
 answered "IPv6 ctr -> peer:53 (a resolver out there), no guard" ctr $PEER6 $A_PEER
 
 ok "modprobe port53guard" modprobe port53guard
+# Each refusal's log line says where it was judged (in=DEV, "forward"):
+# shown when a counter moved otherwise than it must.
+echo 1 >$ST/log
 ok "forward reads 1 by default" test "$(cat $ST/forward)" = 1
 ok "the guard does not pull in nf_conntrack itself" \
 	sh -c "! modinfo -F depends port53guard | tr ',' '\n' | grep -qx nf_conntrack"
