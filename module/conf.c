@@ -29,15 +29,10 @@
 #include "record.h"
 
 static DEFINE_MUTEX(p53g_cfg_mutex);
-static struct p53g_cfg __rcu *p53g_live;
+struct p53g_cfg __rcu *p53g_live;
 
 /* The settings the module parameters gave, until the first publish. */
 static struct p53g_settings p53g_param = P53G_SETTINGS_DEFAULT;
-
-const struct p53g_cfg *p53g_cfg_get(void)
-{
-	return rcu_dereference(p53g_live);
-}
 
 int p53g_cfg_lock(void)
 {

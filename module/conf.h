@@ -28,8 +28,14 @@ struct p53g_cfg {
 	struct rcu_head rcu;
 };
 
+/* Only the accessors below touch it. */
+extern struct p53g_cfg __rcu *p53g_live;
+
 /* The packet path: under rcu_read_lock() (every netfilter hook runs so). */
-const struct p53g_cfg *p53g_cfg_get(void);
+static inline const struct p53g_cfg *p53g_cfg_get(void)
+{
+	return rcu_dereference(p53g_live);
+}
 
 /* Writers: one at a time, killable (a list build can take seconds). */
 int p53g_cfg_lock(void);

@@ -7,7 +7,9 @@
  * The classifiers and p53g_judge() are pure functions of the packet, its
  * input device, a copy of the settings and the exemption table, so that
  * KUnit can test them on synthetic packets; the hooks only act on their
- * verdict. Nothing here takes a lock, sleeps or allocates (the reject
+ * verdict. They are inlined into the hooks (most packets are not DNS and
+ * pass after a few reads: a call chain would cost more than the reads),
+ * and also exist out of line, for KUnit. Nothing here takes a lock, sleeps or allocates (the reject
  * helpers allocate the reply with GFP_ATOMIC).
  */
 #include <linux/atomic.h>
@@ -38,8 +40,8 @@
 #include "ratelimit.h"
 #include "stats.h"
 
-static void p53g_classify_l4(const struct sk_buff *skb, bool tcp,
-			     struct p53g_pkt *pkt)
+static __always_inline void p53g_classify_l4(const struct sk_buff *skb,
+					     bool tcp, struct p53g_pkt *pkt)
 {
 	const struct tcphdr *th;
 	const struct udphdr *uh;
@@ -92,7 +94,7 @@ static void p53g_classify_l4(const struct sk_buff *skb, bool tcp,
 	}
 }
 
-static void p53g_pkt_init(struct p53g_pkt *pkt)
+static __always_inline void p53g_pkt_init(struct p53g_pkt *pkt)
 {
 	pkt->cls = P53G_CLASS_OTHER;
 	pkt->proto = 0;
@@ -109,8 +111,8 @@ static void p53g_pkt_init(struct p53g_pkt *pkt)
  *
  * The packet is not changed.
  */
-void p53g_classify_ipv4(const struct sk_buff *skb, bool tcp,
-			struct p53g_pkt *pkt)
+__always_inline void p53g_classify_ipv4(const struct sk_buff *skb, bool tcp,
+					struct p53g_pkt *pkt)
 {
 	const struct iphdr *iph;
 	struct iphdr _iph;
@@ -148,8 +150,8 @@ EXPORT_SYMBOL_IF_KUNIT(p53g_classify_ipv4);
  * datagram can never be reassembled. A later fragment has no port to read
  * and cannot complete without its first fragment, so it passes.
  */
-void p53g_classify_ipv6(const struct sk_buff *skb, bool tcp,
-			struct p53g_pkt *pkt)
+__always_inline void p53g_classify_ipv6(const struct sk_buff *skb, bool tcp,
+					struct p53g_pkt *pkt)
 {
 	unsigned short fragoff = 0;
 	unsigned int thoff = 0;
@@ -191,7 +193,8 @@ EXPORT_SYMBOL_IF_KUNIT(p53g_classify_ipv6);
  * known. A template (attached before conntrack ran) or the entry of
  * another flow (an ICMP error's) is no answer either.
  */
-void p53g_ct_read(const struct sk_buff *skb, u8 proto, struct p53g_ct *ct)
+__always_inline void p53g_ct_read(const struct sk_buff *skb, u8 proto,
+				  struct p53g_ct *ct)
 {
 #if IS_ENABLED(CONFIG_NF_CONNTRACK)
 	const struct nf_conntrack_tuple *t;
@@ -319,12 +322,10 @@ static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
  *
  * Return: the outcome; the packet is not changed.
  */
-enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
-			     enum p53g_hook hook,
-			     const struct net_device *in,
-			     const struct p53g_settings *conf,
-			     const struct p53g_pset *exempt,
-			     struct p53g_pkt *pkt)
+__always_inline enum p53g_outcome
+p53g_judge(const struct sk_buff *skb, enum p53g_family f, enum p53g_hook hook,
+	   const struct net_device *in, const struct p53g_settings *conf,
+	   const struct p53g_pset *exempt, struct p53g_pkt *pkt)
 {
 	struct p53g_ct ct;
 

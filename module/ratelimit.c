@@ -1,58 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The guard's rate limit: GCRA, the token bucket written as one word.
- * @tat is when the bucket will be full again. A reply at @now is allowed
- * when @tat is at most @now + tau (tau = (burst - 1) intervals): then
- * @tat moves one interval on from max(@tat, @now).
- *
- * One atomic64 and a cmpxchg, rather than per-CPU buckets: the limit is
- * exact for the whole host however RSS spreads a flood over the CPUs
- * (per-CPU buckets would allow up to rate * nr_cpus), and under a flood
- * the refusal is a plain read, so the cache line stays shared; only an
- * allowed reply, which then builds and routes a packet anyway, writes it.
+ * The guard's rate limit: the host's one bucket (the algorithm and its
+ * fast path are in ratelimit.h, inlined into the packet path).
  */
-#include <linux/jiffies.h>
-#include <linux/ktime.h>
 #include <linux/math64.h>
-#include <linux/minmax.h>
 #include <kunit/visibility.h>
 
 #include "ratelimit.h"
 
-static struct p53g_bucket p53g_bucket = { .tat = ATOMIC64_INIT(0) };
-
-/* A tenth of a second's worth of replies, at least one. */
-u32 p53g_bucket_burst(u32 rate)
-{
-	return max_t(u32, rate / 10, 1);
-}
-EXPORT_SYMBOL_IF_KUNIT(p53g_bucket_burst);
-
-/**
- * p53g_bucket_take() - take one token, if there is one
- * @b: the bucket
- * @rate: tokens per second; 0 means no limit
- * @now: the time in ns (monotonic)
- *
- * Return: true if a reply may be sent.
- */
-bool p53g_bucket_take(struct p53g_bucket *b, u32 rate, u64 now)
-{
-	s64 t, tau, tat, next;
-
-	if (!rate)
-		return true;
-	t = div_u64(NSEC_PER_SEC, rate);
-	tau = t * (p53g_bucket_burst(rate) - 1);
-	tat = atomic64_read(&b->tat);
-	do {
-		if (tat - (s64)now > tau)
-			return false;
-		next = max_t(s64, tat, now) + t;
-	} while (!atomic64_try_cmpxchg(&b->tat, &tat, next));
-	return true;
-}
-EXPORT_SYMBOL_IF_KUNIT(p53g_bucket_take);
+struct p53g_bucket p53g_host_bucket = { .tat = ATOMIC64_INIT(0) };
 
 /**
  * p53g_bucket_give() - give back a token taken for a reply not sent
@@ -66,28 +22,12 @@ void p53g_bucket_give(struct p53g_bucket *b, u32 rate)
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_bucket_give);
 
-/*
- * The clock is the tick (jiffies): one load, where reading the clocksource
- * would cost a flood's every packet more than the rest of the refusal.
- * Within a tick every packet sees one time, so the bucket hands out at
- * most a tick's worth of tokens beyond its burst there; over any longer
- * time the rate is exact. A tick (1 to 10 ms) is well under the burst's
- * tenth of a second.
- */
-bool p53g_ratelimit_take(u32 rate)
-{
-	if (!rate)
-		return true;
-	return p53g_bucket_take(&p53g_bucket, rate,
-				get_jiffies_64() * (NSEC_PER_SEC / HZ));
-}
-
 void p53g_ratelimit_give(u32 rate)
 {
-	p53g_bucket_give(&p53g_bucket, rate);
+	p53g_bucket_give(&p53g_host_bucket, rate);
 }
 
 void p53g_ratelimit_reset(void)
 {
-	atomic64_set(&p53g_bucket.tat, 0);
+	atomic64_set(&p53g_host_bucket.tat, 0);
 }

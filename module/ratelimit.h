@@ -7,6 +7,9 @@
 #define P53G_RATELIMIT_H
 
 #include <linux/atomic.h>
+#include <linux/jiffies.h>
+#include <linux/math64.h>
+#include <linux/minmax.h>
 #include <linux/types.h>
 
 /**
@@ -17,12 +20,72 @@ struct p53g_bucket {
 	atomic64_t tat;
 };
 
-bool p53g_bucket_take(struct p53g_bucket *b, u32 rate, u64 now);
+/*
+ * The guard's rate limit: GCRA, the token bucket written as one word.
+ * @tat is when the bucket will be full again. A reply at @now is allowed
+ * when @tat is at most @now + tau (tau = (burst - 1) intervals): then
+ * @tat moves one interval on from max(@tat, @now).
+ *
+ * One atomic64 and a cmpxchg, rather than per-CPU buckets: the limit is
+ * exact for the whole host however RSS spreads a flood over the CPUs
+ * (per-CPU buckets would allow up to rate * nr_cpus), and under a flood
+ * the refusal is a plain read, so the cache line stays shared; only an
+ * allowed reply, which then builds and routes a packet anyway, writes it.
+ */
+
+/* A tenth of a second's worth of replies, at least one. */
+static inline u32 p53g_bucket_burst(u32 rate)
+{
+	return max_t(u32, rate / 10, 1);
+}
+
+/**
+ * p53g_bucket_take() - take one token, if there is one
+ * @b: the bucket
+ * @rate: tokens per second; 0 means no limit
+ * @now: the time in ns (monotonic)
+ *
+ * Return: true if a reply may be sent.
+ */
+static inline bool p53g_bucket_take(struct p53g_bucket *b, u32 rate,
+				    u64 now)
+{
+	s64 t, tau, tat, next;
+
+	if (!rate)
+		return true;
+	t = div_u64(NSEC_PER_SEC, rate);
+	tau = t * (p53g_bucket_burst(rate) - 1);
+	tat = atomic64_read(&b->tat);
+	do {
+		if (tat - (s64)now > tau)
+			return false;
+		next = max_t(s64, tat, now) + t;
+	} while (!atomic64_try_cmpxchg(&b->tat, &tat, next));
+	return true;
+}
+
 void p53g_bucket_give(struct p53g_bucket *b, u32 rate);
-u32 p53g_bucket_burst(u32 rate);
 
 /* The host's one bucket, shared by every hook and namespace. */
-bool p53g_ratelimit_take(u32 rate);
+extern struct p53g_bucket p53g_host_bucket;
+
+/*
+ * The clock is the tick (jiffies): one load, where reading the clocksource
+ * would cost a flood's every packet more than the rest of the refusal.
+ * Within a tick every packet sees one time, so the bucket hands out at
+ * most a tick's worth of tokens beyond its burst there; over any longer
+ * time the rate is exact. A tick (1 to 10 ms) is well under the burst's
+ * tenth of a second.
+ */
+static inline bool p53g_ratelimit_take(u32 rate)
+{
+	if (!rate)
+		return true;
+	return p53g_bucket_take(&p53g_host_bucket, rate,
+				get_jiffies_64() * (NSEC_PER_SEC / HZ));
+}
+
 void p53g_ratelimit_give(u32 rate);
 void p53g_ratelimit_reset(void);
 
