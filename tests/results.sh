@@ -83,7 +83,7 @@ dirty=$(git -C "$P53G_TOP" status --porcelain --untracked-files=no -- module too
 		echo
 		echo "Failures:"
 		echo
-		grep '^FAIL: ' "$res" | head -n 50 | sed 's/^/    /'
+		grep '^FAIL: ' "$res" | head -n 50 | cut -c1-300 | sed 's/^/    /'
 	fi
 } >"$out"
 log "wrote $out"

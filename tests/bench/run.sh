@@ -121,7 +121,7 @@ else
 fi
 
 mkdir -p "$P53G_TOP/docs/results"
-python3 "$here/report.py" --clock "$clock" --commit "$(git -C "$P53G_TOP" describe --always --dirty 2>/dev/null)" \
+python3 -B "$here/report.py" --clock "$clock" --commit "$(git -C "$P53G_TOP" describe --always --dirty 2>/dev/null)" \
 	--params "secs=$secs reps=$reps N={$ns} limits={$lims} injectors=pktgen${e2e:+,sendmmsg}" \
 	"$P53G_TOP/docs/results/bench.json" "$P53G_TOP/docs/results/bench.md" "$pset" "${logs[@]}"
 echo "bench: clock=$clock secs=$secs reps=$reps N={$ns} limits={$lims} injectors=pktgen${e2e:+,sendmmsg}; took $(($(date +%s) - start)) s"
