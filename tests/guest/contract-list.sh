@@ -32,7 +32,7 @@ probe_got() {
 	rm -f /tmp/l.out	# no earlier listener's "ready" (see listen_bg)
 	$IP netns exec "$(ns dut)" p53g-listen -p 53 -t 60000 >/tmp/l.out &
 	_l=$!
-	wait_until 5 grep -q ready /tmp/l.out || fail "listener in dut started"
+	wait_until 30 grep -q ready /tmp/l.out || fail "listener in dut started"
 	in_ns peer p53g-udpprobe -t 2000 $DUT4 >/tmp/p.out 2>&1
 	kill $_l
 	wait $_l

@@ -65,7 +65,7 @@ lstart() {
 	# shellcheck disable=SC2086
 	$IP netns exec "$(ns "$1")" p53g-listen $f -p "${2:-53}" -t 60000 $3 >$LOUT 2>&1 &
 	LPID=$!
-	wait_until 5 grep -q ready $LOUT || fail "listener in $1 started ($(cat $LOUT))"
+	wait_until 30 grep -q ready $LOUT || fail "listener in $1 started ($(cat $LOUT))"
 }
 lstop() {
 	kill "$LPID" 2>/dev/null
@@ -465,7 +465,7 @@ for fam in 4 6; do
 	LOUT=/tmp/l.$LN.out
 	p53g-listen $f -p 53 -t 60000 >$LOUT &
 	LPID=$!
-	wait_until 5 grep -q ready $LOUT || fail "listener in the initial namespace started"
+	wait_until 30 grep -q ready $LOUT || fail "listener in the initial namespace started"
 	p53g-udpprobe $f -t 2000 $LO >/tmp/p.out 2>&1
 	got=$(lstop)
 	ok "IPv$fam init_net_only=1: the initial namespace is guarded" \

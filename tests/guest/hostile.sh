@@ -137,8 +137,8 @@ $IP netns exec "$(ns peer)" p53g-raw watch -I veth-peer -t 3600000 >/tmp/w.out &
 wpid=$!
 $IP netns exec "$(ns dut)" p53g-raw listen -I veth-dut -g 224.0.0.251 -g ff02::fb -t 3600000 >/tmp/l.out &
 lpid=$!
-wait_until 5 grep -q ready /tmp/w.out || fail "the ICMP tap on peer started"
-wait_until 5 grep -q ready /tmp/l.out || fail "the listener on dut:53 started"
+wait_until 30 grep -q ready /tmp/w.out || fail "the ICMP tap on peer started"
+wait_until 30 grep -q ready /tmp/l.out || fail "the listener on dut:53 started"
 
 echo "# hostile IPv4"
 S=$SPOOF4 D=$DUT4

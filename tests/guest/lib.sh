@@ -166,7 +166,7 @@ listen_bg() {
 	_ns=$1 _out=$2; shift 2
 	rm -f "$_out"
 	in_ns "$_ns" p53g-listen "$@" >"$_out" &
-	wait_until 5 grep -q ready "$_out" || fail "listener $* did not start"
+	wait_until 30 grep -q ready "$_out" || fail "listener $* did not start"
 }
 
 # The value of KEY=N in the probe's summary line.

@@ -31,8 +31,8 @@ nsenter --net=/run/netns/"$(ns dut)" p53g-listen -r -a $D4 -p 53 -t 3600000 >/tm
 l4=$!
 nsenter --net=/run/netns/"$(ns dut)" p53g-listen -6 -r -a $D6 -p 53 -t 3600000 >/tmp/l6.out &
 l6=$!
-wait_until 5 grep -q ready /tmp/l4.out || fail "echoing listener on $D4:53 started"
-wait_until 5 grep -q ready /tmp/l6.out || fail "echoing listener on [$D6]:53 started"
+wait_until 30 grep -q ready /tmp/l4.out || fail "echoing listener on $D4:53 started"
+wait_until 30 grep -q ready /tmp/l6.out || fail "echoing listener on [$D6]:53 started"
 
 # probe FAM: what one query to the listener got: icmp, reply or timeout.
 probe() {

@@ -271,10 +271,10 @@ awk '/^ready/ { print; fflush() } /^icmp/ { split($4, a, "="); c[a[2]]++ }
 apid=$!
 nsenter --net=/run/netns/"$(ns peer)" p53g-raw watch -I veth-peer -t 3600000 >/tmp/tap.fifo &
 wpid=$!
-wait_until 5 grep -q ready /tmp/l4.out || fail "listener on dut:53 (IPv4) started"
-wait_until 5 grep -q ready /tmp/l6.out || fail "listener on dut:53 (IPv6) started"
-wait_until 5 grep -q ready /tmp/lc.out || fail "listener on ctr:5354 started"
-wait_until 5 grep -q ready /tmp/tap.out || fail "the ICMP tap on peer started"
+wait_until 30 grep -q ready /tmp/l4.out || fail "listener on dut:53 (IPv4) started"
+wait_until 30 grep -q ready /tmp/l6.out || fail "listener on dut:53 (IPv6) started"
+wait_until 30 grep -q ready /tmp/lc.out || fail "listener on ctr:5354 started"
+wait_until 30 grep -q ready /tmp/tap.out || fail "the ICMP tap on peer started"
 
 snap /tmp/s0
 u0=$(unreach dut) x0=$(outerr dut) a0=$(allnft) d0=$(dut53) g0=$(fw7) h0=$(fwall)

@@ -33,7 +33,7 @@ echo $R >$ST/rate
 ok "rate reads $R" test "$(cat $ST/rate)" = $R
 nsenter --net=/run/netns/"$(ns peer)" p53g-raw watch -I veth-peer -t 3600000 >/tmp/w.out &
 wpid=$!
-wait_until 5 grep -q ready /tmp/w.out || fail "the ICMP tap on peer started"
+wait_until 30 grep -q ready /tmp/w.out || fail "the ICMP tap on peer started"
 
 snap /tmp/s0
 u0=$(unreach dut) x0=$(outerr dut) d0=$(dut53)
