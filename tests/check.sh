@@ -10,14 +10,15 @@
 #      tests, the lookup table, the fuzzer's short run
 #   2. packaging: make install, DKMS, signing, the Debian packages
 #   3. style: checkpatch, the version written everywhere alike
-#   4. guests: every kernel of tests/vm/lib.sh's table (or P53G_KERNELS)
-#      boots under QEMU and runs its tests from tests/guest/TESTS; on the
-#      stock kernels also the module DKMS built
-#   5. image: a Debian 12 system with systemd, built by mmdebstrap, the
-#      project's .debs installed, booted with 6.1 and 6.12 (skipped when
-#      P53G_KERNELS picks kernels, unless P53G_IMAGE=1)
-# It writes docs/results/check.md: every part's result and wall time, the
-# date and the commit.
+#   4. guests, as jobs, P53G_JOBS (2) at a time:
+#      - every kernel of tests/vm/lib.sh's table (or P53G_KERNELS) boots
+#        under QEMU and runs its tests from tests/guest/TESTS; on the stock
+#        kernels also the module DKMS built
+#      - image: a Debian 12 system with systemd, built by mmdebstrap, the
+#        project's .debs installed, booted with 6.1 and 6.12 (skipped when
+#        P53G_KERNELS picks kernels, unless P53G_IMAGE=1)
+# It writes docs/results/check.md: every part's result and wall time (the
+# jobs' times overlap), the date and the commit.
 set -uo pipefail
 . "$(dirname "$0")/vm/lib.sh"
 
@@ -100,13 +101,15 @@ part "style"
 step "checkpatch --strict is clean on module/" "$P53G_TOP/tests/style.sh"
 suite "the version is written alike everywhere" "$P53G_TOP/tests/version.sh"
 
-for k in ${P53G_KERNELS:-$VM_KERNELS_ALL}; do
-	part "kernel $k"
+# kernel_job K: one kernel's part (its guest, and the DKMS module's guest
+# on the stock kernels); its PASS/FAIL lines go to $results.
+kernel_job() {
+	local k=$1 tests dko initrd
 	tests=$(vm_tests check "$k")
 	# not in a pipe: vm_run leaves VM_KOS, VM_SOURCE and VM_KVER here
 	vm_run "$k" "$k" "${P53G_TESTS:-$tests}" check "$fuzzx" >"$P53G_OUT/vm-$k.res"
-	emit <"$P53G_OUT/vm-$k.res"
-	[ -n "${VM_KOS:-}" ] || continue
+	emit <"$P53G_OUT/vm-$k.res" >/dev/null
+	[ -n "${VM_KOS:-}" ] || return 0
 	# shellcheck disable=SC2086
 	"$VM_DIR/footprint.sh" $VM_KOS >"$P53G_OUT/footprint-$k.txt" 2>&1 ||
 		echo "FAIL: [$k] footprint of the built module ($(tail -n1 "$P53G_OUT/footprint-$k.txt"))" | emit
@@ -120,29 +123,67 @@ for k in ${P53G_KERNELS:-$VM_KERNELS_ALL}; do
 	esac
 	# The module DKMS built and installed (tests/dkms/dkms.sh keeps a
 	# copy), in the stock tree under updates/dkms, loaded by modprobe.
-	[ "$VM_SOURCE" = stock ] || continue
+	[ "$VM_SOURCE" = stock ] || return 0
 	dko=$(ls "$P53G_OUT/dkms-$VM_KVER"/port53guard.ko* 2>/dev/null | head -n1)
 	if [ -z "$dko" ]; then
 		echo "FAIL: [$k-dkms] the DKMS-installed module is available (see the DKMS suite)" | emit
-		continue
+		return 0
 	fi
 	initrd=$P53G_OUT/initrd-$k-dkms.cpio.gz
 	if ! VM_KO_SUBDIR=updates/dkms "$VM_DIR/initramfs.sh" "$initrd" "$VM_KVER" "$VM_ROOT" "$dko" \
 		2>"$P53G_OUT/initrd-$k-dkms.err"; then
 		echo "FAIL: [$k-dkms] initramfs built ($(tail -n1 "$P53G_OUT/initrd-$k-dkms.err"))" | emit
-		continue
+		return 0
 	fi
 	vm_boot "$k-dkms" "$initrd" dkms,basic "$VM_TMO" | emit
-done
+}
 
 # The real host: a Debian 12 image with systemd, DKMS, the .debs that the
 # packaging part built, booted with both kernels (tests/image/run.sh).
-if [ -z "${P53G_KERNELS:-}" ] || [ -n "${P53G_IMAGE:-}" ]; then
-	part "image"
+image_job() {
 	suite "Debian 12 image with systemd: boot order, verify, metrics, audit" \
 		"$P53G_TOP/tests/image/run.sh"
-fi
+}
+
+# The guests: every kernel, then the image, P53G_JOBS at a time (2: most
+# guest tests keep one vCPU busy, so two guests share this machine's two
+# cores with little loss). Each job writes its own results, printed in
+# this order when all are done; each job's wall time is its part's.
+todo=()
+for k in ${P53G_KERNELS:-$VM_KERNELS_ALL}; do todo+=("kernel $k"); done
+if [ -z "${P53G_KERNELS:-}" ] || [ -n "${P53G_IMAGE:-}" ]; then todo+=(image); fi
+# The longest first, so that the two lanes end together.
+order=()
+for j in "kernel debug" image "${todo[@]}"; do
+	case " ${order[*]} " in *" $j "*) continue ;; esac
+	for x in "${todo[@]}"; do [ "$x" = "$j" ] && order+=("$j"); done
+done
+part "guests: ${#todo[@]} jobs, ${P53G_JOBS:-2} at a time"
+# What every x86 guest's initramfs takes, built once before jobs share it.
+step "the guests' static tool builds" make -s -C "$P53G_TOP/tools" static
+for j in "${order[@]}"; do
+	while [ "$(jobs -rp | wc -l)" -ge "${P53G_JOBS:-2}" ]; do wait -n; done
+	slug=${j// /-}
+	(
+		results=$P53G_OUT/job-$slug.res
+		: >"$results"
+		t0=$(date +%s)
+		log "$j: started"
+		case $j in
+		"kernel "*) kernel_job "${j#kernel }" >/dev/null ;;
+		image) image_job >/dev/null ;;
+		esac
+		echo "$j|$(($(date +%s) - t0))" >"$P53G_OUT/job-$slug.time"
+		log "$j: done in $(($(date +%s) - t0)) s"
+	) &
+done
+wait
+for j in "${todo[@]}"; do
+	slug=${j// /-}
+	emit <"$P53G_OUT/job-$slug.res"
+done
 part ""
+for j in "${todo[@]}"; do cat "$P53G_OUT/job-${j// /-}.time" 2>/dev/null; done >>"$parts"
 
 passed=$(grep -c '^PASS: ' "$results")
 failed=$(grep -c '^FAIL: ' "$results")

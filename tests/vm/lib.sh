@@ -129,7 +129,10 @@ vm_tests() {
 	awk -v suite="$1" -v groups=",$groups," '
 		/^#/ || NF < 3 { next }
 		{ w = suite == "check" ? $2 : $3 }
-		w != "-" && index(groups, "," w ",") { printf "%s%s", sep, $1; sep = "," }
+		{ n = split(w, ws, ","); for (i = 1; i <= n; i++)
+			if (ws[i] != "-" && index(groups, "," ws[i] ",")) {
+				printf "%s%s", sep, $1; sep = ","; break
+			} }
 	' "$P53G_TOP/tests/guest/TESTS"
 }
 

@@ -19,3 +19,8 @@ t "ktap parser fails a skipped case" sh -c "'$VM_DIR/ktap.sh' '$fx/skip.ktap' t 
 t "ktap parser fails a suite with no results" sh -c "'$VM_DIR/ktap.sh' '$fx/empty.ktap' t | grep -q '^FAIL: .*no KTAP results'"
 t "ktap parser fails a plan that does not match" sh -c "'$VM_DIR/ktap.sh' '$fx/short.ktap' t | grep -q '^FAIL: .*plan says 3 tests, saw 1'"
 t "ktap parser fails a failed suite" sh -c "'$VM_DIR/ktap.sh' '$fx/mixed.ktap' t | grep -q '^FAIL: \[t\] kunit port53guard_x$'"
+# tests/guest/TESTS: a column may name several groups; "-" is none.
+t "TESTS: proof runs on 6.1 in make check (group stock)" bash -c ". '$VM_DIR/lib.sh'; vm_tests check 6.1 | tr , '\n' | grep -qx proof"
+t "TESTS: proof does not run on debug in make check" bash -c ". '$VM_DIR/lib.sh'; ! vm_tests check debug | tr , '\n' | grep -qx proof"
+t "TESTS: listeners runs on mipsel in make check (stock,cross)" bash -c ". '$VM_DIR/lib.sh'; vm_tests check mipsel | tr , '\n' | grep -qx listeners"
+t "TESTS: listeners runs on debug in make stress" bash -c ". '$VM_DIR/lib.sh'; vm_tests stress debug | tr , '\n' | grep -qx listeners"
