@@ -64,7 +64,11 @@ mkdir -p "$r/$kodir"
 cp "$(srcof /bin/busybox)" "$r/bin/busybox"
 if [ -n "$sysroot" ]; then
 	file -L "$r/bin/busybox" | grep -q 'statically linked' || die "$sysroot/bin/busybox is not static"
-	hv=$(/bin/busybox 2>&1 | head -n1 | grep -o '(Debian [^)]*)')
+	# Whole output first: with pipefail, 'busybox | head -n1' can fail on
+	# SIGPIPE when busybox writes its applet list after head has exited.
+	hv=$(/bin/busybox 2>&1 || true)
+	hv=${hv%%$'\n'*}
+	hv=$(grep -o '(Debian [^)]*)' <<<"$hv") || die "/bin/busybox does not print its Debian version"
 	grep -a -q -F "$hv" "$r/bin/busybox" || die "$xarch busybox is not the host's version $hv"
 fi
 # Real tools win over busybox applets of the same name.
