@@ -42,7 +42,9 @@ if [ $install = 0 ]; then
 	exit 0
 fi
 # shellcheck disable=SC2086
-missing=$(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null |
+# dpkg-query exits 1 when it has never heard of one of them (a fresh
+# machine): that is an answer, not an error.
+missing=$({ dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null || true; } |
 	awk '$NF == "installed" { ok[$1] = 1 } END { for (p in ok) print p }' |
 	sort | comm -13 - <(echo "$pkgs" | tr ' ' '\n' | sort -u) | tr '\n' ' ')
 [ -z "${missing// /}" ] && exit 0
