@@ -193,6 +193,8 @@ for n in $BENCH_NS; do
 	rm -f $B/nft-$n.nft
 	if load ipset "$n" $IPSET restore -f $B/ipset-$n.txt; then
 		have_ipset="$have_ipset $n"
+		# run.sh pins the hash seed, so that two boots hash alike
+		note "ipset ex_$n: $($IPSET list -t ex_$n | grep -o 'initval [^ ]*' || echo 'no initval: seeded at random')"
 	else
 		$IPSET destroy ex_$n 2>/dev/null
 	fi
