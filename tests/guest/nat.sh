@@ -44,6 +44,14 @@ A_DUT=192.0.2.53 A_CTR=198.51.100.53 A_CTR53=198.51.100.54 A_PEER=192.0.2.99
 DIG_T=5 PROBE_MS=5000 BOUND=10 QUIET_MS=1000
 [ $SLOW = 1 ] && { DIG_T=60; PROBE_MS=60000; BOUND=120; QUIET_MS=5000; }
 
+# Every query of this test comes from a source port of its own, below the
+# ephemeral range (32768-60999): no query can fall into a conntrack entry
+# an earlier one left (UDP keeps them 30 s), such as a REDIRECT of section
+# 1 still live when section 2 publishes port 53 to ctr. next_sport gives
+# the next one in SP.
+SP=20000
+next_sport() { SP=$((SP + 1)); }
+
 # load P: P_name=value for every line of the stats file; snap, then
 # moved NAME N WHAT: the counter NAME moved by exactly N since snap.
 load() { while read -r _k _v; do eval "$1_$_k=\$_v"; done <$ST/stats; }
@@ -52,21 +60,29 @@ moved() {
 	load A
 	eval "_dv=\$((A_$1 - B_$1))"
 	ok "$3: $1 moved by $2 ($_dv)" test "$_dv" = "$2"
-	[ "$_dv" = "$2" ] || dmesg | grep -a 'port53guard: ' | tail -n 6 | sed 's/^/    log: /'
+	[ "$_dv" = "$2" ] || {
+		dmesg | grep -a 'port53guard: ' | tail -n 6 | sed 's/^/    log: /'
+		nsx dut grep -h 'dport=53 ' /proc/net/nf_conntrack 2>/dev/null |
+			tail -n 12 | sed 's/^/    dut conntrack: /'
+	}
 }
 
-# ask NS SERVER [DIG-ARGS]: dig's short answer, or its error.
+# ask NS SERVER [DIG-ARGS]: dig's short answer, or its error; from source
+# port SP (the caller takes a new one: this runs in a subshell).
 ask() {
-	_n=$1 _s=$2; shift 2
-	nsx "$_n" dig +short +time=$DIG_T +tries=1 +retry=0 "$@" @"$_s" $NAME A 2>&1
+	_n=$1 _s=$2 _b=0.0.0.0; shift 2
+	case $_s in *:*) _b=:: ;; esac
+	nsx "$_n" dig +short +time=$DIG_T +tries=1 +retry=0 -b "$_b#$SP" "$@" @"$_s" $NAME A 2>&1
 }
 answered() {	# answered DESC NS SERVER WANT [DIG-ARGS]
 	_d=$1 _n=$2 _s=$3 _w=$4; shift 4
+	next_sport
 	_a=$(ask "$_n" "$_s" "$@")
 	ok "$_d: answered ($(echo $_a))" test "$_a" = "$_w"
 }
 refused_dig() {	# refused_dig DESC NS SERVER [DIG-ARGS]
 	_d=$1 _n=$2 _s=$3; shift 3
+	next_sport
 	_a=$(ask "$_n" "$_s" "$@")
 	ok "$_d: dig is refused ($(echo $_a | cut -c1-70))" has "$_a" "connection refused"
 }
@@ -77,8 +93,9 @@ icmp_quotes_53() {
 	_d=$1 _n=$2 _s=$3; shift 3
 	_fl= _ty=3 _co=3
 	[ "$(fam_of "$_s")" = 6 ] && { _fl=-6 _ty=1 _co=4; }
+	next_sport
 	# shellcheck disable=SC2086
-	nsx "$_n" p53g-udpprobe $_fl "$@" -p 53 -t $PROBE_MS "$_s" >/tmp/nat-p.out 2>&1
+	nsx "$_n" p53g-udpprobe $_fl -s $SP "$@" -p 53 -t $PROBE_MS "$_s" >/tmp/nat-p.out 2>&1
 	ok "$_d: the probe gets ICMP type $_ty code $_co quoting port 53 ($(tail -n1 /tmp/nat-p.out))" \
 		grep -q "^icmp type=$_ty code=$_co embedded_dport=53 errqueue_type=$_ty errqueue_code=$_co " \
 		/tmp/nat-p.out
