@@ -46,9 +46,9 @@ DIG_T=5 PROBE_MS=5000 BOUND=10 QUIET_MS=1000
 
 # Every query of this test comes from a source port of its own, below the
 # ephemeral range (32768-60999): no query can fall into a conntrack entry
-# an earlier one left (UDP keeps them 30 s), such as a REDIRECT of section
-# 1 still live when section 2 publishes port 53 to ctr. next_sport gives
-# the next one in SP.
+# an earlier one left (UDP keeps them 30 s, 120 s once answered), such as
+# a REDIRECT of section 1 still live when section 2 publishes port 53 to
+# ctr. next_sport gives the next one in SP.
 SP=20000
 next_sport() { SP=$((SP + 1)); }
 
@@ -71,7 +71,7 @@ moved() {
 # port SP (the caller takes a new one: this runs in a subshell).
 ask() {
 	_n=$1 _s=$2 _b=0.0.0.0; shift 2
-	case $_s in *:*) _b=:: ;; esac
+	[ "$(fam_of "$_s")" = 6 ] && _b=::
 	nsx "$_n" dig +short +time=$DIG_T +tries=1 +retry=0 -b "$_b#$SP" "$@" @"$_s" $NAME A 2>&1
 }
 answered() {	# answered DESC NS SERVER WANT [DIG-ARGS]
