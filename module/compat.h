@@ -32,4 +32,17 @@
 #define P53G_IMPORT_KUNIT_NS() \
 	MODULE_INFO(import_ns, "EXPORTED_FOR_KUNIT_TESTING")
 
+/*
+ * Binary sysfs attributes are const from 6.16 on ("sysfs: treewide: switch
+ * back to bin_attribute::read()/write()"; attribute_group::bin_attrs became
+ * a const array with it): the read and write callbacks take a const
+ * attribute and the group lists const pointers. No macro says which, so
+ * Kbuild reads include/linux/sysfs.h (P53G_HAVE_CONST_BIN_ATTR).
+ */
+#ifdef P53G_HAVE_CONST_BIN_ATTR
+#define P53G_BIN_ATTR_CONST const
+#else
+#define P53G_BIN_ATTR_CONST
+#endif
+
 #endif /* P53G_COMPAT_H */

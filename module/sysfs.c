@@ -17,6 +17,7 @@
 #include <linux/slab.h>
 #include <linux/sysfs.h>
 
+#include "compat.h"
 #include "conf.h"
 #include "exempt.h"
 #include "hook.h"
@@ -266,8 +267,8 @@ static struct kobj_attribute p53g_attr_namespaces = __ATTR_RO(namespaces);
  * kernfs serialises reads of one open file under its mutex).
  */
 static ssize_t exempt_read(struct file *file, struct kobject *kobj,
-			   struct bin_attribute *attr, char *buf, loff_t off,
-			   size_t count)
+			   P53G_BIN_ATTR_CONST struct bin_attribute *attr,
+			   char *buf, loff_t off, size_t count)
 {
 	struct seq_file *sf = file->private_data;
 	struct kernfs_open_file *of = sf->private;
@@ -280,8 +281,8 @@ static ssize_t exempt_read(struct file *file, struct kobject *kobj,
 }
 
 static ssize_t exempt_write(struct file *file, struct kobject *kobj,
-			    struct bin_attribute *attr, char *buf, loff_t off,
-			    size_t count)
+			    P53G_BIN_ATTR_CONST struct bin_attribute *attr,
+			    char *buf, loff_t off, size_t count)
 {
 	if (!capable(CAP_NET_ADMIN)) {
 		p53g_record_refused(P53G_OP_EXEMPT, -EPERM, -1,
@@ -309,7 +310,7 @@ static struct attribute *p53g_attrs[] = {
 	NULL,
 };
 
-static struct bin_attribute *p53g_bin_attrs[] = {
+static P53G_BIN_ATTR_CONST struct bin_attribute *P53G_BIN_ATTR_CONST p53g_bin_attrs[] = {
 	&bin_attr_exempt,
 	NULL,
 };
