@@ -152,6 +152,8 @@ image_job() {
 todo=()
 for k in ${P53G_KERNELS:-$VM_KERNELS_ALL}; do todo+=("kernel $k"); done
 if [ -z "${P53G_KERNELS:-}" ] || [ -n "${P53G_IMAGE:-}" ]; then todo+=(image); fi
+# make demo itself, the README's first command, run exactly as a user runs it
+[ -z "${P53G_KERNELS:-}" ] && todo+=(demo)
 # The longest first, so that the two lanes end together.
 order=()
 for j in "kernel debug" image "${todo[@]}"; do
@@ -172,6 +174,7 @@ for j in "${order[@]}"; do
 		case $j in
 		"kernel "*) kernel_job "${j#kernel }" >/dev/null ;;
 		image) image_job >/dev/null ;;
+		demo) suite "make demo shows what it says and exits 0" make -s -C "$P53G_TOP" demo >/dev/null ;;
 		esac
 		echo "$j|$(($(date +%s) - t0))" >"$P53G_OUT/job-$slug.time"
 		log "$j: done in $(($(date +%s) - t0)) s"

@@ -20,6 +20,8 @@
 #                               with apt-get; otherwise print the one
 #                               apt-get line to run, and fail
 set -euo pipefail
+set -E
+trap 'p53g_rc=$?; case $- in *e*) echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" exited $p53g_rc" >&2 ;; esac' ERR
 install=0
 [ "${1:-}" = --install ] && { install=1; shift; }
 common="make gcc gcc-12 libc6-dev libelf1 libssl3 file cpio gzip xz-utils kmod busybox-static

@@ -6,6 +6,13 @@ P53G_CACHE=${P53G_CACHE:-/var/cache/port53guard}
 P53G_OUT=${P53G_OUT:-$P53G_TOP/tests/out}
 mkdir -p "$P53G_CACHE" "$P53G_OUT"
 
+# No script of the project fails without a word: under set -e the ERR
+# trap names the command and the line that failed (set -E carries it into
+# functions, command substitutions and subshells); scripts without set -e
+# test each status themselves and say what failed.
+set -E
+trap 'p53g_rc=$?; case $- in *e*) echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" exited $p53g_rc" >&2 ;; esac' ERR
+
 die() { echo "port53guard-tests: $*" >&2; exit 1; }
 log() { echo "== $*" >&2; }
 

@@ -14,6 +14,8 @@
 # The bash -c '...' snippets take their values as "$1"...: not expanded here.
 # shellcheck disable=SC2016
 set -uo pipefail
+set -E
+trap 'p53g_rc=$?; case $- in *e*) echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" exited $p53g_rc" >&2 ;; esac' ERR
 
 BIN=${P53G_BIN:?set P53G_BIN to the port53guard binary}
 FAKE=${P53G_FAKE:?set P53G_FAKE to fake-sysfs.so}

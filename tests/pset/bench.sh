@@ -7,6 +7,8 @@
 # fails on a number.
 #   tests/pset/bench.sh [LOOKUPS]     (default 100000)
 set -uo pipefail
+set -E
+trap 'p53g_rc=$?; case $- in *e*) echo "${0##*/}: line $LINENO: \"$BASH_COMMAND\" exited $p53g_rc" >&2 ;; esac' ERR
 cd "$(dirname "$0")" || exit 1
 k=${1:-100000}
 command -v valgrind >/dev/null || { echo "bench: needs valgrind (apt-get install valgrind)" >&2; exit 1; }

@@ -18,7 +18,6 @@
 # cross-built into their per-architecture build dirs.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
-trap 'echo "initramfs.sh: line $LINENO: exit $?" >&2' ERR
 
 out=${1:?} kver=${2:?} stock=${3:?}
 shift 3
