@@ -12,11 +12,18 @@
 #   3. style: checkpatch, the version written everywhere alike
 #   4. guests, as jobs, P53G_JOBS (2) at a time:
 #      - every kernel of tests/vm/lib.sh's table (or P53G_KERNELS) boots
-#        under QEMU and runs its tests from tests/guest/TESTS; on the stock
-#        kernels also the module DKMS built
+#        under QEMU and runs its tests from tests/guest/TESTS: Debian 12's
+#        6.1 and 6.12, Debian 13's 6.12, its newest backports kernel and
+#        its cloud flavour, each the newest ABI apt knows; the debug
+#        kernel; arm64, armhf, mipsel. On Debian 12's kernels also the
+#        module DKMS built
 #      - image: a Debian 12 system with systemd, built by mmdebstrap, the
 #        project's .debs installed, booted with 6.1 and 6.12 (skipped when
 #        P53G_KERNELS picks kernels, unless P53G_IMAGE=1)
+#      - demo: make demo, as a user runs it
+#      - early: a NOTE, counted in neither total: the module compiled
+#        against the newest headers in sid or experimental, when newer
+#        than trixie-backports'
 # It writes docs/results/check.md: every part's result and wall time (the
 # jobs' times overlap), the date and the commit.
 set -uo pipefail
@@ -138,6 +145,35 @@ kernel_job() {
 	vm_boot "$k-dkms" "$initrd" dkms,basic "$VM_TMO" | emit
 }
 
+# The early warning: the module compiled (W=1) against the newest kernel
+# headers Debian has in sid or experimental, when newer than
+# trixie-backports'. A NOTE line, in the output and docs/results, never a
+# PASS or FAIL: a kernel that is not yet shipped to any Debian host must
+# not fail the run, but it must be seen.
+early_job() {
+	local out suite abi ver bpo
+	if ! out=$("$VM_DIR/deb13.sh" newest 2>"$P53G_OUT/early.err"); then
+		echo "NOTE: early warning: could not read sid and experimental ($(tail -n1 "$P53G_OUT/early.err"))" | emit
+		return 0
+	fi
+	read -r suite abi ver bpo <<<"$out"
+	if [ "$suite" = - ]; then
+		echo "NOTE: early warning: no kernel headers in sid or experimental are newer than trixie-backports' $bpo" | emit
+		return 0
+	fi
+	if ! out=$("$VM_DIR/deb13.sh" headers "$suite" "$abi" 2>"$P53G_OUT/early.err"); then
+		echo "NOTE: early warning: $suite's $abi ($ver) headers could not be fetched ($(tail -n1 "$P53G_OUT/early.err"))" | emit
+		return 0
+	fi
+	read -r VM_KDIR VM_BUILDROOT <<<"$out"
+	VM_CROSS=
+	if vm_build early 2>"$P53G_OUT/build-early.err" >/dev/null; then
+		echo "NOTE: early warning: the module compiles with W=1 and no warnings against $suite's $abi ($ver, newer than trixie-backports' $bpo)" | emit
+	else
+		echo "NOTE: early warning: the module does NOT compile against $suite's $abi ($ver, newer than trixie-backports' $bpo): $(tail -n1 "$P53G_OUT/build-early.err") (log: tests/out/build-early/build.log)" | emit
+	fi
+}
+
 # The real host: a Debian 12 image with systemd, DKMS, the .debs that the
 # packaging part built, booted with both kernels (tests/image/run.sh).
 image_job() {
@@ -153,7 +189,7 @@ todo=()
 for k in ${P53G_KERNELS:-$VM_KERNELS_ALL}; do todo+=("kernel $k"); done
 if [ -z "${P53G_KERNELS:-}" ] || [ -n "${P53G_IMAGE:-}" ]; then todo+=(image); fi
 # make demo itself, the README's first command, run exactly as a user runs it
-[ -z "${P53G_KERNELS:-}" ] && todo+=(demo)
+[ -z "${P53G_KERNELS:-}" ] && todo+=(demo early)
 # The longest first, so that the two lanes end together.
 order=()
 for j in "kernel debug" image "${todo[@]}"; do
@@ -174,6 +210,7 @@ for j in "${order[@]}"; do
 		case $j in
 		"kernel "*) kernel_job "${j#kernel }" >/dev/null ;;
 		image) image_job >/dev/null ;;
+		early) early_job ;;
 		demo) suite "make demo shows what it says and exits 0" make -s -C "$P53G_TOP" demo >/dev/null ;;
 		esac
 		echo "$j|$(($(date +%s) - t0))" >"$P53G_OUT/job-$slug.time"

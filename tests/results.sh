@@ -23,17 +23,25 @@ dirty=$(git -C "$P53G_TOP" status --porcelain --untracked-files=no -- module too
 	echo "- host: $(nproc) CPUs, $(awk '/MemTotal/ { printf "%d GiB", $2 / 1048576 }' /proc/meminfo)"
 	echo "- result: **$passed passed, $failed failed**, $secs s"
 	echo
-	echo "| part | seconds | passed | failed |"
-	echo "| --- | --: | --: | --: |"
+	echo "| part | kernel (ABI) | seconds | passed | failed |"
+	echo "| --- | --- | --: | --: | --: |"
 	while IFS='|' read -r p s; do
+		abi=-
 		case $p in
 		"kernel "*) k=${p#kernel }
+			abi=$(cat "$P53G_OUT/abi-$k.txt" 2>/dev/null || echo -)
 			np=$(grep -c -E "^PASS: \[$k(-dkms)?\] " "$res")
 			nf=$(grep -c -E "^FAIL: \[$k(-dkms)?\] " "$res") ;;
 		*) np=- nf=- ;;
 		esac
-		echo "| $p | $s | $np | $nf |"
+		echo "| $p | $abi | $s | $np | $nf |"
 	done <"$parts"
+	# Notes: what was looked at but counts in neither total (the early
+	# warning against kernels Debian does not ship yet).
+	if grep -q '^NOTE: ' "$res"; then
+		echo
+		grep '^NOTE: ' "$res" | sed 's/^NOTE: /- /'
+	fi
 	# The module's footprint, where a kernel's run measured it (tests/vm/
 	# footprint.sh on the .ko, tests/guest/footprint.sh in the guest).
 	fps=$(ls "$P53G_OUT"/footprint-*.txt 2>/dev/null)

@@ -8,7 +8,12 @@
 #   deb13.sh newest          the early warning: the newest kernel headers
 #                            in sid or experimental, if newer than
 #                            trixie-backports'; prints "SUITE ABI VERSION
-#                            BPO-VERSION", or nothing
+#                            BPO-VERSION", SUITE - when none is (P53G_EARLY_SUITE=sid
+#                            or experimental names the suite whatever its
+#                            version, to try the path)
+#   deb13.sh headers SUITE ABI
+#                            that suite's headers in a build root of that
+#                            suite; prints "headers-dir build-root"
 #   deb13.sh root [SUITE]    make (once) the build root; prints its path
 #
 # SERIES (tests/vm/lib.sh's table names them):
@@ -54,7 +59,8 @@ suite_opts() {
 	apt_opts=(-o "Dir::Etc::SourceList=$d/sources.list" -o "Dir::Etc::SourceParts=$d/none"
 		-o "Dir::State::Lists=$d/lists" -o "Dir::State::status=$d/status"
 		-o "Dir::Cache=$d/cache" -o "APT::Architecture=amd64" -o "APT::Architectures::=amd64"
-		-o "APT::Sandbox::User=root" -o "Debug::NoLocking=1")
+		-o "APT::Sandbox::User=root" -o "Debug::NoLocking=1"
+		-o "Acquire::Check-Valid-Until=false")
 }
 sapt_get() { local apt_opts; suite_opts "$1"; shift; apt-get -q "${apt_opts[@]}" "$@"; }
 sapt_cache() { local apt_opts; suite_opts "$1"; shift; apt-cache "${apt_opts[@]}" "$@"; }
@@ -90,6 +96,18 @@ root_pkgs() {
 root_dir() {
 	echo "$P53G_CACHE/build-$1-$(echo "$(root_pkgs "$@") $(mirror) 1" | sha256sum | cut -c1-12)"
 }
+# mmdebstrap_root SUITE DIR EXTRA...: one try, into an empty DIR.
+# Experimental is no whole distribution: its root is sid's. A mirror that
+# is a dated snapshot serves Release files past their Valid-Until; the
+# signatures are still checked.
+mmdebstrap_root() {
+	local suite=$1 dir=$2
+	[ "$suite" = experimental ] && suite=sid
+	rm -rf "$dir"
+	mmdebstrap --mode=root --variant=minbase --format=directory \
+		--aptopt='Acquire::Check-Valid-Until "false"' \
+		--include="$(root_pkgs "${@:3}" | tr ' ' ,)" "$suite" "$dir" "$(mirror)"
+}
 # make_root SUITE [EXTRA...]: prints the root's path.
 make_root() {
 	local suite=$1 dir
@@ -103,8 +121,7 @@ make_root() {
 			log "building the $suite build root with mmdebstrap (cached: $dir)"
 			rm -rf "$dir" "$dir.tmp"
 			mkdir -p "$dir.tmp"
-			if ! retry 2 mmdebstrap --mode=root --variant=minbase --format=directory \
-				--include="$(root_pkgs "$@" | tr ' ' ,)" "$suite" "$dir.tmp/root" "$(mirror)" \
+			if ! retry 2 mmdebstrap_root "$suite" "$dir.tmp/root" "$@" \
 				>"$dir.tmp/mmdebstrap.log" 2>&1; then
 				tail -n 5 "$dir.tmp/mmdebstrap.log" >&2
 				die "mmdebstrap $suite failed (log: $dir.tmp/mmdebstrap.log)"
@@ -189,7 +206,7 @@ series() {
 	esac
 }
 
-cmd=${1:?usage: deb13.sh kernel SERIES | newest | root [SUITE]}
+cmd=${1:?usage: deb13.sh kernel SERIES | newest | headers SUITE ABI | root [SUITE]}
 case $cmd in
 root)
 	shift
@@ -215,12 +232,26 @@ newest)
 		suite_update "$s"
 		v=$(sapt_cache "$s" show linux-headers-amd64 2>/dev/null | sed -n 's/^Version: //p' |
 			sort -V -r | head -n1)
-		[ -n "$v" ] && dpkg --compare-versions "$v" gt "$bestv" && { best=$s bestv=$v; }
+		[ -n "$v" ] || continue
+		if [ "${P53G_EARLY_SUITE:-}" = "$s" ] ||
+			{ [ -z "${P53G_EARLY_SUITE:-}" ] && dpkg --compare-versions "$v" gt "$bestv"; }; then
+			best=$s bestv=$v
+		fi
 	done
-	[ -n "$best" ] || exit 0
+	[ -n "$best" ] || { echo "- - - $bpo"; exit 0; }
 	abi=$(sapt_cache "$best" show "linux-headers-amd64=$bestv" |
 		sed -n 's/^Depends:.*linux-headers-\([0-9][^ ,]*-amd64\) .*/\1/p' | head -n1)
 	echo "$best $abi $bestv $bpo" ;;
+headers)
+	s=${2:?usage: deb13.sh headers SUITE ABI} abi=${3:?usage: deb13.sh headers SUITE ABI}
+	suite_update "$s"
+	# the compiler the headers name (gcc-N, gcc-N-for-host)
+	cc=$(sapt_cache "$s" show "linux-headers-$abi" | sed -n 's/^Depends: //p' | head -n1 |
+		tr ',' '\n' | sed -n 's/^ *\(gcc-[0-9]*\(-for-host\)\?\).*/\1/p' | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	br=$(make_root "$s" $cc)
+	headers_into "$s" "$abi" "$br"
+	echo "/usr/src/linux-headers-$abi $br" ;;
 *)
-	die "usage: deb13.sh kernel SERIES | newest | root [SUITE]" ;;
+	die "usage: deb13.sh kernel SERIES | newest | headers SUITE ABI | root [SUITE]" ;;
 esac

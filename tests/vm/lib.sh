@@ -262,6 +262,7 @@ vm_run() {
 		echo "FAIL: [$label] $(cat "$P53G_OUT/vm-$label.why")"
 		return 1
 	fi
+	echo "$VM_KVER" >"$P53G_OUT/abi-$label.txt"
 	if ! VM_KOS=$(vm_build "$label" 2>"$P53G_OUT/build-$label.err"); then
 		echo "FAIL: [$label] module builds with W=1 and no warnings ($(tail -n1 "$P53G_OUT/build-$label.err"))"
 		return 1
