@@ -1,9 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 #
-# Inside the Debian 12 image, booted with systemd as PID 1 (tests/image/
+# Inside the Debian image, booted with systemd as PID 1 (tests/image/
 # run.sh): run by p53g-image-test.service once the system has started,
 # prints PASS:/FAIL: lines on the serial console, then powers off.
+# p53g.expect names one step, or several comma-separated, run in order.
 #
 #   p53g.expect=guarded  the guard was loaded and the saved configuration
 #                        restored before dnsmasq started; a query from a
@@ -14,6 +15,11 @@
 #                        has a record of every change (audit.sh)
 #   p53g.expect=absent   the module was removed for this kernel: the unit
 #                        failed, the system says so, and so does the tool
+#   p53g.expect=...,upgrade
+#                        after the first step: a new kernel and its headers
+#                        installed with dpkg from /var/cache/p53g-upgrade
+#                        (no network): its postinst hooks have DKMS build
+#                        the module and initramfs-tools make its initrd
 #
 #   host ns: veth-h 198.51.100.1/24  <---->  ns peer: veth-p 198.51.100.2/24
 #            dnsmasq (Debian's unit)                  and 198.51.100.200/24
@@ -27,9 +33,10 @@ fail() { echo "FAIL: $*"; T_FAILED=$((T_FAILED + 1)); }
 ok() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
 ST=/sys/kernel/port53guard
 NAME=image.example.test ANSWER=192.0.2.53
-expect=$(sed -n 's/.*p53g\.expect=\([a-z]*\).*/\1/p' /proc/cmdline)
+expect=$(sed -n 's/.*p53g\.expect=\([a-z,]*\).*/\1/p' /proc/cmdline)
 kernel=$(uname -r)
-echo "P53G-BEGIN image-$expect"
+last=${expect##*,}
+echo "P53G-BEGIN image-$last"
 
 state=$(systemctl is-system-running --wait)
 echo "# kernel $kernel, system $state"
@@ -38,7 +45,7 @@ systemctl --failed --no-legend | sed 's/^/# failed: /'
 # mono NAME PROPERTY: a unit's timestamp, in microseconds since boot.
 mono() { systemctl show -p "$2" --value "$1"; }
 
-if [ "$expect" = guarded ]; then
+if [ "${expect%%,*}" = guarded ]; then
 	ok "port53guard.service is active" systemctl is-active -q port53guard.service
 	ok "the module is loaded" grep -q '^port53guard ' /proc/modules
 	ok "DKMS built it for this kernel ($kernel)" \
@@ -143,6 +150,23 @@ else
 	ok "and that dnsmasq is answered" \
 		grep -q '^udp 0.0.0.0:53 dnsmasq\[[0-9]*\], namespace host: answered: the guard is not loaded' /tmp/ls.out
 fi
-echo "P53G-END image-$expect rc=$T_FAILED"
+case ,$expect, in
+*,upgrade,*)
+	abi=$(cat /var/cache/p53g-upgrade/ABI)
+	echo "# installing $abi from /var/cache/p53g-upgrade"
+	DEBIAN_FRONTEND=noninteractive dpkg -i /var/cache/p53g-upgrade/*.deb >/tmp/up.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/up.out
+	ok "dpkg installs the $abi kernel and its headers without network (exit $rc)" test $rc = 0
+	ok "its postinst hooks ran DKMS for it (dpkg's output)" grep -q -i 'dkms' /tmp/up.out
+	dkms status port53guard 2>&1 | sed 's/^/# /'
+	ok "DKMS built and installed the module for $abi" \
+		sh -c "dkms status port53guard 2>/dev/null | grep -q '$abi, x86_64: installed'"
+	ok "the module for $abi is under updates/dkms" \
+		test -n "$(find "/lib/modules/$abi/updates/dkms" -name 'port53guard.ko*' 2>/dev/null)"
+	ok "initramfs-tools made /boot/initrd.img-$abi" test -s "/boot/initrd.img-$abi"
+	sync ;;
+esac
+echo "P53G-END image-$last rc=$T_FAILED"
 echo "P53G-DONE"
 systemctl poweroff
