@@ -18,8 +18,10 @@
 #        kernel; arm64, armhf, mipsel. On Debian 12's kernels also the
 #        module DKMS built
 #      - image: a Debian 12 system with systemd, built by mmdebstrap, the
-#        project's .debs installed, booted with 6.1 and 6.12 (skipped when
-#        P53G_KERNELS picks kernels, unless P53G_IMAGE=1)
+#        project's .debs installed, booted with 6.1 and 6.12; image13: a
+#        Debian 13 cloud image, upgraded to the backports kernel inside
+#        the guest (skipped when P53G_KERNELS picks kernels, unless
+#        P53G_IMAGE=1)
 #      - demo: make demo, as a user runs it
 #      - early: a NOTE, counted in neither total: the module compiled
 #        against the newest headers in sid or experimental, when newer
@@ -178,7 +180,14 @@ early_job() {
 # packaging part built, booted with both kernels (tests/image/run.sh).
 image_job() {
 	suite "Debian 12 image with systemd: boot order, verify, metrics, audit" \
-		"$P53G_TOP/tests/image/run.sh"
+		"$P53G_TOP/tests/image/run.sh" 12
+}
+# A Debian 13 cloud image: guarded, then the newest backports kernel
+# installed inside it, DKMS building through the kernel's own hooks, and
+# guarded again after the reboot into it.
+image13_job() {
+	suite "Debian 13 cloud image: guarded, kernel upgrade through DKMS, reboot, guarded" \
+		"$P53G_TOP/tests/image/run.sh" 13
 }
 
 # The guests: every kernel, then the image, P53G_JOBS at a time (2: most
@@ -187,12 +196,12 @@ image_job() {
 # this order when all are done; each job's wall time is its part's.
 todo=()
 for k in ${P53G_KERNELS:-$VM_KERNELS_ALL}; do todo+=("kernel $k"); done
-if [ -z "${P53G_KERNELS:-}" ] || [ -n "${P53G_IMAGE:-}" ]; then todo+=(image); fi
+if [ -z "${P53G_KERNELS:-}" ] || [ -n "${P53G_IMAGE:-}" ]; then todo+=(image image13); fi
 # make demo itself, the README's first command, run exactly as a user runs it
 [ -z "${P53G_KERNELS:-}" ] && todo+=(demo early)
 # The longest first, so that the two lanes end together.
 order=()
-for j in "kernel debug" image "${todo[@]}"; do
+for j in "kernel debug" image13 image "${todo[@]}"; do
 	case " ${order[*]} " in *" $j "*) continue ;; esac
 	for x in "${todo[@]}"; do [ "$x" = "$j" ] && order+=("$j"); done
 done
@@ -210,6 +219,7 @@ for j in "${order[@]}"; do
 		case $j in
 		"kernel "*) kernel_job "${j#kernel }" >/dev/null ;;
 		image) image_job >/dev/null ;;
+		image13) image13_job >/dev/null ;;
 		early) early_job ;;
 		demo) suite "make demo shows what it says and exits 0" make -s -C "$P53G_TOP" demo >/dev/null ;;
 		esac

@@ -13,7 +13,9 @@
 #      (spoofed flood against the rate limit), stress-sysfs (concurrent
 #      writers and readers), stress-life (rmmod/modprobe under flood),
 #      stress-netns (namespace churn), fuzz-replay (the grown corpus through
-#      the real sysfs file), and on the debug kernel a kmemleak scan last.
+#      the real sysfs file), and on the debug kernel a kmemleak scan last;
+#   3. the Debian 12 image booted with both kernels, guarded (make check
+#      boots only 6.1 guarded).
 #
 # Each guest test prints a row "P53G-STRESS test=... packets=N seconds=N
 # ops=N faults=N inputs=N lost=N misclassified=N"; a test that prints none
@@ -86,7 +88,20 @@ for k in $kernels; do
 	done
 done
 
-# --- 3. the table ---------------------------------------------------------
+# --- 3. the Debian 12 image on 6.12, guarded --------------------------------
+# make check boots it with 6.1 (guarded) and 6.12 (module absent); the
+# guarded boot on 6.12 is a row here.
+if [ "${P53G_IMAGE_ALL:-1}" = 1 ] && [ -z "${P53G_KERNELS:-}" ]; then
+	log "stress: the Debian 12 image, every boot"
+	il=$work/image.log
+	P53G_IMAGE_ALL=1 "$P53G_TOP/tests/image/run.sh" 12 >"$il" 2>&1
+	np=$(grep -c '^PASS: ' "$il") nf=$(grep -c '^FAIL: ' "$il")
+	v=PASS
+	[ "$nf" = 0 ] && [ "$np" -gt 0 ] || v=FAIL
+	addrow image - "$v" "P53G-STRESS test=image-12-all inputs=$((np + nf)) misclassified=$nf"
+fi
+
+# --- 4. the table ---------------------------------------------------------
 echo
 echo "make stress ($form form), $(date -u +%Y-%m-%d), took $(($(date +%s) - start)) s"
 table=$work/table.md
