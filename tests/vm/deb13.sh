@@ -15,6 +15,10 @@
 #                            that suite's headers in a build root of that
 #                            suite; prints "headers-dir build-root"
 #   deb13.sh root [SUITE]    make (once) the build root; prints its path
+#   deb13.sh abi SUITE META  the ABI a suite's meta package points at
+#   deb13.sh download SUITE DIR PKG...
+#                            apt-get download from that suite into DIR
+#   deb13.sh mirror          the Debian mirror the host's apt uses
 #
 # SERIES (tests/vm/lib.sh's table names them):
 #   13-6.12   trixie's own kernel (linux-image-amd64 in trixie)
@@ -206,7 +210,7 @@ series() {
 	esac
 }
 
-cmd=${1:?usage: deb13.sh kernel SERIES | newest | headers SUITE ABI | root [SUITE]}
+cmd=${1:?usage: deb13.sh kernel SERIES | newest | headers SUITE ABI | root [SUITE] | abi SUITE META | download SUITE DIR PKG... | mirror}
 case $cmd in
 root)
 	shift
@@ -242,6 +246,16 @@ newest)
 	abi=$(sapt_cache "$best" show "linux-headers-amd64=$bestv" |
 		sed -n 's/^Depends:.*linux-headers-\([0-9][^ ,]*-amd64\) .*/\1/p' | head -n1)
 	echo "$best $abi $bestv $bpo" ;;
+abi)
+	suite_update "${2:?usage: deb13.sh abi SUITE META}"
+	abi=$(meta_abi "$2" "${3:?usage: deb13.sh abi SUITE META}")
+	[ -n "$abi" ] || die "cannot resolve $3 in $2"
+	echo "$abi" ;;
+download)
+	suite_update "${2:?usage: deb13.sh download SUITE DIR PKG...}"
+	download "$2" "${3:?usage: deb13.sh download SUITE DIR PKG...}" "${@:4}" ;;
+mirror)
+	mirror ;;
 headers)
 	s=${2:?usage: deb13.sh headers SUITE ABI} abi=${3:?usage: deb13.sh headers SUITE ABI}
 	suite_update "$s"
@@ -253,5 +267,5 @@ headers)
 	headers_into "$s" "$abi" "$br"
 	echo "/usr/src/linux-headers-$abi $br" ;;
 *)
-	die "usage: deb13.sh kernel SERIES | newest | headers SUITE ABI | root [SUITE]" ;;
+	die "usage: deb13.sh kernel SERIES | newest | headers SUITE ABI | root [SUITE] | abi SUITE META | download SUITE DIR PKG... | mirror" ;;
 esac
