@@ -110,7 +110,14 @@ int p53g_cfg_init(struct p53g_pset *list)
 	return 0;
 }
 
-/* At unload, after the hooks are gone and their packets done. */
+/*
+ * At unload or a failed load, after the hooks are gone and their packets
+ * done. The hooks are not the only readers: the module parameters' files
+ * read the live configuration under rcu_read_lock(), and the module loader
+ * removes them only after module_exit() (or a failed module_init())
+ * returns, so a reader may still hold it here. It is freed only after a
+ * grace period; rcu_barrier() alone waits for callbacks, not for readers.
+ */
 void p53g_cfg_exit(void)
 {
 	struct p53g_cfg *c;
@@ -119,6 +126,7 @@ void p53g_cfg_exit(void)
 	c = (struct p53g_cfg *)p53g_cfg_locked();
 	RCU_INIT_POINTER(p53g_live, NULL);
 	mutex_unlock(&p53g_cfg_mutex);
+	synchronize_rcu();
 	if (c) {
 		p53g_pset_free(c->list);
 		kfree(c);
@@ -166,18 +174,27 @@ int p53g_setting_write(enum p53g_setting s, const char *buf, size_t len)
 	return 0;
 }
 
-/* Entries in the live list, read without the lock (for a record). */
+/*
+ * Entries in the live list, read without the lock (for a record); 0 once
+ * unload has taken the configuration away.
+ */
 size_t p53g_cfg_entries(void)
 {
+	const struct p53g_cfg *c;
 	size_t n;
 
 	rcu_read_lock();
-	n = p53g_pset_total(p53g_cfg_get()->list);
+	c = p53g_cfg_get();
+	n = c ? p53g_pset_total(c->list) : 0;
 	rcu_read_unlock();
 	return n;
 }
 
-/* The value in the live configuration, or the parameter's before load. */
+/*
+ * The value in the live configuration, or the parameter's when there is
+ * none: before the first configuration, and from p53g_cfg_exit() until the
+ * loader removes the module parameters' files.
+ */
 static u32 p53g_setting_value(enum p53g_setting s)
 {
 	const struct p53g_cfg *c;
