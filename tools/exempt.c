@@ -153,7 +153,8 @@ static int op_cmp(const void *a, const void *b)
 static int exempt_replace(int argc, char *argv[])
 {
 	bool check = false, allow_empty = false, flush = false;
-	const char *file = NULL, *name, *why;
+	const char *file = NULL, *why;
+	char name[P53G_NAME_MAX];
 	struct p53g_buf in = { 0 };
 	struct p53g_op *ops = NULL;
 	size_t n = 0, cap = 0, lineno = 0, len;
@@ -182,7 +183,7 @@ static int exempt_replace(int argc, char *argv[])
 	}
 	if (!check && p53g_require_module())
 		return EXIT_FAIL;
-	name = p53g_input_name(file);
+	p53g_input_name(file, name);
 	if (p53g_read_input(file, &in))
 		return EXIT_FAIL;
 	for (p = in.data, end = in.data + in.len; p53g_next_line(&p, end, &line, &len);) {

@@ -254,26 +254,52 @@ unsigned int p53g_wait_seconds(void)
 /* FILE, or standard input for "-", read whole. */
 int p53g_read_input(const char *file, struct p53g_buf *b)
 {
+	char name[P53G_NAME_MAX];
 	int fd = 0, rc;
 
 	if (strcmp(file, "-")) {
 		fd = open(file, O_RDONLY | O_CLOEXEC);
 		if (fd < 0) {
-			p53g_err("%s: %s", file, strerror(errno));
+			p53g_err("%s: %s", p53g_name(file), strerror(errno));
 			return -1;
 		}
 	}
 	rc = p53g_read_fd(fd, b);
 	if (rc)
-		p53g_err("%s: %s", p53g_input_name(file), strerror(errno));
+		p53g_err("%s: %s", p53g_input_name(file, name), strerror(errno));
 	if (fd)
 		close(fd);
 	return rc;
 }
 
-const char *p53g_input_name(const char *file)
+/* FILE for messages, escaped into @out (P53G_NAME_MAX bytes): "-" is stdin. */
+const char *p53g_input_name(const char *file, char *out)
 {
-	return strcmp(file, "-") ? file : "stdin";
+	if (!strcmp(file, "-"))
+		return strcpy(out, "stdin");
+	return p53g_escape(file, strlen(file), out, P53G_NAME_MAX);
+}
+
+/*
+ * A path of the host's /proc or /run, in one of a few static buffers:
+ * under $P53G_ROOTFS when it is set (for tests, a directory standing for
+ * "/"), else as it is.
+ */
+const char *p53g_host_path(const char *fmt, ...)
+{
+	static char paths[4][PATH_MAX];
+	static unsigned int next;
+	const char *root = getenv("P53G_ROOTFS");
+	char *p = paths[next++ % 4];
+	size_t n;
+	va_list ap;
+
+	n = snprintf(p, PATH_MAX, "%s", root ? root : "");
+	va_start(ap, fmt);
+	if (n >= PATH_MAX || (size_t)vsnprintf(p + n, PATH_MAX - n, fmt, ap) >= PATH_MAX - n)
+		p[0] = '\0';	/* fails with ENOENT */
+	va_end(ap);
+	return p;
 }
 
 /* The next line of [*p, end), without its newline; false at the end. */
@@ -400,20 +426,20 @@ int p53g_write_file_atomic(const char *path, const char *data, size_t len)
 	sprintf(tmp, "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		p53g_err("%s: %s", path, strerror(errno));
+		p53g_err("%s: %s", p53g_name(path), strerror(errno));
 		goto err_free;
 	}
 	if (p53g_write_all(fd, data, len) || fsync(fd) || fchmod(fd, 0644)) {
 		saved = errno;
 		close(fd);
 		unlink(tmp);
-		p53g_err("%s: %s", tmp, strerror(saved));
+		p53g_err("%s: %s", p53g_name(tmp), strerror(saved));
 		goto err_free;
 	}
 	if (close(fd) || rename(tmp, path)) {
 		saved = errno;
 		unlink(tmp);
-		p53g_err("%s: %s", path, strerror(saved));
+		p53g_err("%s: %s", p53g_name(path), strerror(saved));
 		goto err_free;
 	}
 	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

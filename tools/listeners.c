@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,12 +102,10 @@ static bool is_pid(const char *name)
 
 static void comm_of(pid_t pid, char *out, size_t size)
 {
-	char path[64];
 	ssize_t r;
 	int fd;
 
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(p53g_host_path("/proc/%d/comm", (int)pid), O_RDONLY | O_CLOEXEC);
 	r = fd < 0 ? -1 : read(fd, out, size - 1);
 	if (fd >= 0)
 		close(fd);
@@ -120,21 +119,20 @@ static void comm_of(pid_t pid, char *out, size_t size)
 static void find_namespaces(struct state *s)
 {
 	static const char *const named[] = { "/run/netns", "/run/docker/netns", NULL };
-	unsigned long long init_ino = ns_inode("/proc/1/ns/net");
+	unsigned long long init_ino = ns_inode(p53g_host_path("/proc/1/ns/net"));
 	char path[300], comm[32];
 	struct dirent *d;
 	struct ns *n;
 	size_t i;
 	DIR *dir;
 
-	dir = opendir("/proc");
+	dir = opendir(p53g_host_path("/proc"));
 	while (dir && (d = readdir(dir))) {
 		unsigned long long ino;
 
 		if (!is_pid(d->d_name))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/ns/net", d->d_name);
-		ino = ns_inode(path);
+		ino = ns_inode(p53g_host_path("/proc/%s/ns/net", d->d_name));
 		if (!ino)
 			continue;
 		n = ns_add(s, ino);
@@ -146,11 +144,11 @@ static void find_namespaces(struct state *s)
 	if (dir)
 		closedir(dir);
 	for (i = 0; named[i]; i++) {
-		dir = opendir(named[i]);
+		dir = opendir(p53g_host_path("%s", named[i]));
 		while (dir && (d = readdir(dir))) {
 			if (d->d_name[0] == '.')
 				continue;
-			snprintf(path, sizeof(path), "%s/%s", named[i], d->d_name);
+			snprintf(path, sizeof(path), "%s", p53g_host_path("%s/%s", named[i], d->d_name));
 			n = ns_inode(path) ? ns_add(s, ns_inode(path)) : NULL;
 			if (!n || n->name[0])
 				continue;
@@ -260,7 +258,7 @@ static const struct {
 /* The tables of @dir (/proc/PID/net or /proc/thread-self/net) into @out fds. */
 static void open_tables(const char *dir, int *fds)
 {
-	char path[128];
+	char path[PATH_MAX];
 	size_t i;
 
 	for (i = 0; i < NTABLES; i++) {
@@ -315,7 +313,6 @@ static bool read_joined(struct state *s, size_t nsi)
 static void find_sockets(struct state *s)
 {
 	int fds[NTABLES];
-	char dir[64];
 	size_t nsi, i;
 
 	for (nsi = 0; nsi < s->nns; nsi++) {
@@ -323,8 +320,7 @@ static void find_sockets(struct state *s)
 			read_joined(s, nsi);
 			continue;
 		}
-		snprintf(dir, sizeof(dir), "/proc/%d/net", (int)s->ns[nsi].pid);
-		open_tables(dir, fds);
+		open_tables(p53g_host_path("/proc/%d/net", (int)s->ns[nsi].pid), fds);
 		for (i = 0; i < NTABLES; i++) {
 			if (fds[i] < 0)
 				continue;
@@ -338,26 +334,25 @@ static void find_sockets(struct state *s)
 /* Which processes hold the sockets: their fds name "socket:[INODE]". */
 static void find_owners(struct state *s)
 {
-	char path[300], link[64], comm[32], who[64];
+	char link[64], comm[32], who[64];
 	struct dirent *d, *f;
 	DIR *dir, *fdir;
 	size_t i;
 
 	if (!s->nsocks)
 		return;
-	dir = opendir("/proc");
+	dir = opendir(p53g_host_path("/proc"));
 	while (dir && (d = readdir(dir))) {
 		if (!is_pid(d->d_name))
 			continue;
-		snprintf(path, sizeof(path), "/proc/%s/fd", d->d_name);
-		fdir = opendir(path);
+		fdir = opendir(p53g_host_path("/proc/%s/fd", d->d_name));
 		comm[0] = '\0';
 		while (fdir && (f = readdir(fdir))) {
 			unsigned long long ino;
 			ssize_t r;
 
-			snprintf(path, sizeof(path), "/proc/%.20s/fd/%.20s", d->d_name, f->d_name);
-			r = readlink(path, link, sizeof(link) - 1);
+			r = readlink(p53g_host_path("/proc/%.20s/fd/%.20s", d->d_name, f->d_name),
+				     link, sizeof(link) - 1);
 			if (r <= 0)
 				continue;
 			link[r] = '\0';
@@ -525,8 +520,10 @@ int listeners_main(int argc, char *argv[])
 			p53g_json_string(v, strlen(v));
 			printf(", \"answered\": %s, \"exempt_answered\": [", answered ? "true" : "false");
 		} else {
+			/* names any local user can choose: escaped */
 			printf("%s %s %s, namespace %s: %s\n", k->proto, addr,
-			       k->procs[0] ? k->procs : "(process unknown)", n->name, v);
+			       k->procs[0] ? p53g_name(k->procs) : "(process unknown)",
+			       p53g_name(n->name), v);
 		}
 		first = false;
 		/* exemptions let a query through where the guard would block it */

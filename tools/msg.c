@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * What the tool says: errors and warnings on stderr, prefixed with its
- * name; bad input quoted so that it cannot disturb a terminal or a log
- * (non-printable bytes escaped, long input cut); output that could not be
- * written is a failure.
+ * name; bad input and every name it did not make escaped, so that they
+ * cannot disturb a terminal or a log (non-printable bytes escaped, long
+ * input cut); output that could not be written is a failure.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -39,26 +39,33 @@ void p53g_warn(const char *fmt, ...)
 }
 
 /**
- * p53g_quote() - bad input, fit to be printed
- * @s: the input (any bytes)
- * @len: its length
- * @out: P53G_QUOTE_MAX bytes
+ * p53g_escape() - untrusted bytes, fit to be printed
+ * @s: the bytes (any)
+ * @len: how many
+ * @out: where to put them, NUL-terminated
+ * @size: its size, at least 4
  *
- * Between single quotes; bytes outside printable ASCII, the quote and the
- * backslash as \xNN; at most P53G_QUOTE_SHOW bytes of the input, then
- * "..." and the whole length.
+ * The one escaping of the tool, for everything it prints that it did not
+ * write itself (entries, values, file, process and interface names): bytes
+ * outside printable ASCII, the single quote and the backslash as \xNN, so
+ * that no escape sequence reaches a terminal and no newline forges a line.
+ * What does not fit is cut, with "..." in its place.
  *
  * Return: @out.
  */
-const char *p53g_quote(const char *s, size_t len, char *out)
+const char *p53g_escape(const char *s, size_t len, char *out, size_t size)
 {
 	static const char hex[] = "0123456789abcdef";
-	size_t i, n = 0, show = len > P53G_QUOTE_SHOW ? P53G_QUOTE_SHOW : len;
+	size_t i, n = 0;
 	unsigned char c;
 
-	out[n++] = '\'';
-	for (i = 0; i < show; i++) {
+	for (i = 0; i < len; i++) {
 		c = s[i];
+		/* this byte, room for "..." if more follow, the NUL */
+		if (n + 4 + (i + 1 < len ? 3 : 0) + 1 > size) {
+			memcpy(out + n, "...", 4);
+			return out;
+		}
 		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
 			out[n++] = c;
 			continue;
@@ -68,11 +75,46 @@ const char *p53g_quote(const char *s, size_t len, char *out)
 		out[n++] = hex[c >> 4];
 		out[n++] = hex[c & 15];
 	}
-	out[n++] = '\'';
-	if (show < len)
-		n += snprintf(out + n, P53G_QUOTE_MAX - n, "... (%zu bytes)", len);
 	out[n] = '\0';
 	return out;
+}
+
+/**
+ * p53g_quote() - bad input, fit to be printed
+ * @s: the input (any bytes)
+ * @len: its length
+ * @out: P53G_QUOTE_MAX bytes
+ *
+ * Escaped (p53g_escape()) between single quotes; at most P53G_QUOTE_SHOW
+ * bytes of the input, then "..." and the whole length.
+ *
+ * Return: @out.
+ */
+const char *p53g_quote(const char *s, size_t len, char *out)
+{
+	size_t n, show = len > P53G_QUOTE_SHOW ? P53G_QUOTE_SHOW : len;
+
+	out[0] = '\'';
+	p53g_escape(s, show, out + 1, 4 * P53G_QUOTE_SHOW + 1);
+	n = strlen(out);
+	out[n++] = '\'';
+	out[n] = '\0';
+	if (show < len)
+		snprintf(out + n, P53G_QUOTE_MAX - n, "... (%zu bytes)", len);
+	return out;
+}
+
+/*
+ * A name the tool did not make (a file, a process, an interface), escaped
+ * (p53g_escape()) in one of a few static buffers, so that a message can
+ * hold several.
+ */
+const char *p53g_name(const char *s)
+{
+	static char names[4][P53G_NAME_MAX];
+	static unsigned int next;
+
+	return p53g_escape(s, strlen(s), names[next++ % 4], P53G_NAME_MAX);
 }
 
 bool p53g_is_help(const char *arg)

@@ -44,6 +44,10 @@ void p53g_json_string(const char *s, size_t len);
 #define P53G_QUOTE_SHOW		64
 #define P53G_QUOTE_MAX		(4 * P53G_QUOTE_SHOW + 40)
 const char *p53g_quote(const char *s, size_t len, char *out);
+const char *p53g_escape(const char *s, size_t len, char *out, size_t size);
+/* a name shown escaped: P53G_NAME_MAX bytes hold one of 1024 bytes */
+#define P53G_NAME_MAX		(4 * 1024 + 4)
+const char *p53g_name(const char *s);
 
 /* io.c: the files under /sys/kernel/port53guard (or $P53G_SYSFS), and input */
 struct p53g_buf {
@@ -71,7 +75,8 @@ int p53g_buf_printf(struct p53g_buf *b, const char *fmt, ...)
 int p53g_write_file_atomic(const char *path, const char *data, size_t len);
 unsigned int p53g_wait_seconds(void);
 int p53g_read_input(const char *file, struct p53g_buf *b);
-const char *p53g_input_name(const char *file);
+const char *p53g_input_name(const char *file, char *out);
+const char *p53g_host_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool p53g_next_line(char **p, char *end, char **line, size_t *len);
 void p53g_trim(char **s, size_t *len);
 bool p53g_next_word(char **s, size_t *len, char **word, size_t *wlen);
@@ -120,7 +125,7 @@ void p53g_warn_host_bits(const char *s, size_t len, const struct p53g_entry *e,
 
 /* save.c: the save format (restore's input) */
 struct p53g_saved {
-	const char *name;		/* for messages */
+	char name[P53G_NAME_MAX];	/* for messages, escaped */
 	struct p53g_op *ops;		/* its exempt lines */
 	size_t nops, capops;
 	struct p53g_set_op *sets;	/* its set lines */

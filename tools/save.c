@@ -285,7 +285,7 @@ int p53g_saved_read(const char *file, struct p53g_saved *r)
 	size_t lineno = 0, len;
 	int rc = 0;
 
-	r->name = p53g_input_name(file);
+	p53g_input_name(file, r->name);
 	if (p53g_read_input(file, &in))
 		return -1;
 	for (p = in.data, end = in.data + in.len; p53g_next_line(&p, end, &line, &len);) {

@@ -249,14 +249,14 @@ static void default_route_ifs(char *out, size_t size)
 	FILE *f;
 
 	out[0] = '\0';
-	f = fopen("/proc/net/route", "re");
+	f = fopen(p53g_host_path("/proc/net/route"), "re");
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%63s %63s %*s %*s %*s %*s %*s %63s", ifn, dst, mask) == 3 &&
 		    !strcmp(dst, "00000000") && !strcmp(mask, "00000000") && len < size)
 			len += snprintf(out + len, size - len, " %s ", ifn);
 	if (f)
 		fclose(f);
-	f = fopen("/proc/net/ipv6_route", "re");
+	f = fopen(p53g_host_path("/proc/net/ipv6_route"), "re");
 	while (f && fgets(line, sizeof(line), f))
 		if (sscanf(line, "%63s %7s %*s %*s %*s %*s %*s %*s %*s %63s", dst, plen, ifn) == 3 &&
 		    strspn(dst, "0") == 32 && !strcmp(plen, "00") && strcmp(ifn, "lo") &&
@@ -345,7 +345,7 @@ static void check_exemptions(struct verify *v)
 			if (nw++ < 4 && lw < sizeof(warns))
 				lw += snprintf(warns + lw, sizeof(warns) - lw,
 					       "%s%s covers %s, which carries a default route",
-					       lw ? "; " : "", text, which);
+					       lw ? "; " : "", text, p53g_name(which));
 		}
 	}
 	if (nf)
@@ -381,19 +381,20 @@ static void check_saved(struct verify *v, const char *file)
 {
 	struct p53g_saved saved = { 0 };
 	struct p53g_list after = { 0 };
-	char diff[640] = "", a[P53G_ENTRY_MAXLEN];
+	char diff[640] = "", a[P53G_ENTRY_MAXLEN], name[P53G_NAME_MAX];
 	size_t i = 0, j = 0, nd = 0, len = 0;
 	struct stat st;
 	int rc, c, k;
 
+	p53g_input_name(file, name);
 	if (stat(file, &st) && errno == ENOENT) {
 		add(v, "saved", R_WARN, "%s does not exist: after a reboot the guard starts "
-		    "from its module options alone (port53guard save -o %s)", file, file);
+		    "from its module options alone (port53guard save -o %s)", name, name);
 		return;
 	}
 	rc = p53g_saved_read(file, &saved);
 	if (rc) {
-		add(v, "saved", R_FAIL, "%s cannot be restored (%s)", file,
+		add(v, "saved", R_FAIL, "%s cannot be restored (%s)", name,
 		    rc > 0 ? "wrong lines, above" : "cannot be read");
 		goto out;
 	}
@@ -411,7 +412,7 @@ static void check_saved(struct verify *v, const char *file)
 					v->values[s]);
 	}
 	if (p53g_list_result(saved.ops, saved.nops, &after)) {
-		add(v, "saved", R_FAIL, "%s cannot be restored onto the running list", file);
+		add(v, "saved", R_FAIL, "%s cannot be restored onto the running list", name);
 		goto out;
 	}
 	while (i < after.n || j < v->list.n) {
@@ -431,11 +432,11 @@ static void check_saved(struct verify *v, const char *file)
 			j++;
 	}
 	if (nd)
-		add(v, "saved", R_FAIL, "%s differs from the running configuration: %s%s", file,
+		add(v, "saved", R_FAIL, "%s differs from the running configuration: %s%s", name,
 		    diff, nd > 4 ? "; and more" : "");
 	else
 		add(v, "saved", R_PASS, "%s is the running configuration (%zu settings, "
-		    "%zu entries)", file, saved.nsets, after.n);
+		    "%zu entries)", name, saved.nsets, after.n);
 out:
 	p53g_list_free(&after);
 	p53g_saved_free(&saved);
@@ -514,7 +515,7 @@ static const char *ip_path(void)
  */
 static int ip(const struct probe *p, char *err, char *out, size_t size, ...)
 {
-	char *argv[16];
+	char *argv[16], shown[PROBE_ERR_MAX];
 	size_t n = 0, i, len;
 	va_list ap;
 	int rc;
@@ -530,9 +531,10 @@ static int ip(const struct probe *p, char *err, char *out, size_t size, ...)
 		len = snprintf(err, PROBE_ERR_MAX, "%s", p->ip);
 		for (i = 1; i < n && len < PROBE_ERR_MAX; i++)
 			len += snprintf(err + len, PROBE_ERR_MAX - len, " %s", argv[i]);
+		/* its first line, as ip(8) said it: escaped */
 		if (len < PROBE_ERR_MAX)
-			snprintf(err + len, PROBE_ERR_MAX - len, ": %.*s",
-				 (int)strcspn(out, "\n"), rc < 0 ? "cannot run it" : out);
+			snprintf(err + len, PROBE_ERR_MAX - len, ": %s", rc < 0 ? "cannot run it" :
+				 p53g_escape(out, strcspn(out, "\n"), shown, sizeof(shown)));
 	}
 	return rc;
 }

@@ -434,6 +434,76 @@ is "verify --json: no module is a record too" "$rc:$(jq -c '[.result, .checks[0]
 usage_case "port53guard: verify: unexpected argument '--prob'" verify --prob
 
 ########################################################################
+# listeners, on a fake /proc ($P53G_ROOTFS stands for "/"): a namespace is
+# a file under $FS/ns whose inode the processes' ns/net links share, its
+# sockets the /proc/net tables it holds, their owners /proc/PID/fd links.
+FS=$WORK/fs
+TABLE_HEAD="  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode"
+# fake_proc PID COMM NS: a process named COMM in the namespace NS
+fake_proc() {
+	local pid=$1 comm=$2 ns=$3 t
+	mkdir -p "$FS/proc/$pid/ns" "$FS/proc/$pid/net" "$FS/proc/$pid/fd" "$FS/ns"
+	printf '%s\n' "$comm" >"$FS/proc/$pid/comm"
+	[ -e "$FS/ns/$ns" ] || : >"$FS/ns/$ns"
+	ln -sfn "../../../ns/$ns" "$FS/proc/$pid/ns/net"
+	for t in udp udp6 udplite udplite6 tcp tcp6 dev; do
+		[ -e "$FS/ns/$ns.$t" ] || echo "$TABLE_HEAD" >"$FS/ns/$ns.$t"
+		ln -sfn "../../../ns/$ns.$t" "$FS/proc/$pid/net/$t"
+	done
+}
+# fake_sock NS LOCAL TABLE STATE INODE PID FD: a socket, held by PID
+fake_sock() {
+	printf '   0: %s 00000000:0000 %s 00000000:00000000 00:00000000 00000000     0        0 %s 2 0 0\n' \
+		"$2" "$4" "$5" >>"$FS/ns/$1.${3}"
+	ln -sfn "socket:[$5]" "$FS/proc/$6/fd/$7"
+}
+fake_fs() {
+	rm -rf "$FS"
+	fake_proc 1 systemd host
+	fake_proc 300 named host
+	fake_sock host 0100007F:0035 udp 07 4001 300 5
+}
+fresh
+fake_fs
+fake_proc 200 $'\e[8mhidden' c1
+fake_sock c1 00000000:0035 udp 07 5001 200 3
+P53G_ROOTFS=$FS run listeners
+is "listeners on a fake /proc: exits 0" "$rc" 0
+is "listeners: a process name with escape sequences is shown escaped" \
+	"$(grep -F '0.0.0.0:53' "$OUT" | head -n 1)" \
+	'udp 0.0.0.0:53 \x1b[8mhidden[200], namespace pid 200 (\x1b[8mhidden): refused: port unreachable'
+check "listeners: no escape byte reaches the terminal" bash -c '! grep -q $'"'"'\e'"'"' "$1"' _ "$OUT"
+P53G_ROOTFS=$FS run listeners --json
+is "listeners --json: the name as it is, JSON-escaped" \
+	"$(jq -r '.listeners[] | select(.address == "0.0.0.0:53") | .processes' "$OUT")" $'\e[8mhidden[200]'
+# an interface name in verify's warning (a default route's, from /proc/net/route)
+verify_fresh
+mkdir -p "$FS/proc/net"
+printf 'Iface\tDestination\tGateway\tFlags\tRefCnt\tUse\tMetric\tMask\tMTU\tWindow\tIRTT\n%s\t00000000\t0102A8C0\t0003\t0\t0\t0\t00000000\t0\t0\t0\n' \
+	$'eth\e[31m0' >"$FS/proc/net/route"
+echo 'dev:eth+' >>"$SYS/exempt"
+run save -o "$WORK/saved.conf"
+P53G_ROOTFS=$FS run verify --saved "$WORK/saved.conf"
+is "verify: an interface name is shown escaped" "$(vline exemptions)" \
+	'warn  exemptions  dev:eth+ covers eth\x1b[31m0, which carries a default route'
+# a file name that would forge a line
+evil=$WORK/$'evil\e[31mred\nfake: valid'
+printf 'set log 1\n' >"$evil"
+run restore --check "$evil"
+is "restore --check: a file name is shown escaped, on one line" "$out" \
+	"$WORK/evil\\x1b[31mred\\x0afake: valid: valid: 1 settings, 0 exempt lines"
+run restore --check "$evil.missing"
+is "restore: a file name in an error is shown escaped" "$err" \
+	"port53guard: $WORK/evil\\x1b[31mred\\x0afake: valid.missing: No such file or directory"
+printf 'bogus\n' >"$evil"
+run exempt replace --check "$evil"
+is "exempt replace: a file name before a line number is shown escaped" "$(head -n 1 "$ERR")" \
+	"port53guard: $WORK/evil\\x1b[31mred\\x0afake: valid:1: 'bogus': not an IPv4 or IPv6 address, nor dev:NAME"
+run save -o "$WORK/absent-dir/"$'\e[2J'
+is "save -o: a file name in an error is shown escaped" "$err" \
+	"port53guard: $WORK/absent-dir/\\x1b[2J: No such file or directory"
+
+########################################################################
 # exempt list, add
 fresh
 run exempt list
