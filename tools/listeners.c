@@ -34,6 +34,7 @@ struct ns {
 	char name[300];		/* how to call it */
 	char path[300];		/* a file to setns() to, when no process */
 	bool init;		/* the namespace of pid 1 */
+	bool unknown;		/* whether it is pid 1's cannot be told */
 };
 
 struct sock {
@@ -120,6 +121,11 @@ static void find_namespaces(struct state *s)
 {
 	static const char *const named[] = { "/run/netns", "/run/docker/netns", NULL };
 	unsigned long long init_ino = ns_inode(p53g_host_path("/proc/1/ns/net"));
+	/*
+	 * Not root, pid 1's ns/net cannot be read; any user can stat the
+	 * files of its /proc/1/net, and each namespace has its own.
+	 */
+	unsigned long long init_dev = ns_inode(p53g_host_path("/proc/1/net/dev"));
 	char path[300], comm[32];
 	struct dirent *d;
 	struct ns *n;
@@ -138,7 +144,14 @@ static void find_namespaces(struct state *s)
 		n = ns_add(s, ino);
 		if (!n->pid) {
 			n->pid = atoi(d->d_name);
-			n->init = ino == init_ino;
+			if (init_ino) {
+				n->init = ino == init_ino;
+			} else {
+				ino = init_dev ? ns_inode(p53g_host_path("/proc/%s/net/dev",
+									 d->d_name)) : 0;
+				n->init = ino && ino == init_dev;
+				n->unknown = !ino;
+			}
 		}
 	}
 	if (dir)
@@ -162,6 +175,8 @@ static void find_namespaces(struct state *s)
 		n = &s->ns[i];
 		if (n->init)
 			snprintf(n->name, sizeof(n->name), "host");
+		else if (n->unknown && !n->name[0])
+			snprintf(n->name, sizeof(n->name), "unknown");
 		else if (!n->name[0] && n->pid) {
 			comm_of(n->pid, comm, sizeof(comm));
 			snprintf(n->name, sizeof(n->name), "pid %d (%s)", (int)n->pid, comm);
@@ -423,6 +438,8 @@ static const char *verdict(const struct guard *g, const struct ns *n,
 	}
 	if (!g->loaded)
 		return "answered: the guard is not loaded";
+	if (g->netonly && n->unknown)
+		return "answered unless this is the host's namespace (init_net_only 1)";
 	if (g->netonly && !n->init)
 		return "answered: this namespace is not guarded (init_net_only 1)";
 	if (!strcmp(g->enabled, "0"))

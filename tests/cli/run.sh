@@ -476,6 +476,22 @@ check "listeners: no escape byte reaches the terminal" bash -c '! grep -q $'"'"'
 P53G_ROOTFS=$FS run listeners --json
 is "listeners --json: the name as it is, JSON-escaped" \
 	"$(jq -r '.listeners[] | select(.address == "0.0.0.0:53") | .processes' "$OUT")" $'\e[8mhidden[200]'
+# Not root: pid 1's ns/net cannot be read (here: is absent). The host's
+# namespace is told by /proc/1/net, else called unknown, never named
+# after the first process of it the tool can see.
+fresh
+fake_fs
+fake_sock host 00000000000000000000000000000000:0035 udp6 07 4002 300 6
+rm "$FS/proc/1/ns/net"
+P53G_ROOTFS=$FS run listeners
+is "listeners, pid 1's namespace unreadable: the host's is told by /proc/1/net" \
+	"$(grep -F '[::]:53' "$OUT")" 'udp [::]:53 named[300], namespace host: refused: port unreachable'
+rm -rf "$FS/proc/1"
+echo Y >"$MOD/parameters/init_net_only"
+P53G_ROOTFS=$FS run listeners
+is "listeners, pid 1 hidden: the namespace is unknown, not named after a process" \
+	"$(grep -F '[::]:53' "$OUT")" \
+	"udp [::]:53 named[300], namespace unknown: answered unless this is the host's namespace (init_net_only 1)"
 # an interface name in verify's warning (a default route's, from /proc/net/route)
 verify_fresh
 mkdir -p "$FS/proc/net"
