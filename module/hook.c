@@ -383,12 +383,10 @@ EXPORT_SYMBOL_IF_KUNIT(p53g_judge);
  * address or in a link-layer broadcast or multicast frame, from an
  * unspecified or multicast source, with a bad checksum or that is not a
  * first fragment. Ask the same questions first, so that the counters say
- * what happened (rejected means a reply went out). They come after the
- * bucket (p53g_reply_due()), so that a packet over the limit costs what a
- * drop costs; one that fails them gives its token back, so that such
- * packets take no reply from a query that may have one. The host's own
- * ICMP rate limits (net.ipv4.icmp_ratelimit, icmp_msgs_per_sec) come
- * after this and may still hold a reply back.
+ * what happened (rejected means a reply went out). The order, and what
+ * each costs, is p53g_reply_due()'s. The host's own ICMP rate limits
+ * (net.ipv4.icmp_ratelimit, icmp_msgs_per_sec) come after this and may
+ * still hold a reply back.
  */
 
 /*
@@ -576,35 +574,54 @@ static bool p53g_csum_ok_ipv6(struct sk_buff *skb, const struct p53g_pkt *pkt,
 }
 #endif
 
-/*
- * A reply is due: may it go? The bucket first: under a flood nearly every
- * packet finds it empty, and is then dropped having cost one read more
- * than a drop. With a token, the header's questions, then the checksum;
- * a packet that fails either gives its token back.
+/**
+ * p53g_reply_due() - whether a reply the verdict calls for may be sent
+ * @skb: the packet
+ * @f: its family
+ * @pkt: what the classifier found
+ * @hooknum: the netfilter hook it is in
+ * @b: the bucket to take a token from
+ * @rate: its rate (0: no limit)
+ * @now: the time for the bucket, in ns
+ * @o: the verdict's outcome, P53G_REJECT_UNREACH or P53G_REJECT_RESET
+ *
+ * First the header's questions, which read a few words of headers: a
+ * packet that fails them takes no token, so packets no reply may answer
+ * (to a broadcast address, say) never hold back a reply to a query that
+ * may have one. Then the bucket: under a flood nearly every packet finds
+ * it empty and is dropped without its checksum summed. Then the checksum,
+ * the costly question: a packet that fails it has spent its token and
+ * keeps it spent, so that a flood with bad checksums empties the bucket
+ * like any other and the summing it causes is bounded by the rate.
+ *
+ * Return: @o, P53G_DROP_NOREPLY or P53G_DROP_RATELIMIT.
  */
-static enum p53g_outcome p53g_reply_due(struct sk_buff *skb,
-					enum p53g_family f,
-					const struct p53g_pkt *pkt,
-					unsigned int hooknum, u32 rate,
-					enum p53g_outcome o)
+VISIBLE_IF_KUNIT enum p53g_outcome
+p53g_reply_due(struct sk_buff *skb, enum p53g_family f,
+	       const struct p53g_pkt *pkt, unsigned int hooknum,
+	       struct p53g_bucket *b, u32 rate, u64 now, enum p53g_outcome o)
 {
 	bool ok;
 
-	if (!p53g_ratelimit_take(rate))
+#if IS_ENABLED(CONFIG_IPV6)
+	if (f == P53G_IPV6)
+		ok = p53g_reply_allowed_ipv6(skb, pkt);
+	else
+#endif
+		ok = p53g_reply_allowed_ipv4(skb, pkt);
+	if (!ok)
+		return P53G_DROP_NOREPLY;
+	if (!p53g_bucket_take(b, rate, now))
 		return P53G_DROP_RATELIMIT;
 #if IS_ENABLED(CONFIG_IPV6)
 	if (f == P53G_IPV6)
-		ok = p53g_reply_allowed_ipv6(skb, pkt) &&
-		     p53g_csum_ok_ipv6(skb, pkt, hooknum);
+		ok = p53g_csum_ok_ipv6(skb, pkt, hooknum);
 	else
 #endif
-		ok = p53g_reply_allowed_ipv4(skb, pkt) &&
-		     p53g_csum_ok_ipv4(skb, pkt, hooknum);
-	if (ok)
-		return o;
-	p53g_ratelimit_give(rate);
-	return P53G_DROP_NOREPLY;
+		ok = p53g_csum_ok_ipv4(skb, pkt, hooknum);
+	return ok ? o : P53G_DROP_NOREPLY;
 }
+EXPORT_SYMBOL_IF_KUNIT(p53g_reply_due);
 
 static void p53g_log(const struct sk_buff *skb, enum p53g_family f,
 		     enum p53g_hook hook, const struct net_device *in,
@@ -641,7 +658,9 @@ static unsigned int p53g_hook_fn(struct sk_buff *skb,
 	o = p53g_judge(skb, f, hook, state->in, &cfg->s, cfg->list, &pkt);
 	/* The bucket is asked before any reply is built. */
 	if (o == P53G_REJECT_UNREACH || o == P53G_REJECT_RESET)
-		o = p53g_reply_due(skb, f, &pkt, state->hook, cfg->s.rate, o);
+		o = p53g_reply_due(skb, f, &pkt, state->hook, &p53g_host_bucket,
+				   cfg->s.rate,
+				   cfg->s.rate ? p53g_ratelimit_now() : 0, o);
 	/* Counted before the reply leaves, so a reader who saw it sees this. */
 	p53g_stats_inc(&p53g_stats, hook, f, o);
 

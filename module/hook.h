@@ -15,6 +15,7 @@
 struct net;
 struct net_device;
 struct sk_buff;
+struct p53g_bucket;
 struct p53g_pset;
 
 #define P53G_DNS_PORT	53
@@ -101,6 +102,11 @@ bool p53g_udp4_csum_ok(const struct sk_buff *skb, const struct p53g_pkt *pkt,
 bool p53g_udp6_csum_ok(const struct sk_buff *skb, const struct p53g_pkt *pkt,
 		       unsigned int hooknum);
 #endif
+/* Whether a reply may go, and what it cost the bucket (for the tests). */
+enum p53g_outcome p53g_reply_due(struct sk_buff *skb, enum p53g_family f,
+				 const struct p53g_pkt *pkt,
+				 unsigned int hooknum, struct p53g_bucket *b,
+				 u32 rate, u64 now, enum p53g_outcome o);
 #endif
 
 int p53g_hooks_register(struct net *net);

@@ -992,27 +992,6 @@ static struct kunit_suite p53g_rate_suite = {
 	.test_cases = p53g_rate_test_cases,
 };
 
-/*
- * A token taken for a reply that is then not sent (its checksum is bad)
- * is given back: the next reply is not held back by it.
- */
-static void p53g_give_test(struct kunit *test)
-{
-	struct p53g_bucket b = { .tat = ATOMIC64_INIT(0) };
-	u64 t = 5ULL * NSEC_PER_SEC;
-
-	/* rate 10: a burst of one, then one every 100 ms */
-	KUNIT_EXPECT_TRUE(test, p53g_bucket_take(&b, 10, t));
-	KUNIT_EXPECT_FALSE(test, p53g_bucket_take(&b, 10, t));
-	p53g_bucket_give(&b, 10);
-	KUNIT_EXPECT_TRUE(test, p53g_bucket_take(&b, 10, t));
-	KUNIT_EXPECT_FALSE(test, p53g_bucket_take(&b, 10, t));
-	/* rate 0 takes nothing and gives nothing back */
-	p53g_bucket_give(&b, 0);
-	KUNIT_EXPECT_FALSE(test, p53g_bucket_take(&b, 10, t));
-	KUNIT_EXPECT_TRUE(test, p53g_bucket_take(&b, 10, t + 100 * NSEC_PER_MSEC));
-}
-
 /**
  * struct p53g_csum_case - a UDP checksum and what the device said of it
  * @name: what the case shows
@@ -1074,38 +1053,56 @@ static bool p53g_csum_ask(struct sk_buff *skb, enum p53g_family f,
 	return p53g_udp4_csum_ok(skb, &got, hooknum);
 }
 
+/*
+ * Builds a UDP or UDP-Lite query with a valid checksum; UDP-Lite with
+ * @lite_cov bytes of checksum coverage (0: all). Returns its length and
+ * the fixed header's.
+ */
+static unsigned int p53g_build_csummed(u8 *pkt, u8 proto, unsigned int lite_cov,
+				       enum p53g_family f, unsigned int *l3len)
+{
+	struct p53g_pktspec spec = { .dns = P53G_DNS_QUERY, .src = P53G_SRC_DOC,
+				     .proto = proto, .sport = 40000,
+				     .dport = P53G_DNS_PORT };
+	unsigned int len, ulen, cov;
+	struct udphdr *uh;
+
+	len = p53g_build(pkt, &spec, f, l3len);
+	uh = (struct udphdr *)(pkt + *l3len);
+	ulen = len - *l3len;
+	cov = lite_cov ? lite_cov : ulen;
+	if (proto == IPPROTO_UDPLITE)
+		uh->len = htons(lite_cov);
+	uh->check = 0;
+	if (f == P53G_IPV4)
+		uh->check = csum_tcpudp_magic(((struct iphdr *)pkt)->saddr,
+					      ((struct iphdr *)pkt)->daddr,
+					      ulen, proto,
+					      csum_partial(uh, cov, 0));
+	else
+		uh->check = csum_ipv6_magic(&((struct ipv6hdr *)pkt)->saddr,
+					    &((struct ipv6hdr *)pkt)->daddr,
+					    ulen, proto,
+					    csum_partial(uh, cov, 0));
+	if (!uh->check)
+		uh->check = CSUM_MANGLED_0;
+	return len;
+}
+
 static void p53g_csum_check(struct kunit *test, enum p53g_family f)
 {
 	const struct p53g_csum_case *c = test->param_value;
-	struct p53g_pktspec spec = { .dns = P53G_DNS_QUERY, .src = P53G_SRC_DOC,
-				     .proto = c->lite_cov ? IPPROTO_UDPLITE :
-							    IPPROTO_UDP,
-				     .sport = 40000, .dport = 53 };
-	unsigned int i, len, l3len, ulen;
+	unsigned int i, len, l3len;
 	u8 pkt[128] __aligned(8);
 	struct sk_buff *skb;
 	struct udphdr *uh;
 	__wsum good;
 	bool ok;
 
-	len = p53g_build(pkt, &spec, f, &l3len);
+	len = p53g_build_csummed(pkt, c->lite_cov ? IPPROTO_UDPLITE :
+						    IPPROTO_UDP,
+				 c->lite_cov, f, &l3len);
 	uh = (struct udphdr *)(pkt + l3len);
-	ulen = len - l3len;
-	if (c->lite_cov)
-		uh->len = htons(c->lite_cov);
-	uh->check = 0;
-	if (f == P53G_IPV4)
-		uh->check = csum_tcpudp_magic(((struct iphdr *)pkt)->saddr,
-					      ((struct iphdr *)pkt)->daddr,
-					      ulen, spec.proto,
-					      csum_partial(uh, c->lite_cov ?: ulen, 0));
-	else
-		uh->check = csum_ipv6_magic(&((struct ipv6hdr *)pkt)->saddr,
-					    &((struct ipv6hdr *)pkt)->daddr,
-					    ulen, spec.proto,
-					    csum_partial(uh, c->lite_cov ?: ulen, 0));
-	if (!uh->check)
-		uh->check = CSUM_MANGLED_0;
 	good = csum_partial(pkt, len, 0);
 	if (c->corrupt)		/* the DNS ID: inside any coverage */
 		pkt[l3len + sizeof(*uh) + 1] ^= 0x5a;
@@ -1136,12 +1133,182 @@ static void p53g_csum6_test(struct kunit *test)
 }
 #endif
 
+/**
+ * struct p53g_due_case - a query refused with a reply: what it costs
+ * @name: what the case shows
+ * @pkt_type: the frame's skb->pkt_type (PACKET_HOST: to this host alone)
+ * @corrupt: a payload byte changed after the checksum was computed
+ * @cut: bytes cut off the end: the UDP length then runs past the packet
+ * @rate: the bucket's rate (10: a burst of one)
+ * @empty: the bucket's token is spent before the packet comes
+ * @want: the outcome
+ * @left: the bucket still holds a token after it
+ *
+ * The header's questions come first and take no token; then the bucket;
+ * then the checksum, which keeps the token spent when it fails.
+ */
+struct p53g_due_case {
+	const char *name;
+	u8 pkt_type;
+	bool corrupt;
+	u8 cut;
+	u32 rate;
+	bool empty;
+	enum p53g_outcome want;
+	bool left;
+};
+
+static const struct p53g_due_case p53g_due_cases[] = {
+	{ "good: rejected, token spent", PACKET_HOST, false, 0, 10, false,
+	  P53G_REJECT_UNREACH, false },
+	{ "good, bucket empty: ratelimited", PACKET_HOST, false, 0, 10, true,
+	  P53G_DROP_RATELIMIT, false },
+	{ "good, rate 0: rejected", PACKET_HOST, false, 0, 0, false,
+	  P53G_REJECT_UNREACH, true },
+	{ "bad checksum: noreply, token spent", PACKET_HOST, true, 0, 10,
+	  false, P53G_DROP_NOREPLY, false },
+	{ "bad checksum, bucket empty: ratelimited", PACKET_HOST, true, 0, 10,
+	  true, P53G_DROP_RATELIMIT, false },
+	{ "bad checksum, rate 0: noreply", PACKET_HOST, true, 0, 0, false,
+	  P53G_DROP_NOREPLY, true },
+	{ "broadcast frame: noreply, no token", PACKET_BROADCAST, false, 0, 10,
+	  false, P53G_DROP_NOREPLY, true },
+	{ "multicast frame, bucket empty: noreply", PACKET_MULTICAST, false, 0,
+	  10, true, P53G_DROP_NOREPLY, false },
+	{ "udp length past the packet: noreply, no token", PACKET_HOST, false,
+	  4, 10, false, P53G_DROP_NOREPLY, true },
+};
+
+static void p53g_due_desc(const struct p53g_due_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(p53g_due, p53g_due_cases, p53g_due_desc);
+
+/* The packet through p53g_reply_due(), as the hook would ask. */
+static enum p53g_outcome p53g_due_ask(struct sk_buff *skb, enum p53g_family f,
+				      struct p53g_bucket *b, u32 rate, u64 now)
+{
+	struct p53g_pkt got;
+
+#if IS_ENABLED(CONFIG_IPV6)
+	if (f == P53G_IPV6)
+		p53g_classify_ipv6(skb, false, &got);
+	else
+#endif
+		p53g_classify_ipv4(skb, false, &got);
+	return p53g_reply_due(skb, f, &got, NF_INET_LOCAL_IN, b, rate, now,
+			      P53G_REJECT_UNREACH);
+}
+
+/* Shortens the built packet by @cut bytes, its IP length with it. */
+static unsigned int p53g_cut(u8 *pkt, unsigned int len, unsigned int cut,
+			     enum p53g_family f)
+{
+	len -= cut;
+	if (f == P53G_IPV4) {
+		struct iphdr *iph = (struct iphdr *)pkt;
+
+		iph->tot_len = htons(len);
+		iph->check = 0;
+		iph->check = ip_fast_csum(iph, iph->ihl);
+	} else {
+		((struct ipv6hdr *)pkt)->payload_len =
+			htons(len - sizeof(struct ipv6hdr));
+	}
+	return len;
+}
+
+static void p53g_due_check(struct kunit *test, enum p53g_family f)
+{
+	const struct p53g_due_case *c = test->param_value;
+	u64 t = 5ULL * NSEC_PER_SEC;
+	unsigned int i, len, l3len;
+	u8 pkt[128] __aligned(8);
+	struct p53g_bucket b;
+	enum p53g_outcome o;
+	struct sk_buff *skb;
+
+	len = p53g_build_csummed(pkt, IPPROTO_UDP, 0, f, &l3len);
+	if (c->corrupt)		/* the DNS ID */
+		pkt[l3len + sizeof(struct udphdr) + 1] ^= 0x5a;
+	len = p53g_cut(pkt, len, c->cut, f);
+	for (i = 0; i < ARRAY_SIZE(p53g_layout); i++) {
+		atomic64_set(&b.tat, 0);
+		if (c->empty)
+			KUNIT_ASSERT_TRUE(test, p53g_bucket_take(&b, c->rate, t));
+		skb = p53g_layout_skb(test, pkt, len, l3len, i, f, NULL);
+		skb->pkt_type = c->pkt_type;
+		o = p53g_due_ask(skb, f, &b, c->rate, t);
+		kfree_skb(skb);
+		KUNIT_EXPECT_EQ_MSG(test, o, c->want, "%s skb", p53g_layout[i]);
+		/* rate 0 takes nothing; at rate 10 a token is one take */
+		KUNIT_EXPECT_EQ_MSG(test, p53g_bucket_take(&b, c->rate ?: 10, t),
+				    c->left, "%s skb: a token left",
+				    p53g_layout[i]);
+	}
+}
+
+static void p53g_due4_test(struct kunit *test)
+{
+	p53g_due_check(test, P53G_IPV4);
+}
+
+#if IS_ENABLED(CONFIG_IPV6)
+static void p53g_due6_test(struct kunit *test)
+{
+	p53g_due_check(test, P53G_IPV6);
+}
+#endif
+
+/*
+ * A flood with bad checksums empties the bucket like any other: at rate
+ * 100 (a burst of 10) the first 10 are summed and spend a token each, the
+ * rest find it empty, and so does a good query after them.
+ */
+static void p53g_bad_flood_test(struct kunit *test)
+{
+	u64 t = 5ULL * NSEC_PER_SEC;
+	unsigned int i, len, l3len, noreply = 0, limited = 0;
+	u8 pkt[128] __aligned(8);
+	struct p53g_bucket b = { .tat = ATOMIC64_INIT(0) };
+	struct sk_buff *skb;
+	enum p53g_outcome o;
+
+	len = p53g_build_csummed(pkt, IPPROTO_UDP, 0, P53G_IPV4, &l3len);
+	pkt[l3len + sizeof(struct udphdr) + 1] ^= 0x5a;
+	for (i = 0; i < 30; i++) {
+		skb = p53g_layout_skb(test, pkt, len, l3len, 0, P53G_IPV4, NULL);
+		o = p53g_due_ask(skb, P53G_IPV4, &b, 100, t);
+		kfree_skb(skb);
+		noreply += o == P53G_DROP_NOREPLY;
+		limited += o == P53G_DROP_RATELIMIT;
+	}
+	KUNIT_EXPECT_EQ(test, noreply, 10);
+	KUNIT_EXPECT_EQ(test, limited, 20);
+	pkt[l3len + sizeof(struct udphdr) + 1] ^= 0x5a;
+	skb = p53g_layout_skb(test, pkt, len, l3len, 0, P53G_IPV4, NULL);
+	o = p53g_due_ask(skb, P53G_IPV4, &b, 100, t);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, o, P53G_DROP_RATELIMIT);
+	/* 10 ms later one token has come back, and the good query gets it */
+	skb = p53g_layout_skb(test, pkt, len, l3len, 0, P53G_IPV4, NULL);
+	o = p53g_due_ask(skb, P53G_IPV4, &b, 100, t + 10 * NSEC_PER_MSEC);
+	kfree_skb(skb);
+	KUNIT_EXPECT_EQ(test, o, P53G_REJECT_UNREACH);
+}
+
 static struct kunit_case p53g_csum_test_cases[] = {
 	KUNIT_CASE_PARAM(p53g_csum4_test, p53g_csum_gen_params),
 #if IS_ENABLED(CONFIG_IPV6)
 	KUNIT_CASE_PARAM(p53g_csum6_test, p53g_csum_gen_params),
 #endif
-	KUNIT_CASE(p53g_give_test),
+	KUNIT_CASE_PARAM(p53g_due4_test, p53g_due_gen_params),
+#if IS_ENABLED(CONFIG_IPV6)
+	KUNIT_CASE_PARAM(p53g_due6_test, p53g_due_gen_params),
+#endif
+	KUNIT_CASE(p53g_bad_flood_test),
 	{}
 };
 

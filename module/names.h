@@ -91,11 +91,11 @@ const char *p53g_action_name(unsigned int action);
  * @P53G_REJECT_RESET: a TCP SYN refused with a RST
  * @P53G_DROP_ACTION: dropped silently because action=drop
  * @P53G_DROP_RATELIMIT: a reply was due, but over the guard's rate limit
- *	(asked first: such a packet's headers and checksum are not read)
+ *	(asked after the header's questions, before the checksum is summed)
  * @P53G_DROP_MALFORMED: headers cut short before the port: dropped
  * @P53G_DROP_NOREPLY: a reply was due, but the kernel's rules forbid one
- *	(to a broadcast or multicast address, a bad checksum, from an
- *	unspecified or multicast source): dropped
+ *	(to a broadcast or multicast address, from an unspecified or
+ *	multicast source, a bad checksum: that one has spent a token): dropped
  * @P53G_NR_OUTCOMES: how many there are
  */
 enum p53g_outcome {

@@ -65,8 +65,6 @@ static inline bool p53g_bucket_take(struct p53g_bucket *b, u32 rate,
 	return true;
 }
 
-void p53g_bucket_give(struct p53g_bucket *b, u32 rate);
-
 /* The host's one bucket, shared by every hook and namespace. */
 extern struct p53g_bucket p53g_host_bucket;
 
@@ -78,15 +76,11 @@ extern struct p53g_bucket p53g_host_bucket;
  * time the rate is exact. A tick (1 to 10 ms) is well under the burst's
  * tenth of a second.
  */
-static inline bool p53g_ratelimit_take(u32 rate)
+static inline u64 p53g_ratelimit_now(void)
 {
-	if (!rate)
-		return true;
-	return p53g_bucket_take(&p53g_host_bucket, rate,
-				get_jiffies_64() * (NSEC_PER_SEC / HZ));
+	return get_jiffies_64() * (NSEC_PER_SEC / HZ);
 }
 
-void p53g_ratelimit_give(u32 rate);
 void p53g_ratelimit_reset(void);
 
 #endif /* P53G_RATELIMIT_H */
