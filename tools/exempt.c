@@ -153,12 +153,11 @@ static int op_cmp(const void *a, const void *b)
 static int exempt_replace(int argc, char *argv[])
 {
 	bool check = false, allow_empty = false, flush = false;
-	const char *file = NULL, *why;
-	char name[P53G_NAME_MAX];
-	struct p53g_buf in = { 0 };
+	const char *file = NULL, *why, *max_why;
+	struct p53g_input in;
 	struct p53g_op *ops = NULL;
-	size_t n = 0, cap = 0, lineno = 0, len;
-	char *p, *end, *line, q[P53G_QUOTE_MAX];
+	size_t n = 0, cap = 0, len, max, entries = 0;
+	char *line, q[P53G_QUOTE_MAX];
 	unsigned long bad = 0;
 	int i, rc;
 
@@ -183,17 +182,21 @@ static int exempt_replace(int argc, char *argv[])
 	}
 	if (!check && p53g_require_module())
 		return EXIT_FAIL;
-	p53g_input_name(file, name);
-	if (p53g_read_input(file, &in))
+	max = p53g_input_entries_max(&max_why);
+	if (p53g_input_open(file, &in))
 		return EXIT_FAIL;
-	for (p = in.data, end = in.data + in.len; p53g_next_line(&p, end, &line, &len);) {
-		lineno++;
+	while ((rc = p53g_input_line(&in, &line, &len)) > 0) {
 		p53g_trim(&line, &len);
 		if (!len || line[0] == '#')
 			continue;
 		if (len == 5 && !memcmp(line, "flush", 5)) {
 			flush = true;
 			continue;
+		}
+		if (entries++ == max) {
+			p53g_err("%s:%zu: more than %zu entries (%s): nothing changed", in.name,
+				 in.lineno, max, max_why);
+			goto err;
 		}
 		if (n + 1 >= cap) {
 			struct p53g_op *o;
@@ -213,24 +216,27 @@ static int exempt_replace(int argc, char *argv[])
 		memset(&ops[n], 0, sizeof(ops[n]));
 		if (p53g_entry_parse(line, len, &ops[n].cmd.entry, &why)) {
 			if (bad++ < P53G_MAX_REPORTED)
-				p53g_err("%s:%zu: %s: %s", name, lineno, p53g_quote(line, len, q), why);
+				p53g_err("%s:%zu: %s: %s", in.name, in.lineno,
+					 p53g_quote(line, len, q), why);
 			continue;
 		}
-		p53g_warn_host_bits(line, len, &ops[n].cmd.entry, name, lineno);
+		p53g_warn_host_bits(line, len, &ops[n].cmd.entry, in.name, in.lineno);
 		ops[n].cmd.op = P53G_CMD_ADD;
-		ops[n].file = name;
-		ops[n].line = lineno;
+		ops[n].file = in.name;
+		ops[n].line = in.lineno;
 		n++;
 	}
+	if (rc < 0)
+		goto err;
 	if (bad) {
 		if (bad > P53G_MAX_REPORTED)
-			p53g_err("%s: %lu more bad lines", name, bad - P53G_MAX_REPORTED);
-		p53g_err("%s: nothing changed", name);
+			p53g_err("%s: %lu more bad lines", in.name, bad - P53G_MAX_REPORTED);
+		p53g_err("%s: nothing changed", in.name);
 		goto err;
 	}
 	if (!n && !flush && !allow_empty) {
 		p53g_err("%s: no entry: nothing changed (a line 'flush', or --allow-empty, "
-			 "empties the list)", name);
+			 "empties the list)", in.name);
 		goto err;
 	}
 	if (n > 1) {
@@ -243,10 +249,10 @@ static int exempt_replace(int argc, char *argv[])
 				ops[u++] = ops[k];
 		n = u;
 	}
+	p53g_input_close(&in);
 	if (check) {
-		printf("%s: valid: %zu entries\n", name, n ? n - 1 : 0);
+		printf("%s: valid: %zu entries\n", in.name, n ? n - 1 : 0);
 		free(ops);
-		p53g_buf_free(&in);
 		return p53g_finish_stdout(EXIT_OK);
 	}
 	if (!n) {
@@ -258,11 +264,10 @@ static int exempt_replace(int argc, char *argv[])
 		rc = p53g_exempt_apply(ops, n);
 	}
 	free(ops);
-	p53g_buf_free(&in);
 	return rc ? EXIT_FAIL : EXIT_OK;
 err:
+	p53g_input_close(&in);
 	free(ops);
-	p53g_buf_free(&in);
 	return EXIT_FAIL;
 }
 
@@ -390,6 +395,8 @@ static const struct exempt_cmd exempt_cmds[] = {
 	  "Atomic whatever the size: packets see the old list or the new one.\n"
 	  "An input with no entry is refused unless it has a line 'flush' or\n"
 	  "--allow-empty is given (then the list is emptied).\n"
+	  "Read a line at a time: a line over 4096 bytes, or more entries than the\n"
+	  "module's max_entries (65536 when it is not loaded), is refused.\n"
 	  "  --check   only check FILE (no module needed)" },
 	{ "check", exempt_check, "ADDR [dev IF]",
 	  "Says whether a UDP query to port 53 from ADDR (arriving on IF) would pass\n"

@@ -2,7 +2,7 @@
 /*
  * Files: the module's under /sys/kernel/port53guard (where they are,
  * reading them whole, writing one command per write()), and the tool's
- * own input files, read whole and taken apart into lines and words.
+ * own input files, read a line at a time and taken apart into words.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -251,25 +251,103 @@ unsigned int p53g_wait_seconds(void)
 	return v;
 }
 
-/* FILE, or standard input for "-", read whole. */
-int p53g_read_input(const char *file, struct p53g_buf *b)
+/**
+ * p53g_input_open() - FILE, or standard input for "-", to be read a line at a time
+ * @file: its name
+ * @in: its state (p53g_input_close() it)
+ *
+ * Input is never read whole: a line at a time through a fixed buffer, each
+ * at most P53G_LINE_MAX bytes, so that memory stays bounded whatever comes.
+ *
+ * Return: 0, or -1 (said).
+ */
+int p53g_input_open(const char *file, struct p53g_input *in)
 {
-	char name[P53G_NAME_MAX];
-	int fd = 0, rc;
-
+	memset(in, 0, sizeof(*in));
+	p53g_input_name(file, in->name);
 	if (strcmp(file, "-")) {
-		fd = open(file, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
-			p53g_err("%s: %s", p53g_name(file), strerror(errno));
+		in->fd = open(file, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0) {
+			p53g_err("%s: %s", in->name, strerror(errno));
 			return -1;
 		}
 	}
-	rc = p53g_read_fd(fd, b);
-	if (rc)
-		p53g_err("%s: %s", p53g_input_name(file, name), strerror(errno));
-	if (fd)
-		close(fd);
-	return rc;
+	return 0;
+}
+
+void p53g_input_close(struct p53g_input *in)
+{
+	if (in->fd > 0)
+		close(in->fd);
+	in->fd = -1;
+}
+
+/**
+ * p53g_input_line() - the next line of an input, without its newline
+ * @in: the input
+ * @line: set to it (valid until the next call)
+ * @len: set to its length
+ *
+ * Return: 1 with a line (in->lineno its number), 0 at the end, -1 on an
+ * error or a line over P53G_LINE_MAX bytes (said).
+ */
+int p53g_input_line(struct p53g_input *in, char **line, size_t *len)
+{
+	char *nl;
+	ssize_t r;
+
+	for (;;) {
+		nl = memchr(in->buf + in->start, '\n', in->end - in->start);
+		if (nl || in->eof || in->end - in->start > P53G_LINE_MAX)
+			break;
+		memmove(in->buf, in->buf + in->start, in->end - in->start);
+		in->end -= in->start;
+		in->start = 0;
+		do
+			r = read(in->fd, in->buf + in->end, sizeof(in->buf) - in->end);
+		while (r < 0 && errno == EINTR);
+		if (r < 0) {
+			p53g_err("%s: %s", in->name, strerror(errno));
+			return -1;
+		}
+		in->end += r;
+		in->eof = !r;
+	}
+	if (!nl && in->start == in->end)
+		return 0;
+	/* up to the newline, or the last bytes, or more than a line may hold */
+	*line = in->buf + in->start;
+	*len = (nl ? nl : in->buf + in->end) - *line;
+	in->lineno++;
+	if (*len > P53G_LINE_MAX) {
+		p53g_err("%s:%zu: line longer than %d bytes", in->name, in->lineno, P53G_LINE_MAX);
+		return -1;
+	}
+	in->start += *len + !!nl;
+	return 1;
+}
+
+/**
+ * p53g_input_entries_max() - the most entries an input may hold
+ * @why: set to where the number comes from, for messages
+ *
+ * The module's max_entries (its default when it is not loaded): a list
+ * cannot be longer, and the entries read stay bounded.
+ */
+size_t p53g_input_entries_max(const char **why)
+{
+	char v[24], *end;
+	unsigned long n;
+
+	*why = "the module's max_entries";
+	if (!p53g_read_module_value("parameters/max_entries", v, sizeof(v))) {
+		errno = 0;
+		n = strtoul(v, &end, 10);
+		if (!errno && !*end && end != v && n <= P53G_ENTRIES_LIMIT)
+			return n;
+	}
+	*why = "the default max_entries: the module is not loaded";
+	return P53G_ENTRIES_DEFAULT;
 }
 
 /* FILE for messages, escaped into @out (P53G_NAME_MAX bytes): "-" is stdin. */

@@ -74,8 +74,26 @@ int p53g_buf_printf(struct p53g_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int p53g_write_file_atomic(const char *path, const char *data, size_t len);
 unsigned int p53g_wait_seconds(void);
-int p53g_read_input(const char *file, struct p53g_buf *b);
 const char *p53g_input_name(const char *file, char *out);
+
+/* an input file (restore, exempt replace), read a line at a time */
+#define P53G_LINE_MAX		4096
+/* module/exempt.h: P53G_MAX_ENTRIES_DEFAULT, P53G_MAX_ENTRIES_LIMIT */
+#define P53G_ENTRIES_DEFAULT	65536
+#define P53G_ENTRIES_LIMIT	16777216U
+struct p53g_input {
+	int fd;
+	char name[P53G_NAME_MAX];	/* for messages, escaped */
+	size_t lineno;
+	char buf[16 * P53G_LINE_MAX];
+	size_t start, end;
+	bool eof;
+};
+
+int p53g_input_open(const char *file, struct p53g_input *in);
+int p53g_input_line(struct p53g_input *in, char **line, size_t *len);
+void p53g_input_close(struct p53g_input *in);
+size_t p53g_input_entries_max(const char **why);
 const char *p53g_host_path(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool p53g_next_line(char **p, char *end, char **line, size_t *len);
 void p53g_trim(char **s, size_t *len);
@@ -131,6 +149,9 @@ struct p53g_saved {
 	struct p53g_set_op *sets;	/* its set lines */
 	size_t nsets, capsets;
 	unsigned long bad;		/* wrong lines */
+	size_t entries;			/* in exempt add/del lines */
+	size_t max_entries;		/* at most (p53g_input_entries_max()) */
+	const char *max_why;
 };
 
 int p53g_saved_read(const char *file, struct p53g_saved *r);

@@ -16,7 +16,8 @@
  * staged one): packets see the old configuration or the new one, never a
  * mix, and a failure part-way changes nothing. A file with no exempt line
  * leaves the list as it is; one with no line at all is refused, unless
- * --allow-empty. --check only checks, and needs no module.
+ * --allow-empty. --check only checks, and needs no module. The file is
+ * read a line at a time, its lines and entries bounded (io.c).
  *
  * save -o FILE writes the file atomically: a temporary file beside it,
  * synced, then renamed over it, so that FILE is whole, old or new, even
@@ -51,6 +52,8 @@ static void restore_usage(FILE *f)
 		   "'set NAME VALUE', 'exempt flush', 'exempt add ENTRY...' and\n"
 		   "'exempt del ENTRY...'; # starts a comment line. The whole file is\n"
 		   "checked first; then settings and list change in one transaction.\n"
+		   "A line over 4096 bytes, or more entries than the module's max_entries\n"
+		   "(65536 when it is not loaded), is refused.\n"
 		   "  --check        only check the file (no module needed)\n"
 		   "  --allow-empty  accept a file with no line (it changes nothing)\n",
 		PROG_NAME);
@@ -191,7 +194,7 @@ static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lin
 {
 	char q[P53G_QUOTE_MAX];
 	char *w[3], name[32], val[64];
-	size_t wl[3], nw = 0;
+	size_t wl[3], nw = 0, i;
 	struct p53g_op op;
 	const char *why;
 
@@ -211,6 +214,17 @@ static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lin
 			return 0;
 		}
 		snprintf(val, sizeof(val), "%.*s", (int)wl[2], w[2]);
+		/* only the last value of a setting counts: kept once */
+		for (i = 0; i < r->nsets && r->sets[i].s != s; i++)
+			;
+		if (i < r->nsets) {
+			if (wl[2] >= sizeof(val) ||
+			    p53g_opt_normalize(s, val, r->sets[i].value, sizeof(r->sets[0].value), &why))
+				restore_bad(r, lineno, "%s: %s: %s", p53g_setting_name(s),
+					    p53g_quote(w[2], wl[2], q),
+					    wl[2] >= sizeof(val) ? "value too long" : why);
+			return 0;
+		}
 		if (r->nsets == r->capsets) {
 			size_t cap = r->capsets ? 2 * r->capsets : 8;
 			struct p53g_set_op *n = realloc(r->sets, cap * sizeof(*n));
@@ -238,6 +252,9 @@ static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lin
 			restore_bad(r, lineno, "exempt flush takes no argument");
 			return 0;
 		}
+		/* a flush after a flush changes nothing: kept once (memory stays bounded) */
+		if (r->nops && r->ops[r->nops - 1].cmd.op == P53G_CMD_FLUSH)
+			return 0;
 		memset(&op, 0, sizeof(op));
 		op.cmd.op = P53G_CMD_FLUSH;
 		return restore_push_op(r, &op);
@@ -249,6 +266,11 @@ static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lin
 
 		while (p53g_next_word(&line, &len, &w[2], &wl[2])) {
 			any = true;
+			if (r->entries++ == r->max_entries) {
+				p53g_err("%s:%zu: more than %zu entries (%s): nothing changed",
+					 r->name, lineno, r->max_entries, r->max_why);
+				return -1;
+			}
 			memset(&op, 0, sizeof(op));
 			if (p53g_entry_parse(w[2], wl[2], &op.cmd.entry, &why)) {
 				restore_bad(r, lineno, "%s: %s", p53g_quote(w[2], wl[2], q), why);
@@ -280,25 +302,25 @@ static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lin
  */
 int p53g_saved_read(const char *file, struct p53g_saved *r)
 {
-	struct p53g_buf in = { 0 };
-	char *p, *end, *line;
-	size_t lineno = 0, len;
-	int rc = 0;
+	struct p53g_input in;
+	char *line;
+	size_t len;
+	int rc;
 
 	p53g_input_name(file, r->name);
-	if (p53g_read_input(file, &in))
+	r->max_entries = p53g_input_entries_max(&r->max_why);
+	if (p53g_input_open(file, &in))
 		return -1;
-	for (p = in.data, end = in.data + in.len; p53g_next_line(&p, end, &line, &len);) {
-		lineno++;
+	while ((rc = p53g_input_line(&in, &line, &len)) > 0) {
 		p53g_trim(&line, &len);
 		if (!len || line[0] == '#')
 			continue;
-		if (restore_line(r, line, len, lineno)) {
+		if (restore_line(r, line, len, in.lineno)) {
 			rc = -1;
 			break;
 		}
 	}
-	p53g_buf_free(&in);
+	p53g_input_close(&in);
 	if (!rc && r->bad > 10)
 		p53g_err("%s: %lu more bad lines", r->name, r->bad - 10);
 	return rc ? rc : r->bad ? 1 : 0;

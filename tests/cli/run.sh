@@ -1071,6 +1071,36 @@ is "restore --check of a bad file, no module: exits 1, names the lines" "$rc $(e
 	"1 port53guard: $WORK/bad:2: action: 'sideways': must be reject, drop or monitor"
 check "restore --check writes nothing" test ! -e "$SYS/.writes"
 
+# Input is read a line at a time, never whole: at most max_entries entries
+# (the module's, else its default) and lines of at most 4096 bytes, so that
+# memory stays bounded whatever comes; more is refused at once.
+fresh
+echo 1000 >"$MOD/parameters/max_entries"
+seq 0 1000 | awk '{printf "exempt add 10.%d.%d.0/24\n", int($1/256), $1%256}' >"$WORK/over"
+run restore --check "$WORK/over"
+is "restore --check of 1001 entries, max_entries 1000: refused, the cap named" "$rc:$err" \
+	"1:port53guard: $WORK/over:1001: more than 1000 entries (the module's max_entries): nothing changed"
+sed 's/^exempt add //' "$WORK/over" >"$WORK/over-list"
+run exempt replace "$WORK/over-list"
+is "exempt replace of 1001 entries, max_entries 1000: refused, the cap named, nothing written" \
+	"$rc:$err:$(nwrites exempt)" \
+	"1:port53guard: $WORK/over-list:1001: more than 1000 entries (the module's max_entries): nothing changed:0"
+t0=$(date +%s%N)
+RUN_SYSFS=$WORK/absent RUN_STDIN=<(yes 'exempt add 10.0.0.0/8' | head -n 100000) run restore --check -
+t1=$(date +%s%N)
+is "restore --check - of 100000 entries, no module: refused at the default cap" "$rc:$err" \
+	"1:port53guard: stdin:65537: more than 65536 entries (the default max_entries: the module is not loaded): nothing changed"
+check "restore --check - of too many entries: refused within 10 s" test $(((t1 - t0) / 1000000)) -lt 10000
+RUN_STDIN=<(head -c 20000000 /dev/zero | tr '\0' a) run exempt replace --check -
+is "exempt replace --check - of a 20 MB line: refused, the cap named" "$rc:$err" \
+	"1:port53guard: stdin:1: line longer than 4096 bytes"
+{ echo 'set log 1'; printf '#%4095s\n' ''; printf '#%4096s\n' ''; } >"$WORK/longline"
+run restore --check "$WORK/longline"
+is "restore --check: a line of 4096 bytes is read, one of 4097 refused" "$rc:$err" \
+	"1:port53guard: $WORK/longline:3: line longer than 4096 bytes"
+RUN_STDIN=<(yes 'set log 1' | head -n 200000; yes 'exempt flush' | head -n 200000) run restore --check -
+is "restore --check: a setting or a flush repeated is kept once" "$rc:$out" "0:stdin: valid: 1 settings, 1 exempt lines"
+
 ########################################################################
 # The write protocol, over every test above.
 fresh
