@@ -15,6 +15,14 @@
 #                        has a record of every change (audit.sh)
 #   p53g.expect=absent   the module was removed for this kernel: the unit
 #                        failed, the system says so, and so does the tool
+#   p53g.expect=...,lifecycle
+#                        after the first step, the package's life on a
+#                        running host, from /var/cache/p53g-debs: upgrade
+#                        (reinstall) restarts the unit, keeps the module
+#                        loaded and a running metrics timer running;
+#                        remove leaves the module loaded and says so;
+#                        purge removes the conffile and the .prom file;
+#                        install starts the guard at once
 #   p53g.expect=...,upgrade
 #                        after the first step: a new kernel and its headers
 #                        installed with dpkg from /var/cache/p53g-upgrade
@@ -150,6 +158,48 @@ else
 	ok "and that dnsmasq is answered" \
 		grep -q '^udp 0.0.0.0:53 dnsmasq\[[0-9]*\], namespace host: answered: the guard is not loaded' /tmp/ls.out
 fi
+case ,$expect, in
+*,lifecycle,*)
+	deb=$(ls /var/cache/p53g-debs/port53guard_*.deb)
+	prom=/var/lib/prometheus/node-exporter/port53guard.prom
+	systemctl enable --now port53guard-metrics.timer >/dev/null 2>&1
+	n=0
+	until [ -s $prom ] || [ $n -ge 300 ]; do sleep 0.2; n=$((n + 1)); done
+	t0=$(mono port53guard.service ActiveEnterTimestampMonotonic)
+	DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >/tmp/lc.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/lc.out
+	ok "upgrade (dpkg -i of the package again) succeeds (exit $rc)" test $rc = 0
+	t1=$(mono port53guard.service ActiveEnterTimestampMonotonic)
+	ok "upgrade: port53guard.service was restarted ($t0 -> $t1 us) and is active" \
+		sh -c "test '${t1:-0}' -gt '${t0:-0}' && systemctl is-active -q port53guard.service"
+	ok "upgrade: the module stayed loaded" grep -q '^port53guard ' /proc/modules
+	ok "upgrade: the running metrics timer is still active" \
+		systemctl is-active -q port53guard-metrics.timer
+	DEBIAN_FRONTEND=noninteractive dpkg -r port53guard >/tmp/lc.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/lc.out
+	ok "remove succeeds (exit $rc)" test $rc = 0
+	ok "remove: the module stays loaded" grep -q '^port53guard ' /proc/modules
+	ok "remove: dpkg's output says the module stays loaded" grep -q 'stays loaded' /tmp/lc.out
+	DEBIAN_FRONTEND=noninteractive dpkg -P port53guard >/tmp/lc.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/lc.out
+	ok "purge succeeds (exit $rc)" test $rc = 0
+	ok "purge: the conffile is gone" test ! -e /etc/port53guard/port53guard.conf
+	ok "purge: $prom is gone" test ! -e $prom
+	DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >/tmp/lc.out 2>&1
+	rc=$?
+	sed 's/^/# /' /tmp/lc.out
+	ok "install after purge succeeds (exit $rc)" test $rc = 0
+	t2=$(mono port53guard.service ActiveEnterTimestampMonotonic)
+	ok "install: port53guard.service was started at once ($t2 us) and is active" \
+		sh -c "test '${t2:-0}' -gt '${t1:-0}' && systemctl is-active -q port53guard.service"
+	ok "install: the shipped conffile is back" test -f /etc/port53guard/port53guard.conf
+	want=$(awk '$1 == "set" && $2 == "rate" { print $3 }' /etc/port53guard/port53guard.conf)
+	ok "install: and restored at once (rate $(cat $ST/rate), the file says ${want:-nothing})" \
+		test "$(cat $ST/rate)" = "${want:-none}" ;;
+esac
 case ,$expect, in
 *,upgrade,*)
 	abi=$(cat /var/cache/p53g-upgrade/ABI)

@@ -10,8 +10,10 @@
 #     1. on 6.1: guarded before dnsmasq starts, the saved configuration
 #        restored, a peer refused, an exempt source answered, verify
 #        --probe passes, the metrics reach node_exporter, every change
-#        leaves its audit record (tests/image/guest.sh, audit.sh); the
-#        same on 6.12 in make stress (P53G_IMAGE_ALL=1);
+#        leaves its audit record (tests/image/guest.sh, audit.sh); then
+#        the package upgraded, removed, purged and installed again on
+#        the running system; guarded on 6.12 in make stress
+#        (P53G_IMAGE_ALL=1);
 #     2. the module removed for 6.12, booted again: the unit fails visibly.
 #   run.sh 13     Debian 13, cloud flavour, as a cloud image runs it:
 #     1. on trixie's 6.12 cloud kernel: guarded as above; then, in the
@@ -142,6 +144,9 @@ ok "the package ships /etc/port53guard/port53guard.conf" test -f "$root/etc/port
 cleanup
 mounts=()
 rm -f "$root"/tmp/port53guard*.deb
+# the package again, for the lifecycle steps inside the guest
+mkdir -p "$root/var/cache/p53g-debs"
+cp "$debs"/port53guard_*.deb "$root/var/cache/p53g-debs/"
 
 # The saved configuration (the format of port53guard save), the test.
 cat >"$root/etc/port53guard/port53guard.conf" <<-'EOF'
@@ -227,7 +232,7 @@ boot() {
 }
 
 if [ "$debian" = 12 ]; then
-	boot "$k61" guarded "image-6.1"
+	boot "$k61" guarded,lifecycle "image-6.1"
 	# the same on 6.12 costs a boot, and tests nothing 6.1's does not but
 	# the kernel: make stress runs it (make check boots 6.12 absent below)
 	[ "${P53G_IMAGE_ALL:-0}" = 1 ] && boot "$k612" guarded "image-6.12"
