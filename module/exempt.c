@@ -23,6 +23,7 @@
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/string.h>
+#include <kunit/visibility.h>
 
 #include "conf.h"
 #include "edit.h"
@@ -51,15 +52,31 @@ static void *p53g_owner_hold(void *who)
 	return get_pid(who);
 }
 
-static bool p53g_owner_alive(void *owner)
+/*
+ * The owner is gone once every thread of its group has begun to exit: it
+ * can write nothing more, yet pid_task() finds its leader until the
+ * parent reaps it, which a parent that never waits never does, and every
+ * other writer's begin would fail with EBUSY until then. Each thread
+ * leaves signal->live as it starts to exit (after PF_EXITING). Not the
+ * leader's own PF_EXITING or exit_state: a leader that ended with
+ * pthread_exit() is a zombie while the other threads still run.
+ */
+VISIBLE_IF_KUNIT bool p53g_owner_task_alive(const struct task_struct *t)
+{
+	return t && atomic_read(&t->signal->live) > 0;
+}
+EXPORT_SYMBOL_IF_KUNIT(p53g_owner_task_alive);
+
+VISIBLE_IF_KUNIT bool p53g_owner_alive(void *owner)
 {
 	bool alive;
 
 	rcu_read_lock();
-	alive = pid_task(owner, PIDTYPE_TGID);
+	alive = p53g_owner_task_alive(pid_task(owner, PIDTYPE_TGID));
 	rcu_read_unlock();
 	return alive;
 }
+EXPORT_SYMBOL_IF_KUNIT(p53g_owner_alive);
 
 static void p53g_owner_put(void *owner)
 {

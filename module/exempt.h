@@ -5,6 +5,7 @@
 #ifndef P53G_EXEMPT_H
 #define P53G_EXEMPT_H
 
+#include <linux/kconfig.h>
 #include <linux/types.h>
 
 struct p53g_pset;
@@ -39,5 +40,12 @@ ssize_t p53g_exempt_write(const char *buf, size_t len);
 ssize_t p53g_exempt_read(char *buf, loff_t off, size_t count,
 			 unsigned long *gen);
 void p53g_exempt_info(struct p53g_exempt_info *info);
+
+#if IS_ENABLED(CONFIG_KUNIT)
+struct task_struct;
+/* Whether a staged transaction's owner still runs (for the KUnit tests). */
+bool p53g_owner_task_alive(const struct task_struct *t);
+bool p53g_owner_alive(void *owner);
+#endif
 
 #endif /* P53G_EXEMPT_H */
