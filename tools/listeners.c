@@ -61,7 +61,7 @@ static void *grow(void *p, size_t *cap, size_t n, size_t size)
 	p = realloc(p, *cap * size);
 	if (!p) {
 		p53g_err("out of memory");
-		exit(EXIT_FAIL);
+		exit(p53g_json_fail(EXIT_FAIL));
 	}
 	return p;
 }
@@ -496,6 +496,7 @@ int listeners_main(int argc, char *argv[])
 	size_t i, j, nex;
 	const char *v;
 
+	p53g_json_args(argc, argv);
 	for (i = 1; i < (size_t)argc; i++) {
 		if (p53g_is_help(argv[i])) {
 			listeners_usage(stdout);
@@ -506,7 +507,7 @@ int listeners_main(int argc, char *argv[])
 			p53g_err("listeners: unexpected argument %s",
 				 p53g_quote(argv[i], strlen(argv[i]), q));
 			listeners_usage(stderr);
-			return EXIT_USAGE;
+			return p53g_json_fail(EXIT_USAGE);
 		}
 	}
 	guard_read(&g);

@@ -11,8 +11,19 @@
 
 #include "p53g.h"
 
+/* --json was asked for: a failure is said as JSON on standard output too */
+static bool p53g_json_errors;
+static char p53g_first_error[512];
+
 static void p53g_vsay(const char *what, const char *fmt, va_list ap)
 {
+	va_list again;
+
+	if (!*what && !p53g_first_error[0]) {
+		va_copy(again, ap);
+		vsnprintf(p53g_first_error, sizeof(p53g_first_error), fmt, again);
+		va_end(again);
+	}
 	fflush(stdout);
 	fputs(PROG_NAME ": ", stderr);
 	fputs(what, stderr);
@@ -149,4 +160,36 @@ void p53g_json_string(const char *s, size_t len)
 			putchar(c);
 	}
 	putchar('"');
+}
+
+/*
+ * Whether the arguments ask for JSON (--json, --format json): then
+ * p53g_json_fail() says a failure as JSON too. Return: whether they do.
+ */
+bool p53g_json_args(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i < argc; i++)
+		if (!strcmp(argv[i], "--json") ||
+		    (!strcmp(argv[i], "--format") && i + 1 < argc && !strcmp(argv[i + 1], "json")))
+			p53g_json_errors = true;
+	return p53g_json_errors;
+}
+
+/*
+ * A failure, @ret, already said on standard error: with --json, also
+ * {"error": "the first message"} on standard output, for a script that
+ * reads only that.
+ */
+int p53g_json_fail(int ret)
+{
+	const char *e = p53g_first_error[0] ? p53g_first_error : "failed";
+
+	if (!p53g_json_errors)
+		return ret;
+	printf("{\"error\": ");
+	p53g_json_string(e, strlen(e));
+	printf("}\n");
+	return p53g_finish_stdout(ret);
 }

@@ -40,6 +40,8 @@ void p53g_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool p53g_is_help(const char *arg);
 int p53g_finish_stdout(int ret);
 void p53g_json_string(const char *s, size_t len);
+bool p53g_json_args(int argc, char *argv[]);
+int p53g_json_fail(int ret);
 /* bad input shown at most this many bytes; the quoted form fits QUOTE_MAX */
 #define P53G_QUOTE_SHOW		64
 #define P53G_QUOTE_MAX		(4 * P53G_QUOTE_SHOW + 40)

@@ -129,6 +129,7 @@ int status_main(int argc, char *argv[])
 	char *p, *end, *nl;
 	size_t i;
 
+	p53g_json_args(argc, argv);
 	for (i = 1; i < (size_t)argc; i++) {
 		if (p53g_is_help(argv[i])) {
 			status_usage(stdout);
@@ -142,7 +143,7 @@ int status_main(int argc, char *argv[])
 			if (!json && !prom && strcmp(argv[i], "text")) {
 				p53g_err("status: unknown format %s (text, json or prometheus)",
 					 p53g_quote(argv[i], strlen(argv[i]), q));
-				return EXIT_USAGE;
+				return p53g_json_fail(EXIT_USAGE);
 			}
 		} else if (!strcmp(argv[i], "-o") && i + 1 < (size_t)argc && !file) {
 			file = argv[++i];
@@ -150,22 +151,22 @@ int status_main(int argc, char *argv[])
 			p53g_err("status: unexpected argument %s",
 				 p53g_quote(argv[i], strlen(argv[i]), q));
 			status_usage(stderr);
-			return EXIT_USAGE;
+			return p53g_json_fail(EXIT_USAGE);
 		}
 	}
 	if (file && !prom) {
 		p53g_err("status: -o goes with --format prometheus");
-		return EXIT_USAGE;
+		return p53g_json_fail(EXIT_USAGE);
 	}
 	if (prom)
 		return status_prometheus(file);
 	if (p53g_require_module())
-		return EXIT_FAIL;
+		return p53g_json_fail(EXIT_FAIL);
 	for (i = 0; i < P53G_NR_SETTINGS; i++)
 		if (p53g_opt_get(i, values[i], sizeof(values[i])))
-			return EXIT_FAIL;
+			return p53g_json_fail(EXIT_FAIL);
 	if (p53g_read_file("stats", &stats))
-		return EXIT_FAIL;
+		return p53g_json_fail(EXIT_FAIL);
 	/* the count the module keeps: no need to read a list of millions */
 	count = p53g_stat(&stats, "exempt_entries");
 	module_info(version, sizeof(version), max, sizeof(max), netonly, sizeof(netonly));

@@ -931,6 +931,7 @@ int verify_main(int argc, char *argv[])
 	size_t i;
 	int s;
 
+	p53g_json_args(argc, argv);
 	for (i = 1; i < (size_t)argc; i++) {
 		if (p53g_is_help(argv[i])) {
 			verify_usage(stdout);
@@ -945,13 +946,13 @@ int verify_main(int argc, char *argv[])
 			p53g_err("verify: unexpected argument %s",
 				 p53g_quote(argv[i], strlen(argv[i]), q));
 			verify_usage(stderr);
-			return EXIT_USAGE;
+			return p53g_json_fail(EXIT_USAGE);
 		}
 	}
 	v = calloc(1, sizeof(*v));
 	if (!v) {
 		p53g_err("out of memory");
-		return EXIT_FAIL;
+		return p53g_json_fail(EXIT_FAIL);
 	}
 	t = time(NULL);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));

@@ -432,6 +432,26 @@ check "verify --json: time, host, kernel" \
 RUN_SYSFS=$WORK/absent run verify --json
 is "verify --json: no module is a record too" "$rc:$(jq -c '[.result, .checks[0].check, .configuration]' "$OUT")" '1:["fail","module",null]'
 usage_case "port53guard: verify: unexpected argument '--prob'" verify --prob
+# --json: every outcome is JSON, an error {"error": "..."} with the exit
+# status of the text mode (and said on stderr as ever)
+RUN_SYSFS=$WORK/absent run status --json
+is "status --json, no module: a JSON error, exit 1" "$rc:$(jq -c . "$OUT" 2>&1)" \
+	'1:{"error":"module not loaded (try: sudo modprobe port53guard)"}'
+is "status --json, no module: said on stderr too" "$err" "$NOMOD"
+fresh
+echo maybe >"$SYS/tcp"
+run status --json
+is "status --json, an unreadable setting: a JSON error naming it, exit 1" "$rc:$(jq -r .error "$OUT" 2>&1)" \
+	"1:$SYS/tcp: unexpected value 'maybe'"
+fresh
+run status --format json $'x"y\\'
+is "status --format json, a bad argument: a JSON error, properly escaped, exit 2" \
+	"$rc:$(jq -r .error "$OUT" 2>&1)" "2:status: unexpected argument 'x\"y\\x5c'"
+for cmd in listeners verify; do
+	run "$cmd" --bogus --json
+	is "$cmd --json, a bad argument: a JSON error, exit 2" "$rc:$(jq -r .error "$OUT" 2>&1)" \
+		"2:$cmd: unexpected argument '--bogus'"
+done
 
 ########################################################################
 # listeners, on a fake /proc ($P53G_ROOTFS stands for "/"): a namespace is
