@@ -38,7 +38,12 @@
 #include "version.h"
 
 static atomic64_t p53g_generation = ATOMIC64_INIT(0);
-static time64_t p53g_changed;
+/*
+ * A time64_t, read by the changed file without the writers' lock: an
+ * atomic64_t, so that a 32-bit machine (armhf, mipsel) never reads half
+ * of an old time and half of a new one.
+ */
+static atomic64_t p53g_changed = ATOMIC64_INIT(0);
 
 static const char * const p53g_op_names[] = {
 	[P53G_OP_SET] = "p53g_set",
@@ -83,7 +88,7 @@ static void p53g_rec_start(struct p53g_rec *r, enum p53g_record_op op,
 static void p53g_rec_commit(void)
 {
 	atomic64_inc(&p53g_generation);
-	WRITE_ONCE(p53g_changed, ktime_get_real_seconds());
+	atomic64_set(&p53g_changed, ktime_get_real_seconds());
 }
 
 static void p53g_rec_setting(struct p53g_rec *r, const char *prefix,
@@ -189,7 +194,7 @@ void p53g_record_load(const struct p53g_settings *s, size_t entries,
 	struct p53g_rec r;
 	unsigned int i;
 
-	WRITE_ONCE(p53g_changed, ktime_get_real_seconds());
+	atomic64_set(&p53g_changed, ktime_get_real_seconds());
 	p53g_rec_start(&r, P53G_OP_LOAD, entries, 0);
 	p53g_rec_add(&r, " version=%s max_entries=%u init_net_only=%d",
 		     P53G_VERSION, max_entries, init_net_only);
@@ -213,5 +218,5 @@ u64 p53g_record_generation(void)
 
 time64_t p53g_record_changed(void)
 {
-	return READ_ONCE(p53g_changed);
+	return atomic64_read(&p53g_changed);
 }
