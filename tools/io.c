@@ -485,6 +485,7 @@ int p53g_write_file_atomic(const char *path, const char *data, size_t len)
 {
 	char *dir, *tmp, *slash;
 	int fd, dfd, saved;
+	struct stat st;
 
 	dir = strdup(path);
 	tmp = malloc(strlen(path) + 16);
@@ -501,10 +502,21 @@ int p53g_write_file_atomic(const char *path, const char *data, size_t len)
 		*slash = '\0';
 	else
 		strcpy(dir, ".");
+	/* rename() would put a file in the place of a device or a directory */
+	if (!stat(path, &st) && !S_ISREG(st.st_mode)) {
+		p53g_err("%s: not a regular file: not replaced", p53g_name(path));
+		goto err_free;
+	}
 	sprintf(tmp, "%s.XXXXXX", path);
 	fd = mkstemp(tmp);
 	if (fd < 0) {
-		p53g_err("%s: %s", p53g_name(path), strerror(errno));
+		saved = errno;
+		/* a directory that exists but takes no new file (/proc, /sys): ENOENT */
+		if (saved == ENOENT && !stat(dir, &st) && S_ISDIR(st.st_mode))
+			p53g_err("%s: cannot be written: %s takes no new file (one is written beside "
+				 "it, then renamed over it)", p53g_name(path), p53g_name(dir));
+		else
+			p53g_err("%s: %s", p53g_name(path), strerror(saved));
 		goto err_free;
 	}
 	if (p53g_write_all(fd, data, len) || fsync(fd) || fchmod(fd, 0644)) {

@@ -116,7 +116,11 @@ int save_main(int argc, char *argv[])
 			return p53g_finish_stdout(EXIT_OK);
 		} else if (!strcmp(argv[i], "--modprobe")) {
 			modprobe = true;
-		} else if (!strcmp(argv[i], "-o") && i + 1 < argc && *argv[i + 1]) {
+		} else if (!strcmp(argv[i], "-o") && !file) {
+			if (i + 1 == argc || !*argv[i + 1]) {
+				p53g_err("save: option -o needs a FILE");
+				return EXIT_USAGE;
+			}
 			file = argv[++i];
 		} else {
 			p53g_err("save: unexpected argument %s",

@@ -12,14 +12,16 @@
 
 static void status_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s status [--json | --format text|json|prometheus] [-o FILE]\n\n"
+	fprintf(f, "Usage: %s status [--json | --format text|json]\n"
+		   "       %s status --format prometheus [-o FILE]\n\n"
 		   "Shows the settings, the number of exemption entries and the counters.\n"
 		   "  --json                the same as one JSON object (--format json)\n"
 		   "  --format prometheus   every counter and gauge in the Prometheus text\n"
 		   "                        format; without the module, port53guard_up 0\n"
-		   "  -o FILE               write it to FILE atomically (a temporary file,\n"
-		   "                        renamed over FILE), e.g. for node_exporter's\n"
-		   "                        textfile collector\n", PROG_NAME);
+		   "  -o FILE               (prometheus only) write it to FILE atomically\n"
+		   "                        (a temporary file, renamed over FILE), e.g.\n"
+		   "                        for node_exporter's textfile collector\n",
+		PROG_NAME, PROG_NAME);
 }
 
 static bool all_digits(const char *s, size_t len)
@@ -123,7 +125,7 @@ int status_main(int argc, char *argv[])
 	char values[P53G_NR_SETTINGS][32], version[32], max[24], netonly[8], changes[80];
 	struct p53g_buf stats = { 0 };
 	bool json = false, first = true, prom = false;
-	const char *file = NULL;
+	const char *file = NULL, *format = NULL, *f;
 	char q[P53G_QUOTE_MAX];
 	long long count;
 	char *p, *end, *nl;
@@ -134,18 +136,29 @@ int status_main(int argc, char *argv[])
 		if (p53g_is_help(argv[i])) {
 			status_usage(stdout);
 			return p53g_finish_stdout(EXIT_OK);
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if (!strcmp(argv[i], "--format") && i + 1 < (size_t)argc) {
-			i++;
-			json = !strcmp(argv[i], "json");
-			prom = !strcmp(argv[i], "prometheus");
-			if (!json && !prom && strcmp(argv[i], "text")) {
-				p53g_err("status: unknown format %s (text, json or prometheus)",
-					 p53g_quote(argv[i], strlen(argv[i]), q));
+		} else if (!strcmp(argv[i], "--json") || !strcmp(argv[i], "--format")) {
+			if (!strcmp(argv[i], "--format") && i + 1 == (size_t)argc) {
+				p53g_err("status: option --format needs text, json or prometheus");
 				return p53g_json_fail(EXIT_USAGE);
 			}
-		} else if (!strcmp(argv[i], "-o") && i + 1 < (size_t)argc && !file) {
+			f = !strcmp(argv[i], "--json") ? "json" : argv[++i];
+			if (strcmp(f, "text") && strcmp(f, "json") && strcmp(f, "prometheus")) {
+				p53g_err("status: unknown format %s (text, json or prometheus)",
+					 p53g_quote(f, strlen(f), q));
+				return p53g_json_fail(EXIT_USAGE);
+			}
+			if (format && strcmp(format, f)) {
+				p53g_err("status: formats %s and %s conflict: give one", format, f);
+				return p53g_json_fail(EXIT_USAGE);
+			}
+			format = f;
+			json = !strcmp(f, "json");
+			prom = !strcmp(f, "prometheus");
+		} else if (!strcmp(argv[i], "-o") && !file) {
+			if (i + 1 == (size_t)argc || !*argv[i + 1]) {
+				p53g_err("status: option -o needs a FILE");
+				return p53g_json_fail(EXIT_USAGE);
+			}
 			file = argv[++i];
 		} else {
 			p53g_err("status: unexpected argument %s",

@@ -940,7 +940,11 @@ int verify_main(int argc, char *argv[])
 			json = true;
 		} else if (!strcmp(argv[i], "--probe")) {
 			probe = true;
-		} else if (!strcmp(argv[i], "--saved") && i + 1 < (size_t)argc) {
+		} else if (!strcmp(argv[i], "--saved")) {
+			if (i + 1 == (size_t)argc || !*argv[i + 1]) {
+				p53g_err("verify: option --saved needs a FILE");
+				return p53g_json_fail(EXIT_USAGE);
+			}
 			saved = argv[++i];
 		} else {
 			p53g_err("verify: unexpected argument %s",

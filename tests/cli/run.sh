@@ -152,6 +152,32 @@ usage_case "port53guard: status: unexpected argument '--yaml'" status --yaml
 usage_case "port53guard: save: unexpected argument '--iptables'" save --iptables
 usage_case "port53guard: restore: expected one FILE (or - for standard input)" restore
 usage_case "port53guard: restore: unexpected argument 'b'" restore a b
+usage_case "port53guard: status: option -o needs a FILE" status --format prometheus -o ''
+usage_case "port53guard: status: option -o needs a FILE" status --format prometheus -o
+usage_case "port53guard: save: option -o needs a FILE" save -o ''
+usage_case "port53guard: status: formats json and prometheus conflict: give one" status --json --format prometheus
+usage_case "port53guard: status: formats prometheus and text conflict: give one" status --format prometheus --format text
+usage_case "port53guard: verify: option --saved needs a FILE" verify --saved
+usage_case "port53guard: verify: option --saved needs a FILE" verify --saved ''
+usage_case "port53guard: help: unknown subcommand 'frob'" help frob
+run status --help
+check "status --help says where -o applies" grep -q '^       port53guard status --format prometheus \[-o FILE\]$' "$OUT"
+run help status
+is "help status: the usage of status, exit 0" "$rc:$(head -n 1 "$OUT")" \
+	"0:Usage: port53guard status [--json | --format text|json]"
+run help exempt add
+is "help exempt add: the usage of exempt add, exit 0" "$rc:$(head -n 1 "$OUT")" \
+	"0:Usage: port53guard exempt add ENTRY..."
+run --help
+is "--help: the descriptions in one column" \
+	"$(sed -n '/^Available/,/^$/p' "$OUT" | grep '^  ' | sed -E 's/^(  [a-z]+ +).*/\1/' | awk '{print length($0)}' | sort -u)" 13
+run status --format prometheus -o /proc/version
+check "status -o /proc/version: exit 1, the real reason, not ENOENT" \
+	test "$rc" = 1 -a -n "$err" -a "${err#*No such file}" = "$err" -a "${err#port53guard: /proc/version: }" != "$err"
+mkfifo "$WORK/fifo"
+run status --format prometheus -o "$WORK/fifo"
+is "status -o onto a FIFO: refused, the FIFO left" "$rc:$err:$(stat -c %F "$WORK/fifo")" \
+	"1:port53guard: $WORK/fifo: not a regular file: not replaced:fifo"
 check "usage errors wrote nothing" test ! -e "$SYS/.writes"
 
 ########################################################################
@@ -1134,7 +1160,8 @@ comp() {
 	bash -c 'source "$1"; COMP_LINE=$2; COMP_POINT=${#2}; _port53guard; echo "${COMPREPLY[*]}"' \
 		_ "$TOP/tools/completion/port53guard.bash" "$1"
 }
-is "completion: subcommands" "$(comp 'port53guard ')" "status exempt set save restore listeners verify --help --version"
+is "completion: subcommands" "$(comp 'port53guard ')" "status exempt set save restore listeners verify help --help --version"
+is "completion: help SUBCOMMAND" "$(comp 'port53guard help ')" "status exempt set save restore listeners verify"
 is "completion: status options" "$(comp 'port53guard status ')" "--json --format -o --help"
 is "completion: status formats" "$(comp 'port53guard status --format ')" "text json prometheus"
 is "completion: verify options" "$(comp 'port53guard verify --')" "--json --probe --saved --help"

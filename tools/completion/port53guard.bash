@@ -32,10 +32,12 @@ _port53guard() {
 	COMPREPLY=()
 
 	if ((cword == 1)); then
-		opts=(status exempt set save restore listeners verify --help --version)
+		opts=(status exempt set save restore listeners verify help --help --version)
 	else
 		w=${words[cword - 1]}
 		case $sub in
+		help)
+			((cword == 2)) && opts=(status exempt set save restore listeners verify) ;;
 		status)
 			case $w in
 			--format) opts=(text json prometheus) ;;
