@@ -239,9 +239,9 @@ EXPORT_SYMBOL_IF_KUNIT(p53g_ct_read);
  * @skb: the packet
  * @pkt: what the classifier found (a UDP or UDP-Lite header at @pkt->thoff)
  *
- * Return: true when the datagram, within its UDP length, holds a whole
- * 12-byte DNS header with QR set. Anything else (a query, a header cut
- * short, no header at all) is not a response.
+ * Return: true when the datagram, within its UDP length (UDP-Lite: the IP
+ * payload), holds a whole 12-byte DNS header with QR set. Anything else
+ * (a query, a header cut short, no header at all) is not a response.
  */
 bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt)
 {
@@ -254,9 +254,14 @@ bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt)
 	uh = skb_header_pointer(skb, pkt->thoff, sizeof(_uh), &_uh);
 	if (!uh)
 		return false;
-	/* UDP-Lite's length field is its checksum coverage; 0 means all. */
+	/*
+	 * The datagram ends where the IP payload does. UDP's length field
+	 * may end it sooner (what follows is padding); UDP-Lite's is its
+	 * checksum coverage (RFC 3828), which does not say where it ends: a
+	 * response covered by 8 bytes is a whole response.
+	 */
 	len = skb->len - pkt->thoff;
-	if (pkt->proto == IPPROTO_UDP || ntohs(uh->len))
+	if (pkt->proto == IPPROTO_UDP)
 		len = min_t(unsigned int, len, ntohs(uh->len));
 	if (len < sizeof(*uh) + P53G_DNS_HDR_LEN)
 		return false;

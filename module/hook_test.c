@@ -57,6 +57,8 @@ enum {
  * @src: P53G_SRC_*
  * @dns: UDP payload: P53G_DNS_* (none, a query, a response, or 6 bytes
  *	whose QR bit is set but that are no whole DNS header)
+ * @lite_cov: UDP-Lite: the length field, its checksum coverage (0: the
+ *	datagram's length, as UDP's; P53G_COV_ZERO: 0, meaning all of it)
  */
 struct p53g_pktspec {
 	u8 proto;
@@ -71,7 +73,10 @@ struct p53g_pktspec {
 	unsigned int cut;
 	u8 src;
 	u8 dns;
+	u16 lite_cov;
 };
+
+#define P53G_COV_ZERO	0xffff
 
 enum {
 	P53G_DNS_NONE,
@@ -266,6 +271,9 @@ static unsigned int p53g_put_l4(u8 *p, const struct p53g_pktspec *c)
 			len += c->dns == P53G_DNS_SHORT ? 6 : P53G_DNS_HDR_LEN;
 		}
 		uh->len = htons(len);
+		if (c->lite_cov)
+			uh->len = htons(c->lite_cov == P53G_COV_ZERO ? 0 :
+					c->lite_cov);
 		return len;
 	}
 }
@@ -769,6 +777,22 @@ static const struct p53g_verdict_case p53g_verdict_cases[] = {
 	{ "v6 reply, udp-lite DNS response: replies", V6,
 	  { UDPLITE(53), .dns = P53G_DNS_RESPONSE }, P53G_DEV_ETH0, DFL, NULL,
 	  P53G_REPLY, REPLY_CT },
+	/* UDP-Lite's length field is its checksum coverage, not its length. */
+	{ "v4 reply, udp-lite response, coverage 8: replies", V4,
+	  { UDPLITE(53), .dns = P53G_DNS_RESPONSE, .lite_cov = 8 },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REPLY, REPLY_CT },
+	{ "v6 reply, udp-lite response, coverage 8: replies", V6,
+	  { UDPLITE(53), .dns = P53G_DNS_RESPONSE, .lite_cov = 8 },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REPLY, REPLY_CT },
+	{ "v4 reply, udp-lite response, coverage 0 (all): replies", V4,
+	  { UDPLITE(53), .dns = P53G_DNS_RESPONSE, .lite_cov = P53G_COV_ZERO },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REPLY, REPLY_CT },
+	{ "v4 reply, udp-lite query, coverage 8: reject", V4,
+	  { UDPLITE(53), .dns = P53G_DNS_QUERY, .lite_cov = 8 },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH, REPLY_CT },
+	{ "v6 reply, udp-lite response one byte short, coverage 8: reject", V6,
+	  { UDPLITE(53), .dns = P53G_DNS_RESPONSE, .lite_cov = 8, .cut = 1 },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH, REPLY_CT },
 	{ "v4 reply, tcp syn, tcp=1: replies", V4, { TCP(53) },
 	  P53G_DEV_ETH0, CONF(1, 1, 1, REJECT), NULL, P53G_REPLY, REPLY_CT },
 	{ "v4 established, not a reply, DNS response: reject", V4,
