@@ -184,13 +184,14 @@ for k in $kernels; do
 done
 # Debian 13: the upgrade, as .debs in the image (no network in the guest):
 # the backports cloud kernel, its modules and headers, and what they need
-# that the image does not have.
+# that the image does not have (backports' linux-base, which the kernel
+# pre-depends on).
 if [ "$debian" = 13 ]; then
 	mkdir -p "$root/var/cache/p53g-upgrade"
 	if "$VM_DIR/deb13.sh" download trixie-backports "$root/var/cache/p53g-upgrade" \
 		"linux-image-$bpo" "linux-binary-$bpo" "linux-modules-$bpo" "linux-base-$bpo" \
 		"linux-headers-$bpo" "linux-headers-${bpo%-cloud-amd64}-common" \
-		"linux-kbuild-${bpo%-cloud-amd64}" >>"$work/build.log" 2>&1; then
+		"linux-kbuild-${bpo%-cloud-amd64}" linux-base >>"$work/build.log" 2>&1; then
 		say "PASS: [$tag] the upgrade's .debs ($bpo) placed in the image"
 	else
 		say "FAIL: [$tag] the upgrade's .debs ($bpo) placed in the image (log: $work/build.log)"
