@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: GPL-2.0
 #
 # Lifecycle: rmmod / modprobe over and over while a spoofed UDP/53 flood
-# runs at dut's first address and readers keep the sysfs files open.
+# runs at dut's first address, readers keep the sysfs files open and
+# others read the module parameters without pause.
 #
 #   ns peer: flood 198.18.0.0/15 -> 192.0.2.1:53 (p53g-raw send, AF_PACKET)
 #            probes (p53g-udpprobe) -> 192.0.2.11:53 / [2001:db8:53::11]:53
@@ -69,6 +70,21 @@ reader() {
 }
 reader &
 rp=$!
+# Readers of the module parameters (world-readable, and removed by the
+# loader only after the module's exit has run): at rmmod they race the
+# configuration's teardown, where KASAN sees a read after the free.
+preader() {
+	_r=0
+	while [ ! -e $STOP ]; do
+		for _f in /sys/module/port53guard/parameters/*; do
+			cat "$_f" >/dev/null 2>&1
+			_r=$((_r + 1))
+		done
+	done
+	echo "$_r" >/tmp/preader.res
+}
+preader &
+pp=$!
 
 # nft lists hooks through nfnetlink_hook (a module on 6.12, absent on 6.1
 # and the debug kernel); without it the listing is empty.
@@ -104,7 +120,7 @@ while [ $i -lt $N ]; do
 	[ "$r" = reply ] || { echo "# cycle $i: unloaded, IPv$fam query got $r"; bad_unload=$((bad_unload + 1)); }
 done
 touch $STOP
-wait $fp4 $fp6 $rp
+wait $fp4 $fp6 $rp $pp
 section "$N cycles done"
 ok "$N modprobe/rmmod cycles under a flood: loaded, every query refused with port unreachable ($bad_load wrong)" \
 	test $bad_load = 0
@@ -115,7 +131,9 @@ mis $((bad_load + bad_unload))
 
 sent=$(awk -F'[= ]' '/^sent=/ { t += $2 } END { print t + 0 }' /tmp/flood.out)
 runs=$(grep -c '^sent=' /tmp/flood.out)
-echo "# flood: $sent frames in $runs sender runs; sysfs reads: $(cat /tmp/reader.res)"
+echo "# flood: $sent frames in $runs sender runs; sysfs reads: $(cat /tmp/reader.res); parameter reads: $(cat /tmp/preader.res)"
+ok "the module parameters were read throughout the cycles ($(cat /tmp/preader.res) reads)" \
+	test "$(cat /tmp/preader.res)" -gt "$N"
 ok "the flood's senders all ran to the end ($runs runs, $sent frames)" \
 	test "$(grep -v -c '^sent=' /tmp/flood.out)" = 0
 ok "the flood ran through every cycle ($sent frames)" test "$sent" -gt 0
