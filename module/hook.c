@@ -5,9 +5,9 @@
  * exempt.
  *
  * The classifiers and p53g_judge() are pure functions of the packet, its
- * input device, a copy of the settings and the exemption table, so that
- * KUnit can test them on synthetic packets; the hooks only act on their
- * verdict. They are inlined into the hooks (most packets are not DNS and
+ * namespace and input device, a copy of the settings and the exemption
+ * table, so that KUnit can test them on synthetic packets; the hooks only
+ * act on their verdict. They are inlined into the hooks (most packets are not DNS and
  * pass after a few reads: a call chain would cost more than the reads),
  * and also exist out of line, for KUnit. Nothing here takes a lock, sleeps or allocates (the reject
  * helpers allocate the reply with GFP_ATOMIC).
@@ -23,6 +23,7 @@
 #include <linux/skbuff.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <linux/user_namespace.h>
 #include <kunit/visibility.h>
 #include <net/icmp.h>
 #include <net/ip.h>
@@ -31,6 +32,7 @@
 #include <net/netfilter/ipv4/nf_reject.h>
 #include <net/netfilter/ipv6/nf_reject.h>
 #include <net/netfilter/nf_conntrack.h>
+#include <net/net_namespace.h>
 #include <net/route.h>
 
 #include "compat.h"
@@ -280,8 +282,20 @@ static u8 p53g_query_class(const struct p53g_pkt *pkt, bool tcp)
 	return P53G_CLASS_UDP;
 }
 
+/*
+ * An interface's name vouches for its traffic only where naming the
+ * interface takes CAP_NET_ADMIN over the host: in a namespace owned by the
+ * initial user namespace. The root of one owned by a child user namespace
+ * (a rootless container) renames its interfaces at will, so a dev: entry
+ * would let it choose to be exempt.
+ */
+static __always_inline bool p53g_names_vouch(const struct net *net)
+{
+	return net->user_ns == &init_user_ns;
+}
+
 static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
-			   const struct net_device *in,
+			   const struct net *net, const struct net_device *in,
 			   const struct p53g_pset *exempt)
 {
 	const struct ipv6hdr *ip6h;
@@ -291,7 +305,9 @@ static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
 
 	if (!exempt)
 		return false;
-	if (in && p53g_pset_match_dev(exempt, in->name))
+	/* Most lists have no names: the owner is read only after a match. */
+	if (in && p53g_pset_match_dev(exempt, in->name) &&
+	    p53g_names_vouch(net))
 		return true;
 	if (f == P53G_IPV4) {
 		iph = skb_header_pointer(skb, skb_network_offset(skb),
@@ -308,6 +324,8 @@ static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
  * @skb: the packet, its network header set
  * @f: its family
  * @hook: where it was seen: delivered (input) or routed (forward)
+ * @net: the network namespace it is in (whose owner decides whether
+ *	dev: entries count there)
  * @in: the device it arrived on
  * @conf: the settings
  * @exempt: the exemption table, or NULL for none
@@ -329,8 +347,9 @@ static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
  */
 __always_inline enum p53g_outcome
 p53g_judge(const struct sk_buff *skb, enum p53g_family f, enum p53g_hook hook,
-	   const struct net_device *in, const struct p53g_settings *conf,
-	   const struct p53g_pset *exempt, struct p53g_pkt *pkt)
+	   const struct net *net, const struct net_device *in,
+	   const struct p53g_settings *conf, const struct p53g_pset *exempt,
+	   struct p53g_pkt *pkt)
 {
 	struct p53g_ct ct;
 
@@ -369,7 +388,7 @@ p53g_judge(const struct sk_buff *skb, enum p53g_family f, enum p53g_hook hook,
 			 (pkt->cls == P53G_CLASS_UDP &&
 			  p53g_dns_response(skb, pkt))))
 		return P53G_REPLY;
-	if (p53g_is_exempt(skb, f, in, exempt))
+	if (p53g_is_exempt(skb, f, net, in, exempt))
 		return P53G_EXEMPT_LIST;
 	if (conf->action == P53G_ACTION_MONITOR)
 		return P53G_MONITORED;
@@ -660,7 +679,8 @@ static unsigned int p53g_hook_fn(struct sk_buff *skb,
 
 	/* Hooks run under rcu_read_lock(): one configuration for the packet. */
 	cfg = p53g_cfg_get();
-	o = p53g_judge(skb, f, hook, state->in, &cfg->s, cfg->list, &pkt);
+	o = p53g_judge(skb, f, hook, state->net, state->in, &cfg->s, cfg->list,
+		       &pkt);
 	/* The bucket is asked before any reply is built. */
 	if (o == P53G_REJECT_UNREACH || o == P53G_REJECT_RESET)
 		o = p53g_reply_due(skb, f, &pkt, state->hook, &p53g_host_bucket,

@@ -88,7 +88,7 @@ void p53g_ct_read(const struct sk_buff *skb, u8 proto, struct p53g_ct *ct);
 bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt);
 
 enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
-			     enum p53g_hook hook,
+			     enum p53g_hook hook, const struct net *net,
 			     const struct net_device *in,
 			     const struct p53g_settings *conf,
 			     const struct p53g_pset *exempt,

@@ -17,6 +17,7 @@
 #include <linux/string.h>
 #include <linux/tcp.h>
 #include <linux/udp.h>
+#include <linux/user_namespace.h>
 #include <net/checksum.h>
 #include <net/ip.h>
 #include <net/ip6_checksum.h>
@@ -527,6 +528,8 @@ struct p53g_ctspec {
  * @want: the outcome
  * @hook: where the packet is seen (P53G_HOOK_INPUT unless set)
  * @ct: its conntrack entry, if any
+ * @rootless: the packet is in a network namespace owned by a child user
+ *	namespace (a rootless container's), not by the initial one
  */
 struct p53g_verdict_case {
 	const char *name;
@@ -538,6 +541,7 @@ struct p53g_verdict_case {
 	enum p53g_outcome want;
 	enum p53g_hook hook;
 	struct p53g_ctspec ct;
+	bool rootless;
 };
 
 #define CONF(en, tcp_, lo, act)					\
@@ -553,6 +557,7 @@ struct p53g_verdict_case {
 #define REPLY_CT	CT(IP_CT_ESTABLISHED_REPLY, 0, 0)
 #define V4		P53G_IPV4
 #define V6		P53G_IPV6
+#define ROOTLESS	.rootless = true
 
 static const struct p53g_verdict_case p53g_verdict_cases[] = {
 	{ "v4 udp 53: reject", V4, { UDP(53) }, P53G_DEV_ETH0, DFL,
@@ -654,6 +659,25 @@ static const struct p53g_verdict_case p53g_verdict_cases[] = {
 	  "dev:+", P53G_EXEMPT_LIST },
 	{ "v4 exempt dev:wg0, tcp syn on wg0, tcp=1", V4, { TCP(53) },
 	  P53G_DEV_WG0, CONF(1, 1, 1, REJECT), "dev:wg0", P53G_EXEMPT_LIST },
+	/* A rootless container's root names its interfaces as it likes. */
+	{ "v4 exempt dev:eth0, on eth0, rootless netns: reject", V4,
+	  { UDP(53) }, P53G_DEV_ETH0, DFL, "dev:eth0", P53G_REJECT_UNREACH,
+	  ROOTLESS },
+	{ "v6 exempt dev:wg+, on wg0, rootless netns: reject", V6,
+	  { UDP(53) }, P53G_DEV_WG0, DFL, "dev:wg+", P53G_REJECT_UNREACH,
+	  ROOTLESS },
+	{ "v4 exempt dev:+, tcp syn, tcp=1, rootless netns: reset", V4,
+	  { TCP(53) }, P53G_DEV_ETH1, CONF(1, 1, 1, REJECT), "dev:+",
+	  P53G_REJECT_RESET, ROOTLESS },
+	{ "v4 exempt dev:eth0 and 192.0.2.0/24, rootless netns: prefix", V4,
+	  { UDP(53) }, P53G_DEV_ETH0, DFL, "192.0.2.0/24,dev:eth0",
+	  P53G_EXEMPT_LIST, ROOTLESS },
+	{ "v6 exempt 2001:db8::/32, on eth0, rootless netns: prefix", V6,
+	  { UDP(53) }, P53G_DEV_ETH0, DFL, "2001:db8::/32", P53G_EXEMPT_LIST,
+	  ROOTLESS },
+	{ "v4 udp 53 on lo, loopback=1, rootless netns: exempted", V4,
+	  { UDP(53), .src = P53G_SRC_LOOPBACK }, P53G_DEV_LO, DFL, "dev:eth0",
+	  P53G_EXEMPT_LOOPBACK, ROOTLESS },
 	{ "v4 exempt and action=drop: exempt wins", V4, { UDP(53) },
 	  P53G_DEV_ETH0, CONF(1, 0, 1, DROP), "192.0.2.0/24",
 	  P53G_EXEMPT_LIST },
@@ -712,6 +736,9 @@ static const struct p53g_verdict_case p53g_verdict_cases[] = {
 	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH, FWD, DNAT(53) },
 	{ "v4 forward, DNAT 53 -> 5354, exempt dev:eth0", V4, { UDP(5354) },
 	  P53G_DEV_ETH0, DFL, "dev:eth0", P53G_EXEMPT_LIST, FWD, DNAT(53) },
+	{ "v4 forward, DNAT 53 -> 5354, exempt dev:eth0, rootless netns",
+	  V4, { UDP(5354) }, P53G_DEV_ETH0, DFL, "dev:eth0",
+	  P53G_REJECT_UNREACH, FWD, DNAT(53), ROOTLESS },
 	{ "v6 forward, DNAT 53 -> 5354, exempt by source", V6, { UDP(5354) },
 	  P53G_DEV_ETH0, DFL, "2001:db8::/48", P53G_EXEMPT_LIST, FWD,
 	  DNAT(53) },
@@ -888,6 +915,25 @@ static void p53g_test_ct_detach(struct sk_buff *skb)
 #endif
 }
 
+/*
+ * The namespace the case's packet is in: the host's, or one owned by a
+ * child user namespace. The verdict reads only its owner, so a zeroed
+ * struct net owned by a zeroed user namespace stands for a rootless
+ * container's.
+ */
+static const struct net *p53g_test_net(struct kunit *test, bool rootless)
+{
+	struct net *net;
+
+	if (!rootless)
+		return &init_net;
+	net = kunit_kzalloc(test, sizeof(*net), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, net);
+	net->user_ns = kunit_kzalloc(test, sizeof(*net->user_ns), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, net->user_ns);
+	return net;
+}
+
 static void p53g_verdict_test(struct kunit *test)
 {
 	const struct p53g_verdict_case *c = test->param_value;
@@ -896,11 +942,13 @@ static void p53g_verdict_test(struct kunit *test)
 	unsigned int i, len, l3len;
 	struct net_device *dev;
 	enum p53g_outcome got;
+	const struct net *net;
 	struct p53g_pkt info;
 	struct sk_buff *skb;
 
 	if (IS_ENABLED(CONFIG_IPV6) || c->f == P53G_IPV4) {
 		dev = p53g_test_dev(test, c->dev);
+		net = p53g_test_net(test, c->rootless);
 		if (c->exempt)
 			ps = p53g_test_pset(test, c->exempt);
 		len = p53g_build(pkt, &c->p, c->f, &l3len);
@@ -908,8 +956,8 @@ static void p53g_verdict_test(struct kunit *test)
 			skb = p53g_layout_skb(test, pkt, len, l3len, i, c->f,
 					      dev);
 			p53g_test_ct(test, skb, c);
-			got = p53g_judge(skb, c->f, c->hook, dev, &c->conf, ps,
-					 &info);
+			got = p53g_judge(skb, c->f, c->hook, net, dev, &c->conf,
+					 ps, &info);
 			p53g_test_ct_detach(skb);
 			kfree_skb(skb);
 			KUNIT_EXPECT_EQ_MSG(test, got, c->want, "%s skb",
