@@ -144,21 +144,24 @@ static int op_cmp(const void *a, const void *b)
 }
 
 /*
- * exempt replace [--check] [--allow-empty] FILE|-: the entries of FILE, one
- * a line (blank lines and # comments skipped; a line "flush" says that an
- * empty list is meant), replace the whole list at once. An input with no
- * entry and no flush is refused (a failed download piped in must not
- * empty a gateway's list); --allow-empty takes it as an empty list.
+ * exempt replace [--check [--strict]] [--allow-empty] FILE|-: the entries
+ * of FILE, one a line (blank lines and # comments skipped; a line "flush"
+ * says that an empty list is meant), replace the whole list at once. An
+ * input with no entry and no flush is refused (a failed download piped in
+ * must not empty a gateway's list); --allow-empty takes it as an empty
+ * list. An entry repeated is one entry, as in the module: the cap is on
+ * distinct entries, and a repeat is not kept.
  */
 static int exempt_replace(int argc, char *argv[])
 {
-	bool check = false, allow_empty = false, flush = false;
+	bool check = false, strict = false, allow_empty = false, flush = false;
 	const char *file = NULL, *why, *max_why;
+	struct p53g_set seen = { 0 };
 	struct p53g_input in;
 	struct p53g_op *ops = NULL;
-	size_t n = 0, cap = 0, len, max, entries = 0;
+	size_t n = 0, cap = 0, len, max;
 	char *line, q[P53G_QUOTE_MAX];
-	unsigned long bad = 0;
+	unsigned long bad = 0, warned = 0;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -166,6 +169,8 @@ static int exempt_replace(int argc, char *argv[])
 			return exempt_usage_of("replace", stdout, EXIT_OK);
 		if (!strcmp(argv[i], "--check")) {
 			check = true;
+		} else if (!strcmp(argv[i], "--strict")) {
+			strict = true;
 		} else if (!strcmp(argv[i], "--allow-empty")) {
 			allow_empty = true;
 		} else if (!file && (!strcmp(argv[i], "-") || argv[i][0] != '-')) {
@@ -180,6 +185,10 @@ static int exempt_replace(int argc, char *argv[])
 		p53g_err("exempt replace: missing FILE (or - for standard input)");
 		return exempt_usage_of("replace", stderr, EXIT_USAGE);
 	}
+	if (strict && !check) {
+		p53g_err("exempt replace: --strict goes with --check");
+		return exempt_usage_of("replace", stderr, EXIT_USAGE);
+	}
 	if (!check && p53g_require_module())
 		return EXIT_FAIL;
 	max = p53g_input_entries_max(&max_why);
@@ -192,11 +201,6 @@ static int exempt_replace(int argc, char *argv[])
 		if (len == 5 && !memcmp(line, "flush", 5)) {
 			flush = true;
 			continue;
-		}
-		if (entries++ == max) {
-			p53g_err("%s:%zu: more than %zu entries (%s): nothing changed", in.name,
-				 in.lineno, max, max_why);
-			goto err;
 		}
 		if (n + 1 >= cap) {
 			struct p53g_op *o;
@@ -221,11 +225,24 @@ static int exempt_replace(int argc, char *argv[])
 			continue;
 		}
 		p53g_warn_host_bits(line, len, &ops[n].cmd.entry, in.name, in.lineno);
+		if (check)
+			warned += p53g_warn_entry(line, len, &ops[n].cmd.entry, in.name,
+						  in.lineno);
+		if (p53g_set_has(&seen, &ops[n].cmd.entry))
+			continue;
+		if (seen.live == max) {
+			p53g_err("%s:%zu: more than %zu entries (%s): nothing changed", in.name,
+				 in.lineno, max, max_why);
+			goto err;
+		}
+		if (p53g_set_add(&seen, &ops[n].cmd.entry))
+			goto err;
 		ops[n].cmd.op = P53G_CMD_ADD;
 		ops[n].file = in.name;
 		ops[n].line = in.lineno;
 		n++;
 	}
+	p53g_set_free(&seen);
 	if (rc < 0)
 		goto err;
 	if (bad) {
@@ -239,21 +256,15 @@ static int exempt_replace(int argc, char *argv[])
 			 "empties the list)", in.name);
 		goto err;
 	}
-	if (n > 1) {
-		/* sorted, each entry once: the lines the module will print */
-		size_t k, u = 2;
-
+	/* sorted, each entry once (repeats were not kept): as the module prints them */
+	if (n > 1)
 		qsort(ops + 1, n - 1, sizeof(*ops), op_cmp);
-		for (k = 2; k < n; k++)
-			if (p53g_entry_cmp(&ops[u - 1].cmd.entry, &ops[k].cmd.entry))
-				ops[u++] = ops[k];
-		n = u;
-	}
 	p53g_input_close(&in);
 	if (check) {
-		printf("%s: valid: %zu entries\n", in.name, n ? n - 1 : 0);
+		printf("%s: valid: %zu entries%s\n", in.name, n ? n - 1 : 0,
+		       !warned ? "" : strict ? " (warnings: failed by --strict)" : " (with warnings)");
 		free(ops);
-		return p53g_finish_stdout(EXIT_OK);
+		return p53g_finish_stdout(warned && strict ? EXIT_FAIL : EXIT_OK);
 	}
 	if (!n) {
 		/* an empty list, asked for */
@@ -266,6 +277,7 @@ static int exempt_replace(int argc, char *argv[])
 	free(ops);
 	return rc ? EXIT_FAIL : EXIT_OK;
 err:
+	p53g_set_free(&seen);
 	p53g_input_close(&in);
 	free(ops);
 	return EXIT_FAIL;
@@ -389,15 +401,17 @@ static const struct exempt_cmd exempt_cmds[] = {
 	  "Deletes entries, all or none: fails if one of them is not in the list." },
 	{ "flush", exempt_flush, "",
 	  "Empties the exemption list." },
-	{ "replace", exempt_replace, "[--check] [--allow-empty] FILE|-",
+	{ "replace", exempt_replace, "[--check [--strict]] [--allow-empty] FILE|-",
 	  "Replaces the whole list with the entries of FILE (or standard input),\n"
 	  "one a line; blank lines and lines starting with # are skipped.\n"
 	  "Atomic whatever the size: packets see the old list or the new one.\n"
 	  "An input with no entry is refused unless it has a line 'flush' or\n"
 	  "--allow-empty is given (then the list is emptied).\n"
-	  "Read a line at a time: a line over 4096 bytes, or more entries than the\n"
-	  "module's max_entries (65536 when it is not loaded), is refused.\n"
-	  "  --check   only check FILE (no module needed)" },
+	  "Read a line at a time: a line over 4096 bytes, or more distinct entries\n"
+	  "than the module's max_entries (65536 when it is not loaded), is refused.\n"
+	  "  --check   only check FILE (no module needed), and warn of what verify\n"
+	  "            would: 0.0.0.0/0, ::/0, dev:+, IPv4-mapped prefixes\n"
+	  "  --strict  with --check: a warning fails it (exit 1)" },
 	{ "check", exempt_check, "ADDR [dev IF]",
 	  "Says whether a UDP query to port 53 from ADDR (arriving on IF) would pass\n"
 	  "and why. Exit status: 0 it would pass, 1 it would be blocked, 2 usage\n"

@@ -92,6 +92,45 @@ void p53g_warn_host_bits(const char *s, size_t len, const struct p53g_entry *e,
 		p53g_warn("%s is stored as %s", p53g_quote(s, len, q), text);
 }
 
+/*
+ * What verify would say of an entry read from an input file (--check):
+ * one that exempts everything, or an IPv4-mapped IPv6 prefix, which the
+ * module takes as written (an IPv6 entry that no packet matches, as
+ * IPv4 packets are matched as IPv4). Returns 1 when it warned, else 0.
+ */
+int p53g_warn_entry(const char *s, size_t len, const struct p53g_entry *e,
+		    const char *file, size_t line)
+{
+	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+	char text[P53G_ENTRY_MAXLEN], v4[P53G_ENTRY_MAXLEN], q[P53G_QUOTE_MAX];
+	struct p53g_entry as4 = { .kind = P53G_ENTRY_V4 };
+
+	p53g_entry_format(e, text, sizeof(text));
+	if ((e->kind != P53G_ENTRY_DEV && !e->plen) ||
+	    (e->kind == P53G_ENTRY_DEV && e->wildcard && !e->namelen)) {
+		p53g_warn("%s:%zu: %s exempts every %s (verify fails such a list)", file, line,
+			  text, e->kind == P53G_ENTRY_V4 ? "IPv4 source" :
+			  e->kind == P53G_ENTRY_V6 ? "IPv6 source" : "interface");
+		return 1;
+	}
+	if (e->kind == P53G_ENTRY_V6 && e->plen >= 96 &&
+	    !memcmp(&e->v6, mapped, sizeof(mapped))) {
+		as4.plen = e->plen - 96;
+		memcpy(&as4.v4, (const unsigned char *)&e->v6 + 12, 4);
+		p53g_entry_format(&as4, v4, sizeof(v4));
+		p53g_warn("%s:%zu: %s is IPv4-mapped: stored as the IPv6 entry %s, which no packet "
+			  "matches (IPv4 packets are matched as IPv4: write %s)", file, line,
+			  p53g_quote(s, len, q), text, v4);
+		return 1;
+	}
+	if (e->kind == P53G_ENTRY_V4 && memchr(s, ':', len)) {
+		p53g_warn("%s:%zu: %s is IPv4-mapped: stored as %s", file, line,
+			  p53g_quote(s, len, q), text);
+		return 1;
+	}
+	return 0;
+}
+
 /* The list as the module prints it: canonical, one entry a line. */
 /* The exempt file's text (@b) as entries, appended to @l. */
 int p53g_list_parse(const struct p53g_buf *b, struct p53g_list *l)
@@ -175,13 +214,6 @@ int p53g_list_count(size_t *count)
 	return 0;
 }
 
-/* A set of entries, to play a batch of add/del/flush on the current list. */
-struct p53g_set {
-	struct p53g_entry *slot;
-	unsigned char *state;	/* 0 empty, 1 full, 2 deleted */
-	size_t cap, used, live;
-};
-
 static uint64_t p53g_hash(const struct p53g_entry *e)
 {
 	const unsigned char *p = (const unsigned char *)e;
@@ -206,7 +238,10 @@ static size_t p53g_set_find(const struct p53g_set *s, const struct p53g_entry *e
 	return SIZE_MAX;
 }
 
-static int p53g_set_add(struct p53g_set *s, const struct p53g_entry *e);
+bool p53g_set_has(const struct p53g_set *s, const struct p53g_entry *e)
+{
+	return p53g_set_find(s, e) != SIZE_MAX;
+}
 
 static int p53g_set_grow(struct p53g_set *s)
 {
@@ -233,7 +268,7 @@ static int p53g_set_grow(struct p53g_set *s)
 	return 0;
 }
 
-static int p53g_set_add(struct p53g_set *s, const struct p53g_entry *e)
+int p53g_set_add(struct p53g_set *s, const struct p53g_entry *e)
 {
 	size_t i;
 
@@ -251,7 +286,7 @@ static int p53g_set_add(struct p53g_set *s, const struct p53g_entry *e)
 	return 0;
 }
 
-static int p53g_set_del(struct p53g_set *s, const struct p53g_entry *e)
+int p53g_set_del(struct p53g_set *s, const struct p53g_entry *e)
 {
 	size_t i = p53g_set_find(s, e);
 
@@ -262,7 +297,7 @@ static int p53g_set_del(struct p53g_set *s, const struct p53g_entry *e)
 	return 0;
 }
 
-static void p53g_set_free(struct p53g_set *s)
+void p53g_set_free(struct p53g_set *s)
 {
 	free(s->slot);
 	free(s->state);

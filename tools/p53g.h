@@ -123,6 +123,18 @@ struct p53g_op {
 	size_t line;
 };
 
+/* A set of entries (a hash table), to play a batch or to merge repeats. */
+struct p53g_set {
+	struct p53g_entry *slot;
+	unsigned char *state;	/* 0 empty, 1 full, 2 deleted */
+	size_t cap, used, live;
+};
+
+int p53g_set_add(struct p53g_set *s, const struct p53g_entry *e);
+int p53g_set_del(struct p53g_set *s, const struct p53g_entry *e);
+bool p53g_set_has(const struct p53g_set *s, const struct p53g_entry *e);
+void p53g_set_free(struct p53g_set *s);
+
 int p53g_list_push(struct p53g_list *l, const struct p53g_entry *e);
 void p53g_list_free(struct p53g_list *l);
 void p53g_list_sort(struct p53g_list *l);
@@ -140,6 +152,8 @@ int p53g_apply(const struct p53g_op *ops, size_t n,
 int p53g_exempt_apply(const struct p53g_op *ops, size_t n);
 int p53g_list_result(const struct p53g_op *ops, size_t n, struct p53g_list *out);
 int p53g_parse_arg_entry(const char *arg, struct p53g_entry *e);
+int p53g_warn_entry(const char *s, size_t len, const struct p53g_entry *e,
+		    const char *file, size_t line);
 void p53g_warn_host_bits(const char *s, size_t len, const struct p53g_entry *e,
 			 const char *file, size_t line);
 
@@ -151,9 +165,12 @@ struct p53g_saved {
 	struct p53g_set_op *sets;	/* its set lines */
 	size_t nsets, capsets;
 	unsigned long bad;		/* wrong lines */
-	size_t entries;			/* in exempt add/del lines */
-	size_t max_entries;		/* at most (p53g_input_entries_max()) */
+	struct p53g_set named;		/* the distinct entries of add/del lines */
+	struct p53g_set added;		/* added since the last flush, not deleted */
+	size_t max_entries;		/* named at most (p53g_input_entries_max()) */
 	const char *max_why;
+	bool check;			/* warn of what verify would (--check) */
+	unsigned long warned;
 };
 
 int p53g_saved_read(const char *file, struct p53g_saved *r);

@@ -47,14 +47,17 @@ static void save_usage(FILE *f)
 
 static void restore_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s restore [--check] [--allow-empty] FILE|-\n\n"
+	fprintf(f, "Usage: %s restore [--check [--strict]] [--allow-empty] FILE|-\n\n"
 		   "Applies a file written by 'save' (or standard input): lines\n"
 		   "'set NAME VALUE', 'exempt flush', 'exempt add ENTRY...' and\n"
 		   "'exempt del ENTRY...'; # starts a comment line. The whole file is\n"
 		   "checked first; then settings and list change in one transaction.\n"
-		   "A line over 4096 bytes, or more entries than the module's max_entries\n"
-		   "(65536 when it is not loaded), is refused.\n"
-		   "  --check        only check the file (no module needed)\n"
+		   "A line over 4096 bytes, or more distinct entries than the module's\n"
+		   "max_entries (65536 when it is not loaded), is refused.\n"
+		   "  --check        only check the file (no module needed), and warn of\n"
+		   "                 what verify would: 0.0.0.0/0, ::/0, dev:+, IPv4-mapped\n"
+		   "                 prefixes\n"
+		   "  --strict       with --check: a warning fails it (exit 1)\n"
 		   "  --allow-empty  accept a file with no line (it changes nothing)\n",
 		PROG_NAME);
 }
@@ -259,6 +262,7 @@ static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lin
 		/* a flush after a flush changes nothing: kept once (memory stays bounded) */
 		if (r->nops && r->ops[r->nops - 1].cmd.op == P53G_CMD_FLUSH)
 			return 0;
+		p53g_set_free(&r->added);
 		memset(&op, 0, sizeof(op));
 		op.cmd.op = P53G_CMD_FLUSH;
 		return restore_push_op(r, &op);
@@ -270,17 +274,40 @@ static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lin
 
 		while (p53g_next_word(&line, &len, &w[2], &wl[2])) {
 			any = true;
-			if (r->entries++ == r->max_entries) {
-				p53g_err("%s:%zu: more than %zu entries (%s): nothing changed",
-					 r->name, lineno, r->max_entries, r->max_why);
-				return -1;
-			}
 			memset(&op, 0, sizeof(op));
 			if (p53g_entry_parse(w[2], wl[2], &op.cmd.entry, &why)) {
 				restore_bad(r, lineno, "%s: %s", p53g_quote(w[2], wl[2], q), why);
 				continue;
 			}
 			p53g_warn_host_bits(w[2], wl[2], &op.cmd.entry, r->name, lineno);
+			if (r->check && kind == P53G_CMD_ADD)
+				r->warned += p53g_warn_entry(w[2], wl[2], &op.cmd.entry, r->name,
+							     lineno);
+			/* an entry repeated is one entry, as the module counts */
+			if (!p53g_set_has(&r->named, &op.cmd.entry)) {
+				if (r->named.live == r->max_entries) {
+					p53g_err("%s:%zu: more than %zu entries (%s): nothing changed",
+						 r->name, lineno, r->max_entries, r->max_why);
+					return -1;
+				}
+				if (p53g_set_add(&r->named, &op.cmd.entry))
+					return -1;
+			}
+			/* an add repeated with no del or flush between changes nothing */
+			if (kind == P53G_CMD_ADD) {
+				if (p53g_set_has(&r->added, &op.cmd.entry))
+					continue;
+				if (p53g_set_add(&r->added, &op.cmd.entry))
+					return -1;
+			} else {
+				p53g_set_del(&r->added, &op.cmd.entry);
+			}
+			/* add X, del X, add X...: bounded all the same */
+			if (r->nops > 2 * r->max_entries + 1) {
+				p53g_err("%s:%zu: more than %zu exempt commands: nothing changed",
+					 r->name, lineno, 2 * r->max_entries + 1);
+				return -1;
+			}
 			op.cmd.op = kind;
 			op.file = r->name;
 			op.line = lineno;
@@ -332,6 +359,8 @@ int p53g_saved_read(const char *file, struct p53g_saved *r)
 
 void p53g_saved_free(struct p53g_saved *r)
 {
+	p53g_set_free(&r->named);
+	p53g_set_free(&r->added);
 	free(r->ops);
 	free(r->sets);
 	memset(r, 0, sizeof(*r));
@@ -339,7 +368,7 @@ void p53g_saved_free(struct p53g_saved *r)
 
 int restore_main(int argc, char *argv[])
 {
-	bool check = false, allow_empty = false;
+	bool check = false, strict = false, allow_empty = false;
 	struct p53g_saved r = { 0 };
 	const char *file = NULL;
 	int rc = EXIT_FAIL, bad;
@@ -351,6 +380,8 @@ int restore_main(int argc, char *argv[])
 			return p53g_finish_stdout(EXIT_OK);
 		} else if (!strcmp(argv[i], "--check")) {
 			check = true;
+		} else if (!strcmp(argv[i], "--strict")) {
+			strict = true;
 		} else if (!strcmp(argv[i], "--allow-empty")) {
 			allow_empty = true;
 		} else if (!file && (strcmp(argv[i], "-") == 0 || argv[i][0] != '-')) {
@@ -369,8 +400,14 @@ int restore_main(int argc, char *argv[])
 		restore_usage(stderr);
 		return EXIT_USAGE;
 	}
+	if (strict && !check) {
+		p53g_err("restore: --strict goes with --check");
+		restore_usage(stderr);
+		return EXIT_USAGE;
+	}
 	if (!check && p53g_require_module())
 		return EXIT_FAIL;
+	r.check = check;
 	bad = p53g_saved_read(file, &r);
 	if (bad < 0)
 		goto out;
@@ -384,8 +421,10 @@ int restore_main(int argc, char *argv[])
 		goto out;
 	}
 	if (check) {
-		printf("%s: valid: %zu settings, %zu exempt lines\n", r.name, r.nsets, r.nops);
-		rc = p53g_finish_stdout(EXIT_OK);
+		printf("%s: valid: %zu settings, %zu exempt lines%s\n", r.name, r.nsets, r.nops,
+		       !r.warned ? "" : strict ? " (warnings: failed by --strict)" :
+		       " (with warnings)");
+		rc = p53g_finish_stdout(r.warned && strict ? EXIT_FAIL : EXIT_OK);
 		goto out;
 	}
 	if (!p53g_apply(r.ops, r.nops, r.sets, r.nsets))

@@ -1132,11 +1132,50 @@ is "exempt replace of 1001 entries, max_entries 1000: refused, the cap named, no
 	"$rc:$err:$(nwrites exempt)" \
 	"1:port53guard: $WORK/over-list:1001: more than 1000 entries (the module's max_entries): nothing changed:0"
 t0=$(date +%s%N)
-RUN_SYSFS=$WORK/absent RUN_STDIN=<(yes 'exempt add 10.0.0.0/8' | head -n 100000) run restore --check -
+RUN_SYSFS=$WORK/absent RUN_STDIN=<(seq 0 99999 | awk '{printf "exempt add 10.%d.%d.%d\n", int($1/65536), int($1/256)%256, $1%256}') \
+	run restore --check -
 t1=$(date +%s%N)
 is "restore --check - of 100000 entries, no module: refused at the default cap" "$rc:$err" \
 	"1:port53guard: stdin:65537: more than 65536 entries (the default max_entries: the module is not loaded): nothing changed"
 check "restore --check - of too many entries: refused within 10 s" test $(((t1 - t0) / 1000000)) -lt 10000
+# The cap counts entries as the module does: the same prefix twice is one.
+{ echo 'exempt flush'; head -n 1000 "$WORK/over"; head -n 49 "$WORK/over"; } >"$WORK/at-cap"
+run restore --check "$WORK/at-cap"
+is "restore --check of 1000 entries and 49 repeats, max_entries 1000: valid" "$rc:$err" "0:"
+sed '1d;s/^exempt add //' "$WORK/at-cap" >"$WORK/at-cap-list"
+run exempt replace --check "$WORK/at-cap-list"
+is "exempt replace --check of 1000 entries and 49 repeats, max_entries 1000: valid" "$rc:$out" \
+	"0:$WORK/at-cap-list: valid: 1000 entries"
+run exempt replace "$WORK/at-cap-list"
+is "exempt replace of 1000 entries and 49 repeats: applied, 1000 in the list" \
+	"$rc:$(wc -l <"$SYS/exempt")" "0:1000"
+RUN_STDIN=<(yes 'exempt add 10.0.0.0/8' | head -n 100000) run restore --check -
+is "restore --check - of one entry 100000 times: one entry, valid" "$rc:$out" \
+	"0:stdin: valid: 0 settings, 1 exempt lines"
+# What verify would say: warnings, exit 0; exit 1 under --strict.
+printf '0.0.0.0/0\n::/0\ndev:+\n::ffff:192.0.2.0/120\n10.0.0.0/8\n' >"$WORK/broad"
+RUN_SYSFS=$WORK/absent run exempt replace --check "$WORK/broad"
+is "exempt replace --check: over-broad and IPv4-mapped entries are warnings, exit 0" "$rc:$out" \
+	"0:$WORK/broad: valid: 5 entries (with warnings)"
+is "exempt replace --check: each warning names the entry and what would be stored" "$err" \
+	"port53guard: warning: $WORK/broad:1: 0.0.0.0/0 exempts every IPv4 source (verify fails such a list)
+port53guard: warning: $WORK/broad:2: ::/0 exempts every IPv6 source (verify fails such a list)
+port53guard: warning: $WORK/broad:3: dev:+ exempts every interface (verify fails such a list)
+port53guard: warning: $WORK/broad:4: '::ffff:192.0.2.0/120' is IPv4-mapped: stored as the IPv6 entry ::ffff:192.0.2.0/120, which no packet matches (IPv4 packets are matched as IPv4: write 192.0.2.0/24)"
+RUN_SYSFS=$WORK/absent run exempt replace --check --strict "$WORK/broad"
+is "exempt replace --check --strict: a warning fails it" "$rc:$out" \
+	"1:$WORK/broad: valid: 5 entries (warnings: failed by --strict)"
+RUN_SYSFS=$WORK/absent run exempt replace --check --strict "$WORK/at-cap-list"
+is "exempt replace --check --strict of a clean file: exit 0" "$rc" 0
+sed 's/^/exempt add /' "$WORK/broad" >"$WORK/broad-saved"
+RUN_SYSFS=$WORK/absent run restore --check "$WORK/broad-saved"
+is "restore --check: the same warnings, exit 0" "$rc:$(grep -c warning "$ERR")" "0:4"
+RUN_SYSFS=$WORK/absent run restore --check --strict "$WORK/broad-saved"
+is "restore --check --strict: a warning fails it" "$rc:$out" \
+	"1:$WORK/broad-saved: valid: 0 settings, 5 exempt lines (warnings: failed by --strict)"
+run restore --strict "$WORK/broad-saved"
+is "restore --strict without --check: a usage error" "$rc:$(head -n1 "$ERR")" \
+	"2:port53guard: restore: --strict goes with --check"
 RUN_STDIN=<(head -c 20000000 /dev/zero | tr '\0' a) run exempt replace --check -
 is "exempt replace --check - of a 20 MB line: refused, the cap named" "$rc:$err" \
 	"1:port53guard: stdin:1: line longer than 4096 bytes"
@@ -1165,7 +1204,7 @@ is "completion: help SUBCOMMAND" "$(comp 'port53guard help ')" "status exempt se
 is "completion: status options" "$(comp 'port53guard status ')" "--json --format -o --help"
 is "completion: status formats" "$(comp 'port53guard status --format ')" "text json prometheus"
 is "completion: verify options" "$(comp 'port53guard verify --')" "--json --probe --saved --help"
-is "completion: restore options" "$(comp 'port53guard restore --')" "--check --allow-empty --help"
+is "completion: restore options" "$(comp 'port53guard restore --')" "--check --strict --allow-empty --help"
 is "completion: listeners options" "$(comp 'port53guard listeners ')" "--json --help"
 is "completion: exempt commands" "$(comp 'port53guard exempt ')" "list add del flush replace check --help"
 is "completion: setting names" "$(comp 'port53guard set ')" "enabled action tcp loopback log rate forward"

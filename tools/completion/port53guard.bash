@@ -49,7 +49,7 @@ _port53guard() {
 			opts=(--modprobe -o --help) ;;
 		restore)
 			if [[ $cur == -* ]]; then
-				opts=(--check --allow-empty --help)
+				opts=(--check --strict --allow-empty --help)
 			else
 				_port53guard_files "$cur" -
 				return
@@ -78,7 +78,7 @@ _port53guard() {
 					mapfile -t opts < <(port53guard exempt list 2>/dev/null) ;;
 				replace)
 					if [[ $cur == -* ]]; then
-						opts=(--check --allow-empty)
+						opts=(--check --strict --allow-empty)
 					else
 						_port53guard_files "$cur" -
 						return
