@@ -81,15 +81,14 @@ static int exempt_change(int argc, char *argv[], int op)
 	rc = exempt_args(argc, argv, 1, -1);
 	if (rc >= 0)
 		return rc;
-	if (p53g_require_module())
-		return EXIT_FAIL;
+	/* every entry first: a bad one is named, module or not */
 	for (i = 1; i < (size_t)argc; i++) {
 		if (p53g_parse_arg_entry(argv[i], &e))
 			bad = 1;
 		else if (p53g_list_push(&l, &e))
 			return EXIT_FAIL;
 	}
-	if (bad) {
+	if (bad || p53g_require_module()) {
 		p53g_list_free(&l);
 		return EXIT_FAIL;
 	}

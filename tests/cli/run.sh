@@ -786,6 +786,15 @@ printf '198.51.100.9/24\n' >"$WORK/hostbits"
 run exempt replace "$WORK/hostbits"
 is "exempt replace: the warning names file and line" "$err" \
 	"port53guard: warning: $WORK/hostbits:1: '198.51.100.9/24' is stored as 198.51.100.0/24"
+# Entries are checked before the module is looked for.
+RUN_SYSFS=$WORK/absent run exempt add 10.0.0.0/8 999.0.0.0
+is "exempt add of a bad entry, no module: the bad entry named, exit 1" "$rc:$err" \
+	"1:port53guard: '999.0.0.0': IPv4 part out of range 0-255"
+RUN_SYSFS=$WORK/absent run exempt del 10.0.0.0/33
+is "exempt del of a bad entry, no module: the bad entry named, exit 1" "$rc:$err" \
+	"1:port53guard: '10.0.0.0/33': prefix length must be 0-32"
+RUN_SYSFS=$WORK/absent run exempt add 10.0.0.0/8
+is "exempt add of a good entry, no module: says so" "$rc:$err" "1:$NOMOD"
 # Bad input is quoted: no terminal escape reaches it, long input is cut.
 fresh
 run exempt add "$(printf '\033[31mred\033[0m')"
