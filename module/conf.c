@@ -148,6 +148,7 @@ int p53g_setting_write(enum p53g_setting s, const char *buf, size_t len)
 {
 	struct p53g_settings set;
 	struct p53g_cfg *next;
+	struct p53g_rec rec;
 	u32 val, old;
 	int err;
 
@@ -169,8 +170,10 @@ int p53g_setting_write(enum p53g_setting s, const char *buf, size_t len)
 	old = p53g_setting_get(&set, s);
 	p53g_setting_put(&set, s, val);
 	p53g_cfg_publish(next, &set, NULL, false);
-	p53g_record_setting(s, old, val, p53g_pset_total(p53g_cfg_locked()->list));
+	p53g_record_setting(&rec, s, old, val,
+			    p53g_pset_total(p53g_cfg_locked()->list));
 	p53g_cfg_unlock();
+	p53g_record_emit(&rec);
 	return 0;
 }
 

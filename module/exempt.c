@@ -115,6 +115,8 @@ ssize_t p53g_exempt_write(const char *buf, size_t len)
 	const struct p53g_cfg *cur;
 	struct p53g_cfg *next = NULL;
 	struct p53g_cmd *cmds = NULL;
+	bool committed = false;
+	struct p53g_rec rec;
 	size_t n = 0;
 	int err;
 
@@ -144,14 +146,17 @@ ssize_t p53g_exempt_write(const char *buf, size_t len)
 		next = NULL;
 		if (chg.list_changed)
 			p53g_text_drop();
-		p53g_record_exempt(&chg, &live.s,
+		p53g_record_exempt(&rec, &chg, &live.s,
 				   n == 1 && cmds[0].op == P53G_CMD_FLUSH);
-	} else if (err) {
-		p53g_record_refused(op, err, -1, p53g_pset_total(cur->list));
+		committed = true;
 	}
 	p53g_cfg_unlock();
 	kfree(next);
 	kvfree(cmds);
+	if (committed)
+		p53g_record_emit(&rec);
+	else if (err)
+		p53g_record_refused(op, err, -1, p53g_cfg_entries());
 	return err ? err : len;
 out:
 	p53g_record_refused(op, err, -1, p53g_cfg_entries());

@@ -4,6 +4,11 @@
  * change and per refused write, from the writer's own system call; one
  * kernel log line instead where audit is off or not built in. And the
  * count and time of the changes since load.
+ *
+ * A committed change's record is built under the writers' lock, so that
+ * its generation is the change's, and emitted after the lock is dropped:
+ * emitting can wait for audit's backlog, and other writers must not wait
+ * with it. Refused writes are recorded after the lock too, rate-limited.
  */
 #ifndef P53G_RECORD_H
 #define P53G_RECORD_H
@@ -31,10 +36,22 @@ enum p53g_record_op {
 	P53G_OP_UNLOAD,
 };
 
-void p53g_record_setting(enum p53g_setting s, u32 old, u32 new, size_t entries);
-void p53g_record_exempt(const struct p53g_change *chg,
+/* One record's fields, built under the writers' lock. */
+struct p53g_rec {
+	char s[512];
+	int len;
+};
+
+/* Build a committed change's record (and count the change); under the lock. */
+void p53g_record_setting(struct p53g_rec *r, enum p53g_setting s, u32 old,
+			 u32 new, size_t entries);
+void p53g_record_exempt(struct p53g_rec *r, const struct p53g_change *chg,
 			const struct p53g_settings *old, bool flush_only);
-void p53g_record_reset(size_t entries);
+void p53g_record_reset(struct p53g_rec *r, size_t entries);
+/* Emit a built record; never under the lock. */
+void p53g_record_emit(struct p53g_rec *r);
+
+/* Build and emit at once; never under the lock. */
 void p53g_record_refused(enum p53g_record_op op, int err, int setting,
 			 size_t entries);
 void p53g_record_load(const struct p53g_settings *s, size_t entries,

@@ -163,6 +163,7 @@ static ssize_t stats_show(struct kobject *kobj, struct kobj_attribute *attr,
 static ssize_t stats_store(struct kobject *kobj, struct kobj_attribute *attr,
 			   const char *buf, size_t count)
 {
+	struct p53g_rec rec;
 	int err = 0;
 
 	if (!capable(CAP_NET_ADMIN))
@@ -171,18 +172,19 @@ static ssize_t stats_store(struct kobject *kobj, struct kobj_attribute *attr,
 		err = -EINVAL;
 	if (err)
 		goto refused;
-	/* under the writers' lock: records and generations stay in order */
+	/* under the writers' lock: the record gets the change's generation */
 	err = p53g_cfg_lock();
 	if (err)
 		goto refused;
 	err = p53g_stats_reset(&p53g_stats, NULL);
-	if (err)
-		p53g_record_refused(P53G_OP_RESET, err, -1,
-				    p53g_pset_total(p53g_cfg_locked()->list));
-	else
-		p53g_record_reset(p53g_pset_total(p53g_cfg_locked()->list));
+	if (!err)
+		p53g_record_reset(&rec,
+				  p53g_pset_total(p53g_cfg_locked()->list));
 	p53g_cfg_unlock();
-	return err ? err : count;
+	if (err)
+		goto refused;
+	p53g_record_emit(&rec);
+	return count;
 
 refused:
 	p53g_record_refused(P53G_OP_RESET, err, -1, p53g_cfg_entries());
