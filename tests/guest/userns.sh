@@ -28,8 +28,11 @@ cleanup() {
 	for e in dev:wan0 $RLPEER; do echo "del $e" >$S/exempt; done 2>/dev/null
 }
 
-# rl CMD...: run CMD as the rootless namespace's own root, in its network.
-rl() { nsenter -t "$RL" -U -n "$@"; }
+# rl CMD...: run CMD as the rootless namespace's own root, in its network
+# (entering its user namespace gives every capability there, over that
+# network namespace only; uid 0 is mapped, so no uid change is needed,
+# and setgroups is denied there).
+rl() { nsenter --preserve-credentials -t "$RL" -U -n "$@"; }
 # query ADDR: one query from peer; the probe's summary in /tmp/q.out.
 query() { in_ns peer p53g-udpprobe -t 2000 "$1" >/tmp/q.out 2>&1; }
 # answered ADDR / refused ADDR: the query got a reply and no ICMP error /
