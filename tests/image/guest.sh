@@ -25,7 +25,7 @@
 #                        install starts the guard at once
 #   p53g.expect=...,upgrade
 #                        after the first step: a new kernel and its headers
-#                        installed with dpkg from /var/cache/p53g-upgrade
+#                        installed with apt from /var/cache/p53g-upgrade
 #                        (no network): its postinst hooks have DKMS build
 #                        the module and initramfs-tools make its initrd
 #
@@ -204,11 +204,14 @@ case ,$expect, in
 *,upgrade,*)
 	abi=$(cat /var/cache/p53g-upgrade/ABI)
 	echo "# installing $abi from /var/cache/p53g-upgrade"
-	DEBIAN_FRONTEND=noninteractive dpkg -i /var/cache/p53g-upgrade/*.deb >/tmp/up.out 2>&1
+	# apt, as an operator upgrades, from the local .debs (it orders the
+	# kernel after backports' linux-base, which it pre-depends on)
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+		/var/cache/p53g-upgrade/*.deb >/tmp/up.out 2>&1
 	rc=$?
 	sed 's/^/# /' /tmp/up.out
-	ok "dpkg installs the $abi kernel and its headers without network (exit $rc)" test $rc = 0
-	ok "its postinst hooks ran DKMS for it (dpkg's output)" grep -q -i 'dkms' /tmp/up.out
+	ok "apt installs the $abi kernel and its headers without network (exit $rc)" test $rc = 0
+	ok "its postinst hooks ran DKMS for it (apt's output)" grep -q 'Autoinstall on' /tmp/up.out
 	dkms status port53guard 2>&1 | sed 's/^/# /'
 	ok "DKMS built and installed the module for $abi" \
 		sh -c "dkms status port53guard 2>/dev/null | grep -q '$abi, x86_64: installed'"

@@ -19,7 +19,7 @@
 #     1. on trixie's 6.12 cloud kernel: guarded as above; then, in the
 #        booted system and without network, the newest trixie-backports
 #        cloud kernel and its headers are installed from .debs placed in
-#        the image (dpkg -i): the kernel's own postinst hooks make DKMS
+#        the image (apt, from local files): the kernel's own postinst hooks make DKMS
 #        build the module, and initramfs-tools the initrd;
 #     2. rebooted into that kernel (its image and initrd taken from the
 #        disk): guarded before dnsmasq's first query, as above.
