@@ -160,38 +160,36 @@ else
 fi
 case ,$expect, in
 *,lifecycle,*)
+	# pkg WHAT DPKG-ARGS...: one package step, its output logged, and
+	# whether dpkg succeeded.
+	pkg() {
+		local what=$1 rc
+		shift
+		DEBIAN_FRONTEND=noninteractive dpkg "$@" >/tmp/lc.out 2>&1
+		rc=$?
+		sed 's/^/# /' /tmp/lc.out
+		ok "$what succeeds (dpkg $*: exit $rc)" test $rc = 0
+	}
 	deb=$(ls /var/cache/p53g-debs/port53guard_*.deb)
 	prom=/var/lib/prometheus/node-exporter/port53guard.prom
 	systemctl enable --now port53guard-metrics.timer >/dev/null 2>&1
 	n=0
 	until [ -s $prom ] || [ $n -ge 300 ]; do sleep 0.2; n=$((n + 1)); done
 	t0=$(mono port53guard.service ActiveEnterTimestampMonotonic)
-	DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >/tmp/lc.out 2>&1
-	rc=$?
-	sed 's/^/# /' /tmp/lc.out
-	ok "upgrade (dpkg -i of the package again) succeeds (exit $rc)" test $rc = 0
+	pkg "upgrade (the package installed again)" -i "$deb"
 	t1=$(mono port53guard.service ActiveEnterTimestampMonotonic)
 	ok "upgrade: port53guard.service was restarted ($t0 -> $t1 us) and is active" \
 		sh -c "test '${t1:-0}' -gt '${t0:-0}' && systemctl is-active -q port53guard.service"
 	ok "upgrade: the module stayed loaded" grep -q '^port53guard ' /proc/modules
 	ok "upgrade: the running metrics timer is still active" \
 		systemctl is-active -q port53guard-metrics.timer
-	DEBIAN_FRONTEND=noninteractive dpkg -r port53guard >/tmp/lc.out 2>&1
-	rc=$?
-	sed 's/^/# /' /tmp/lc.out
-	ok "remove succeeds (exit $rc)" test $rc = 0
+	pkg remove -r port53guard
 	ok "remove: the module stays loaded" grep -q '^port53guard ' /proc/modules
 	ok "remove: dpkg's output says the module stays loaded" grep -q 'stays loaded' /tmp/lc.out
-	DEBIAN_FRONTEND=noninteractive dpkg -P port53guard >/tmp/lc.out 2>&1
-	rc=$?
-	sed 's/^/# /' /tmp/lc.out
-	ok "purge succeeds (exit $rc)" test $rc = 0
+	pkg purge -P port53guard
 	ok "purge: the conffile is gone" test ! -e /etc/port53guard/port53guard.conf
 	ok "purge: $prom is gone" test ! -e $prom
-	DEBIAN_FRONTEND=noninteractive dpkg -i "$deb" >/tmp/lc.out 2>&1
-	rc=$?
-	sed 's/^/# /' /tmp/lc.out
-	ok "install after purge succeeds (exit $rc)" test $rc = 0
+	pkg "install after purge" -i "$deb"
 	t2=$(mono port53guard.service ActiveEnterTimestampMonotonic)
 	ok "install: port53guard.service was started at once ($t2 us) and is active" \
 		sh -c "test '${t2:-0}' -gt '${t1:-0}' && systemctl is-active -q port53guard.service"
