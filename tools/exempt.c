@@ -19,6 +19,7 @@ struct exempt_cmd {
 	int (*main)(int argc, char *argv[]);
 	const char *args;
 	const char *help;
+	bool writer;	/* takes -w [SECONDS] */
 };
 
 static const struct exempt_cmd *exempt_find(const char *name);
@@ -392,15 +393,17 @@ static int exempt_check(int argc, char *argv[])
 
 static const struct exempt_cmd exempt_cmds[] = {
 	{ "list", exempt_list, "",
-	  "Prints the exemption list, canonical, one entry a line." },
-	{ "add", exempt_add, "ENTRY...",
+	  "Prints the exemption list, canonical, one entry a line.", false },
+	{ "add", exempt_add, "[-w [SECONDS]] ENTRY...",
 	  "Adds entries, all or none. An entry already there is not an error.\n"
-	  "ENTRY: A.B.C.D[/LEN], an IPv6 address [/LEN], dev:NAME or dev:NAME+." },
-	{ "del", exempt_del, "ENTRY...",
-	  "Deletes entries, all or none: fails if one of them is not in the list." },
-	{ "flush", exempt_flush, "",
-	  "Empties the exemption list." },
-	{ "replace", exempt_replace, "[--check [--strict]] [--allow-empty] FILE|-",
+	  "ENTRY: A.B.C.D[/LEN], an IPv6 address [/LEN], dev:NAME or dev:NAME+.\n"
+	  P53G_WAIT_HELP, true },
+	{ "del", exempt_del, "[-w [SECONDS]] ENTRY...",
+	  "Deletes entries, all or none: fails if one of them is not in the list.\n"
+	  P53G_WAIT_HELP, true },
+	{ "flush", exempt_flush, "[-w [SECONDS]]",
+	  "Empties the exemption list.\n" P53G_WAIT_HELP, true },
+	{ "replace", exempt_replace, "[--check [--strict]] [--allow-empty] [-w [SECONDS]] FILE|-",
 	  "Replaces the whole list with the entries of FILE (or standard input),\n"
 	  "one a line; blank lines and lines starting with # are skipped.\n"
 	  "Atomic whatever the size: packets see the old list or the new one.\n"
@@ -410,12 +413,13 @@ static const struct exempt_cmd exempt_cmds[] = {
 	  "than the module's max_entries (65536 when it is not loaded), is refused.\n"
 	  "  --check   only check FILE (no module needed), and warn of what verify\n"
 	  "            would: 0.0.0.0/0, ::/0, dev:+, IPv4-mapped prefixes\n"
-	  "  --strict  with --check: a warning fails it (exit 1)" },
+	  "  --strict  with --check: a warning fails it (exit 1)\n"
+	  P53G_WAIT_HELP, true },
 	{ "check", exempt_check, "ADDR [dev IF]",
 	  "Says whether a UDP query to port 53 from ADDR (arriving on IF) would pass\n"
 	  "and why. Exit status: 0 it would pass, 1 it would be blocked, 2 usage\n"
 	  "(a bad address or interface), 3 cannot tell (module not loaded, or its\n"
-	  "files unreadable)." },
+	  "files unreadable).", false },
 };
 
 static const struct exempt_cmd *exempt_find(const char *name)
@@ -461,5 +465,11 @@ int exempt_main(int argc, char *argv[])
 		exempt_usage(stderr);
 		return EXIT_USAGE;
 	}
-	return c->main(argc - 1, argv + 1);
+	argc--;
+	argv++;
+	if (c->writer && p53g_take_wait(&argc, argv, c->name)) {
+		exempt_usage_of(c->name, stderr, EXIT_USAGE);
+		return EXIT_USAGE;
+	}
+	return c->main(argc, argv);
 }

@@ -235,20 +235,94 @@ int p53g_write_whole(int fd, const char *data, size_t len)
 	return (size_t)r == len ? 0 : -1;
 }
 
-/* How long to wait for another process's staged replace: $P53G_WAIT s. */
-unsigned int p53g_wait_seconds(void)
-{
-	const char *s = getenv("P53G_WAIT");
-	char *end;
-	unsigned long v;
+/* -w: how long a writer waits for another's staged list; -1 forever */
+static long p53g_wait_limit;
 
-	if (!s || !*s)
-		return 10;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > 3600 || *s == '-' || *s == '+')
-		return 10;
-	return v;
+/**
+ * p53g_take_wait() - take -w/--wait [SECONDS] out of a writer's arguments
+ * @argc: the arguments' count, lowered by what is taken
+ * @argv: the arguments (argv[0] the command), -w and its SECONDS removed
+ * @cmd: the command, for messages
+ *
+ * SECONDS is the next argument when it is a number (or --wait=SECONDS);
+ * without one, the writer waits as long as it takes.
+ *
+ * Return: 0, or -1 on a bad SECONDS (said).
+ */
+int p53g_take_wait(int *argc, char *argv[], const char *cmd)
+{
+	char q[P53G_QUOTE_MAX], *end;
+	const char *v;
+	unsigned long n;
+	int i, k, take;
+
+	for (i = 1; i < *argc; i++) {
+		v = NULL;
+		if (!strcmp(argv[i], "-w") || !strcmp(argv[i], "--wait")) {
+			take = 1;
+			if (i + 1 < *argc && argv[i + 1][0] >= '0' && argv[i + 1][0] <= '9') {
+				v = argv[i + 1];
+				take = 2;
+			}
+		} else if (!strncmp(argv[i], "--wait=", 7)) {
+			v = argv[i] + 7;
+			take = 1;
+		} else {
+			continue;
+		}
+		p53g_wait_limit = -1;
+		if (v) {
+			errno = 0;
+			n = strtoul(v, &end, 10);
+			if (errno || *end || !*v || *v < '0' || *v > '9' || n > 31536000) {
+				p53g_err("%s: -w: %s: expected SECONDS, 0 to 31536000", cmd,
+					 p53g_quote(v, strlen(v), q));
+				return -1;
+			}
+			p53g_wait_limit = n;
+		}
+		for (k = i; k + take <= *argc; k++)
+			argv[k] = argv[k + take];
+		*argc -= take;
+		i--;
+	}
+	return 0;
+}
+
+static double p53g_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * p53g_write_whole(), tried again while the module answers EBUSY (another
+ * process holds a staged list, so nothing was applied), as long as -w
+ * allows: not at all without it.
+ */
+int p53g_write_wait(int fd, const char *data, size_t len)
+{
+	const struct timespec pause = { .tv_nsec = 100 * 1000 * 1000 };
+	double deadline = p53g_now() + p53g_wait_limit;
+	int rc;
+
+	while ((rc = p53g_write_whole(fd, data, len)) == EBUSY &&
+	       (p53g_wait_limit < 0 || p53g_now() < deadline))
+		nanosleep(&pause, NULL);
+	return rc;
+}
+
+/* What to say when p53g_write_wait() gave up on EBUSY. */
+void p53g_busy_err(const char *path)
+{
+	if (!p53g_wait_limit)
+		p53g_err("%s: another process is replacing the list (begin ... commit); "
+			 "-w [SECONDS] waits for it", path);
+	else
+		p53g_err("%s: another process is replacing the list (begin ... commit); "
+			 "gave up after %ld s (-w %ld)", path, p53g_wait_limit, p53g_wait_limit);
 }
 
 /**

@@ -16,7 +16,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "p53g.h"
@@ -428,8 +427,7 @@ static void p53g_exempt_write_err(int rc)
 			 strerror(rc));
 		break;
 	case EBUSY:
-		p53g_err("%s: another process is replacing the list (begin ... commit); gave up after %u s",
-			 path, p53g_wait_seconds());
+		p53g_busy_err(path);
 		break;
 	default:
 		p53g_err("%s: %s", path, strerror(rc));
@@ -447,29 +445,6 @@ static int p53g_open_exempt(void)
 	return fd;
 }
 
-static double p53g_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/*
- * EBUSY: another process holds a staged replace. Nothing was applied, so
- * the same write can be tried again, for a bounded time.
- */
-static int p53g_write_waiting(int fd, const char *data, size_t len)
-{
-	const struct timespec pause = { .tv_nsec = 100 * 1000 * 1000 };
-	double deadline = p53g_now() + p53g_wait_seconds();
-	int rc;
-
-	while ((rc = p53g_write_whole(fd, data, len)) == EBUSY && p53g_now() < deadline)
-		nanosleep(&pause, NULL);
-	return rc;
-}
-
 static int p53g_apply_write(const struct p53g_op *ops, size_t n, const struct p53g_buf *b)
 {
 	struct p53g_set set = { 0 };
@@ -478,7 +453,7 @@ static int p53g_apply_write(const struct p53g_op *ops, size_t n, const struct p5
 	fd = p53g_open_exempt();
 	if (fd < 0)
 		return -1;
-	rc = p53g_write_waiting(fd, b->data, b->len);
+	rc = p53g_write_wait(fd, b->data, b->len);
 	close(fd);
 	if (!rc)
 		return 0;
@@ -531,7 +506,7 @@ static int p53g_apply_staged(const struct p53g_op *ops, size_t n,
 	fd = p53g_open_exempt();
 	if (fd < 0)
 		return -1;
-	rc = p53g_write_waiting(fd, "begin\n", 6);
+	rc = p53g_write_wait(fd, "begin\n", 6);
 	if (rc) {
 		p53g_exempt_write_err(rc);
 		close(fd);

@@ -75,7 +75,13 @@ int p53g_buf_append(struct p53g_buf *b, const char *data, size_t len);
 int p53g_buf_printf(struct p53g_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int p53g_write_file_atomic(const char *path, const char *data, size_t len);
-unsigned int p53g_wait_seconds(void);
+#define P53G_WAIT_HELP \
+	"  -w, --wait [SECONDS]  while another process replaces the list (begin ...\n" \
+	"            commit), wait for it, SECONDS at most (default: as long as it\n" \
+	"            takes); without -w, fail at once"
+int p53g_take_wait(int *argc, char *argv[], const char *cmd);
+int p53g_write_wait(int fd, const char *data, size_t len);
+void p53g_busy_err(const char *path);
 const char *p53g_input_name(const char *file, char *out);
 
 /* an input file (restore, exempt replace), read a line at a time */

@@ -47,7 +47,7 @@ static void save_usage(FILE *f)
 
 static void restore_usage(FILE *f)
 {
-	fprintf(f, "Usage: %s restore [--check [--strict]] [--allow-empty] FILE|-\n\n"
+	fprintf(f, "Usage: %s restore [--check [--strict]] [--allow-empty] [-w [SECONDS]] FILE|-\n\n"
 		   "Applies a file written by 'save' (or standard input): lines\n"
 		   "'set NAME VALUE', 'exempt flush', 'exempt add ENTRY...' and\n"
 		   "'exempt del ENTRY...'; # starts a comment line. The whole file is\n"
@@ -58,6 +58,7 @@ static void restore_usage(FILE *f)
 		   "                 what verify would: 0.0.0.0/0, ::/0, dev:+, IPv4-mapped\n"
 		   "                 prefixes\n"
 		   "  --strict       with --check: a warning fails it (exit 1)\n"
+		   P53G_WAIT_HELP "\n"
 		   "  --allow-empty  accept a file with no line (it changes nothing)\n",
 		PROG_NAME);
 }
@@ -374,6 +375,10 @@ int restore_main(int argc, char *argv[])
 	int rc = EXIT_FAIL, bad;
 	size_t i;
 
+	if (p53g_take_wait(&argc, argv, "restore")) {
+		restore_usage(stderr);
+		return EXIT_USAGE;
+	}
 	for (i = 1; i < (size_t)argc; i++) {
 		if (p53g_is_help(argv[i])) {
 			restore_usage(stdout);

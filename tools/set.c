@@ -11,12 +11,12 @@ static void set_usage(FILE *f)
 {
 	int i;
 
-	fprintf(f, "Usage: %s set NAME VALUE\n\n", PROG_NAME);
+	fprintf(f, "Usage: %s set [-w [SECONDS]] NAME VALUE\n\n", PROG_NAME);
 	for (i = 0; i < P53G_NR_SETTINGS; i++)
 		fprintf(f, "  %-9s %s\n", p53g_setting_name(i), p53g_opt_help(i));
 	fprintf(f, "\nenabled, tcp, loopback, log and forward take 1 or 0 (also y/n, yes/no,\n"
 		   "on/off, true/false); action takes reject, drop or monitor; rate a number\n"
-		   "0-1000000.\n");
+		   "0-1000000.\n" P53G_WAIT_HELP "\n");
 }
 
 int set_main(int argc, char *argv[])
@@ -30,6 +30,10 @@ int set_main(int argc, char *argv[])
 			set_usage(stdout);
 			return p53g_finish_stdout(EXIT_OK);
 		}
+	if (p53g_take_wait(&argc, argv, "set")) {
+		set_usage(stderr);
+		return EXIT_USAGE;
+	}
 	if (argc != 3) {
 		p53g_err("set: expected NAME VALUE");
 		set_usage(stderr);

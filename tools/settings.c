@@ -127,9 +127,11 @@ int p53g_opt_set(enum p53g_setting s, const char *value)
 		p53g_err("%s: %s%s", path, strerror(rc), rc == EACCES ? " (run as root)" : "");
 		return -1;
 	}
-	rc = p53g_write_whole(fd, line, n);
+	rc = p53g_write_wait(fd, line, n);
 	close(fd);
-	if (rc == -1)
+	if (rc == EBUSY)
+		p53g_busy_err(path);
+	else if (rc == -1)
 		p53g_err("%s: short write: the module took part of '%s'", path, value);
 	else if (rc)
 		p53g_err("%s: %s: %s%s", path, value, strerror(rc),

@@ -167,7 +167,7 @@ is "help status: the usage of status, exit 0" "$rc:$(head -n 1 "$OUT")" \
 	"0:Usage: port53guard status [--json | --format text|json]"
 run help exempt add
 is "help exempt add: the usage of exempt add, exit 0" "$rc:$(head -n 1 "$OUT")" \
-	"0:Usage: port53guard exempt add ENTRY..."
+	"0:Usage: port53guard exempt add [-w [SECONDS]] ENTRY..."
 run --help
 is "--help: the descriptions in one column" \
 	"$(sed -n '/^Available/,/^$/p' "$OUT" | grep '^  ' | sed -E 's/^(  [a-z]+ +).*/\1/' | awk '{print length($0)}' | sort -u)" 13
@@ -826,16 +826,32 @@ holder=$!
 bg_pids+=("$holder")
 echo "$holder" >"$SYS/.staged_owner"
 : >"$SYS/.staged"
+run exempt replace "$WORK/big"
+is "EBUSY without -w: fails at once, exit 1, one try" "$rc:$(writes exempt | grep -c EBUSY)" "1:1"
+is "EBUSY without -w: names -w" "$err" \
+	"port53guard: $SYS/exempt: another process is replacing the list (begin ... commit); -w [SECONDS] waits for it"
+: >"$SYS/.writes"
 t0=$(date +%s%N)
-P53G_WAIT=1 run exempt replace "$WORK/big"
+run exempt replace -w 1 "$WORK/big"
 t1=$(date +%s%N)
-is "begin while another process is staged (EBUSY), P53G_WAIT=1: exits 1" "$rc" 1
+is "begin while another process is staged (EBUSY), -w 1: exits 1" "$rc" 1
 is "EBUSY: says who holds the list and how long it waited" "$err" \
-	"port53guard: $SYS/exempt: another process is replacing the list (begin ... commit); gave up after 1 s"
-check "EBUSY: it waited about P53G_WAIT seconds (1-5 s), no longer" \
+	"port53guard: $SYS/exempt: another process is replacing the list (begin ... commit); gave up after 1 s (-w 1)"
+check "EBUSY: it waited about -w seconds (1-5 s), no longer" \
 	test $(((t1 - t0) / 1000000)) -ge 1000 -a $(((t1 - t0) / 1000000)) -lt 5000
 check "EBUSY: it tried again more than once" test "$(writes exempt | grep -c EBUSY)" -gt 2
 is "EBUSY: the list is unchanged" "$(wc -l <"$SYS/exempt")" 4
+echo 'set log 1' >"$WORK/w-saved"
+for w in "exempt add --wait=0 10.9.0.0/16" "exempt del -w 0 10.0.0.0/8" "exempt flush --wait 0" \
+	"restore -w 0 $WORK/w-saved" "set -w 0 log 1"; do
+	# shellcheck disable=SC2086
+	run $w
+	check "$w: takes -w (fails only on EBUSY or not at all)" \
+		bash -c '[ "$1" = 0 ] || grep -q -- "-w" "$2"' _ "$rc" "$ERR"
+done
+run exempt add -w 5s 10.9.0.0/16
+is "-w with a bad SECONDS: a usage error" "$rc:$(head -n1 "$ERR")" \
+	"2:port53guard: add: -w: '5s': expected SECONDS, 0 to 31536000"
 kill "$holder"
 wait "$holder" 2>/dev/null
 fresh
@@ -844,8 +860,8 @@ holder=$!
 bg_pids+=("$holder")
 echo "$holder" >"$SYS/.staged_owner"
 : >"$SYS/.staged"
-run exempt replace "$WORK/big"
-is "EBUSY until the holder exits, then the replace goes through" "$rc" 0
+run exempt replace -w "$WORK/big"
+is "-w with no SECONDS: EBUSY until the holder exits, then the replace goes through" "$rc" 0
 is "EBUSY then success: the list is the new one" "$(cat "$SYS/exempt")" "$(cat "$WORK/big")"
 check "EBUSY then success: the first begins failed with EBUSY" \
 	test "$(writes exempt | head -n 1)" = '6 EBUSY begin\n'
