@@ -30,6 +30,7 @@ int save_main(int argc, char *argv[]);
 int restore_main(int argc, char *argv[]);
 int listeners_main(int argc, char *argv[]);
 int verify_main(int argc, char *argv[]);
+int reset_counters_main(int argc, char *argv[]);
 
 /* listeners.c */
 size_t p53g_netns_count(void);

@@ -20,6 +20,7 @@ static const struct {
 	{ "restore", restore_main, "Apply a configuration printed by save, in one transaction" },
 	{ "listeners", listeners_main, "Every socket on port 53 in every namespace, and its verdict" },
 	{ "verify", verify_main, "Check that the host is guarded as configured; exit 0 only then" },
+	{ "reset-counters", reset_counters_main, "Zero the counters (recorded like every change)" },
 };
 
 #define NR_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

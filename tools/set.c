@@ -3,7 +3,10 @@
  * port53guard set NAME VALUE: change one setting. The value is checked
  * here and written in the one spelling the module reads back.
  */
+#include <errno.h>
+#include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "p53g.h"
 
@@ -53,4 +56,48 @@ int set_main(int argc, char *argv[])
 	if (p53g_require_module() || p53g_opt_set(s, value))
 		return EXIT_FAIL;
 	return EXIT_OK;
+}
+
+/*
+ * port53guard reset-counters: "0" to the stats file, which zeroes every
+ * counter (the gauges of the list stay); the module records it like
+ * every change.
+ */
+int reset_counters_main(int argc, char *argv[])
+{
+	const char *path = p53g_path("stats");
+	char q[P53G_QUOTE_MAX];
+	int fd, rc;
+
+	if (argc == 2 && p53g_is_help(argv[1])) {
+		printf("Usage: %s reset-counters [-w [SECONDS]]\n\n"
+		       "Zeroes every counter of the module (writes 0 to %s);\n"
+		       "the module records the reset like every change.\n" P53G_WAIT_HELP "\n",
+		       PROG_NAME, path);
+		return p53g_finish_stdout(EXIT_OK);
+	}
+	if (p53g_take_wait(&argc, argv, "reset-counters"))
+		return EXIT_USAGE;
+	if (argc > 1) {
+		p53g_err("reset-counters: unexpected argument %s",
+			 p53g_quote(argv[1], strlen(argv[1]), q));
+		return EXIT_USAGE;
+	}
+	if (p53g_require_module())
+		return EXIT_FAIL;
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0) {
+		rc = errno;
+		p53g_err("%s: %s%s", path, strerror(rc), rc == EACCES ? " (run as root)" : "");
+		return EXIT_FAIL;
+	}
+	rc = p53g_write_wait(fd, "0\n", 2);
+	close(fd);
+	if (rc == EBUSY)
+		p53g_busy_err(path);
+	else if (rc == -1)
+		p53g_err("%s: short write", path);
+	else if (rc)
+		p53g_err("%s: %s%s", path, strerror(rc), rc == EPERM ? " (needs CAP_NET_ADMIN)" : "");
+	return rc ? EXIT_FAIL : EXIT_OK;
 }

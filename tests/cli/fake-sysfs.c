@@ -14,6 +14,7 @@
  *             process that holds one, so that another process (a test's
  *             stand-in) can hold it: EBUSY until that process exits
  *   settings  the value checked as the module does, stored as it reads back
+ *   stats     "0" zeroes every counter but the list's gauges (exempt_*)
  *
  * Reads are not intercepted, but for one case: the files hold what the
  * module would print. A read of "exempt" past offset 0 fails with EAGAIN
@@ -57,7 +58,7 @@ static char fd_name[MAXFD][16];	/* the sysfs file an fd writes to, or "" */
 static char fd_list[MAXFD];	/* the fd reads "exempt" */
 
 static const char *const known[] = {
-	"exempt", "enabled", "action", "tcp", "loopback", "log", "rate", "forward", NULL
+	"exempt", "enabled", "action", "tcp", "loopback", "log", "rate", "forward", "stats", NULL
 };
 
 static void init(void)
@@ -398,6 +399,40 @@ static int exempt_write(const char *buf, size_t len)
 	return -err;
 }
 
+/* stats: "0" zeroes every counter; the list's gauges (exempt_*) stay. */
+static int stats_write(const char *buf, size_t len)
+{
+	size_t n, i, start = 0, o = 0;
+	char *b, *out;
+
+	if (exists(".eperm"))
+		return EPERM;
+	if (!((len == 1 || (len == 2 && buf[1] == '\n')) && buf[0] == '0'))
+		return EINVAL;
+	b = slurp(ctl("stats"), &n);
+	out = malloc(2 * n + 2);
+	for (i = 0; i < n; i++) {
+		if (b[i] != '\n')
+			continue;
+		if (!strncmp(b + start, "exempt_", 7) || !memchr(b + start, ' ', i - start)) {
+			memcpy(out + o, b + start, i - start + 1);
+			o += i - start + 1;
+		} else {
+			size_t k = (char *)memchr(b + start, ' ', i - start) - (b + start);
+
+			memcpy(out + o, b + start, k);
+			o += k;
+			memcpy(out + o, " 0\n", 3);
+			o += 3;
+		}
+		start = i + 1;
+	}
+	spit("stats", out, o, 0);
+	free(out);
+	free(b);
+	return 0;
+}
+
 /* A setting's file: the value checked and stored as the module does. */
 static int setting_write(const char *name, const char *buf, size_t len)
 {
@@ -511,6 +546,8 @@ ssize_t write(int fd, const void *buf, size_t len)
 		rc = !strcmp(inject, "EINVAL") ? EINVAL : EIO;
 	} else if (!strcmp(name, "exempt")) {
 		rc = exempt_write(buf, len);
+	} else if (!strcmp(name, "stats")) {
+		rc = stats_write(buf, len);
 	} else {
 		rc = setting_write(name, buf, len);
 	}

@@ -119,10 +119,10 @@ is "--version prints the version" "$out" "port53guard 0.1.0"
 is "--version exits 0" "$rc" 0
 run --help
 check "--help prints the usage with every subcommand" \
-	bash -c 'grep -q "^Usage: port53guard" "$1" && for s in status exempt set save restore listeners verify; do grep -q "^  $s " "$1" || exit 1; done' _ "$OUT"
+	bash -c 'grep -q "^Usage: port53guard" "$1" && for s in status exempt set save restore listeners verify reset-counters; do grep -q "^  $s " "$1" || exit 1; done' _ "$OUT"
 is "--help exits 0" "$rc" 0
 for sub in status exempt "exempt list" "exempt add" "exempt del" "exempt flush" \
-	"exempt replace" "exempt check" set save restore listeners verify; do
+	"exempt replace" "exempt check" set save restore listeners verify reset-counters; do
 	# shellcheck disable=SC2086
 	RUN_SYSFS=$WORK/absent run $sub --help
 	check "$sub --help prints its usage and exits 0, module or not" \
@@ -170,7 +170,7 @@ is "help exempt add: the usage of exempt add, exit 0" "$rc:$(head -n 1 "$OUT")" 
 	"0:Usage: port53guard exempt add [-w [SECONDS]] ENTRY..."
 run --help
 is "--help: the descriptions in one column" \
-	"$(sed -n '/^Available/,/^$/p' "$OUT" | grep '^  ' | sed -E 's/^(  [a-z]+ +).*/\1/' | awk '{print length($0)}' | sort -u)" 13
+	"$(sed -n '/^Available/,/^$/p' "$OUT" | grep '^  ' | sed -E 's/^(  [a-z-]+ +).*/\1/' | awk '{print length($0)}' | sort -u)" 18
 run status --format prometheus -o /proc/version
 check "status -o /proc/version: exit 1, the real reason, not ENOENT" \
 	test "$rc" = 1 -a -n "$err" -a "${err#*No such file}" = "$err" -a "${err#port53guard: /proc/version: }" != "$err"
@@ -867,6 +867,27 @@ check "EBUSY then success: the first begins failed with EBUSY" \
 	test "$(writes exempt | head -n 1)" = '6 EBUSY begin\n'
 
 ########################################################################
+# reset-counters: "0" to the stats file; the list's gauges stay.
+fresh
+run reset-counters
+is "reset-counters: exits 0, one write of 0 to stats" "$rc:$(writes stats)" '0:2 ok 0\n'
+is "reset-counters: every counter is 0, the list's gauges stay" \
+	"$(grep -c ' 0$' "$SYS/stats"):$(grep '^exempt_entries ' "$SYS/stats")" "6:exempt_entries 4"
+run status --json
+check "reset-counters: status shows the counters at 0" grep -q '"rejected": *0' "$OUT"
+run reset-counters -w 5
+is "reset-counters -w 5: takes -w" "$rc" 0
+run reset-counters now
+is "reset-counters with an argument: a usage error" "$rc:$err" \
+	"2:port53guard: reset-counters: unexpected argument 'now'"
+RUN_SYSFS=$WORK/absent run reset-counters
+is "reset-counters, no module: says so" "$rc:$err" "1:$NOMOD"
+touch "$SYS/.eperm"
+run reset-counters
+is "reset-counters refused: the errno said" "$rc:$err" \
+	"1:port53guard: $SYS/stats: Operation not permitted (needs CAP_NET_ADMIN)"
+
+########################################################################
 # exempt check
 fresh
 printf '10.0.0.0/8\n10.1.0.0/16\n2001:db8::/32\ndev:eth0\ndev:wg+\n' >"$SYS/exempt"
@@ -1247,7 +1268,7 @@ check "man page covers every subcommand, setting and the sysfs protocol" \
 	bash -c 'for w in status "exempt list" "exempt add" "exempt del" "exempt flush" "exempt replace" \
 		"exempt check" "set" "save" "restore" enabled action tcp loopback log rate forward begin commit abort \
 		EBUSY ENOENT ENOSPC EPERM P53G_SYSFS "EXIT STATUS" "SAVE FORMAT" listeners verify \
-		--probe --saved prometheus generation changed namespaces counters NETFILTER_CFG \
+		--probe --saved prometheus generation changed namespaces counters NETFILTER_CFG reset-counters \
 		"CHANGE RECORDS" METRICS port53guard-metrics.timer /etc/port53guard/port53guard.conf; do
 		MANWIDTH=200 man -l "$1" 2>/dev/null | grep -q -- "$w" || { echo "$w"; exit 1; }; done' _ "$TOP/tools/port53guard.8"
 
