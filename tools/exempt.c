@@ -75,10 +75,21 @@ static int exempt_change(int argc, char *argv[], int op)
 {
 	struct p53g_list l = { 0 };
 	struct p53g_op *ops;
+	struct p53g_list cur = { 0 };
+	struct p53g_set have = { 0 };
 	struct p53g_entry e;
+	bool exist = false;
 	size_t i, n = 0;
-	int bad = 0, rc;
+	int bad = 0, rc, k;
 
+	/* --exist, as ipset's -exist: no error for an entry already gone */
+	for (k = 1; k < argc; k++)
+		if (!strcmp(argv[k], "--exist")) {
+			exist = true;
+			memmove(&argv[k], &argv[k + 1], (argc - k) * sizeof(*argv));
+			argc--;
+			k--;
+		}
 	rc = exempt_args(argc, argv, 1, -1);
 	if (rc >= 0)
 		return rc;
@@ -101,14 +112,29 @@ static int exempt_change(int argc, char *argv[], int op)
 		p53g_list_free(&l);
 		return EXIT_FAIL;
 	}
+	if (exist && op == P53G_CMD_DEL) {
+		rc = p53g_list_load(&cur);
+		for (i = 0; !rc && i < cur.n; i++)
+			rc = p53g_set_add(&have, &cur.v[i]);
+		p53g_list_free(&cur);
+		if (rc) {
+			p53g_set_free(&have);
+			free(ops);
+			p53g_list_free(&l);
+			return EXIT_FAIL;
+		}
+	}
 	for (i = 0; i < l.n; i++) {
 		if (n && !p53g_entry_cmp(&ops[n - 1].cmd.entry, &l.v[i]))
+			continue;
+		if (exist && op == P53G_CMD_DEL && !p53g_set_has(&have, &l.v[i]))
 			continue;
 		ops[n].cmd.op = op;
 		ops[n].cmd.entry = l.v[i];
 		n++;
 	}
-	rc = p53g_exempt_apply(ops, n);
+	p53g_set_free(&have);
+	rc = n ? p53g_exempt_apply(ops, n) : 0;
 	free(ops);
 	p53g_list_free(&l);
 	return rc ? EXIT_FAIL : EXIT_OK;
@@ -394,12 +420,14 @@ static int exempt_check(int argc, char *argv[])
 static const struct exempt_cmd exempt_cmds[] = {
 	{ "list", exempt_list, "",
 	  "Prints the exemption list, canonical, one entry a line.", false },
-	{ "add", exempt_add, "[-w [SECONDS]] ENTRY...",
-	  "Adds entries, all or none. An entry already there is not an error.\n"
+	{ "add", exempt_add, "[--exist] [-w [SECONDS]] ENTRY...",
+	  "Adds entries, all or none. An entry already there is not an error\n"
+	  "(--exist, as ipset's -exist, is accepted and changes nothing).\n"
 	  "ENTRY: A.B.C.D[/LEN], an IPv6 address [/LEN], dev:NAME or dev:NAME+.\n"
 	  P53G_WAIT_HELP, true },
-	{ "del", exempt_del, "[-w [SECONDS]] ENTRY...",
-	  "Deletes entries, all or none: fails if one of them is not in the list.\n"
+	{ "del", exempt_del, "[--exist] [-w [SECONDS]] ENTRY...",
+	  "Deletes entries, all or none: fails if one of them is not in the list,\n"
+	  "unless --exist (as ipset's -exist): then an entry already gone is skipped.\n"
 	  P53G_WAIT_HELP, true },
 	{ "flush", exempt_flush, "[-w [SECONDS]]",
 	  "Empties the exemption list.\n" P53G_WAIT_HELP, true },

@@ -167,7 +167,7 @@ is "help status: the usage of status, exit 0" "$rc:$(head -n 1 "$OUT")" \
 	"0:Usage: port53guard status [--json | --format text|json]"
 run help exempt add
 is "help exempt add: the usage of exempt add, exit 0" "$rc:$(head -n 1 "$OUT")" \
-	"0:Usage: port53guard exempt add [-w [SECONDS]] ENTRY..."
+	"0:Usage: port53guard exempt add [--exist] [-w [SECONDS]] ENTRY..."
 run --help
 is "--help: the descriptions in one column" \
 	"$(sed -n '/^Available/,/^$/p' "$OUT" | grep '^  ' | sed -E 's/^(  [a-z-]+ +).*/\1/' | awk '{print length($0)}' | sort -u)" 18
@@ -865,6 +865,22 @@ is "-w with no SECONDS: EBUSY until the holder exits, then the replace goes thro
 is "EBUSY then success: the list is the new one" "$(cat "$SYS/exempt")" "$(cat "$WORK/big")"
 check "EBUSY then success: the first begins failed with EBUSY" \
 	test "$(writes exempt | head -n 1)" = '6 EBUSY begin\n'
+
+########################################################################
+# --exist, as ipset's -exist: no error for an entry already there or gone.
+fresh
+run exempt del --exist 10.0.0.0/8 198.51.100.0/24
+is "exempt del --exist: an entry already gone is skipped, exit 0" "$rc:$err" "0:"
+is "exempt del --exist: the entry there is deleted, one write" \
+	"$(grep -c '^10\.0\.0\.0/8$' "$SYS/exempt"):$(writes exempt)" '0:15 ok del 10.0.0.0/8\n'
+run exempt del --exist 198.51.100.0/24
+is "exempt del --exist of entries all gone: exit 0, nothing written" "$rc:$(nwrites exempt)" "0:1"
+run exempt del 198.51.100.0/24
+is "exempt del without --exist of an entry gone: exit 1" "$rc" 1
+run exempt add --exist 192.0.2.0/24
+is "exempt add --exist of an entry already there: exit 0" "$rc:$err" "0:"
+RUN_SYSFS=$WORK/absent run exempt del --exist 10.0.0.0/33
+is "exempt del --exist: a bad entry still named" "$rc:$err" "1:port53guard: '10.0.0.0/33': prefix length must be 0-32"
 
 ########################################################################
 # reset-counters: "0" to the stats file; the list's gauges stay.
