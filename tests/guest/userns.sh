@@ -54,10 +54,11 @@ in_ns peer $IP link set veth-p1 up
 
 # The rootless namespace: the host's root hands it a veth end (as rootless
 # Podman's helper does); its own root names it wan0.
-unshare -U -r -n sleep 3600 &
+unshare -U -r -n sleep 3600 2>/tmp/unshare.err &
 RL=$!
-wait_until 5 test "$(readlink /proc/$RL/ns/net)" != "$(readlink /proc/self/ns/net)" ||
-	{ fail "unshare -U -r -n made a namespace"; exit; }
+# (polled through sh -c: the links must be read anew each time)
+wait_until 5 sh -c "test \"\$(readlink /proc/$RL/ns/net)\" != \"\$(readlink /proc/1/ns/net)\"" ||
+	{ fail "unshare -U -r -n made a namespace ($(cat /tmp/unshare.err))"; exit; }
 ok "the rootless namespace is owned by a child user namespace" \
 	test "$(readlink /proc/$RL/ns/user)" != "$(readlink /proc/1/ns/user)"
 $IP link add veth-d2 netns "$RL" type veth peer name veth-p2 netns "$(ns peer)"
