@@ -86,7 +86,7 @@ same "and it holds no exemption" "$(grep -c '^exempt add' "$tmp/p53g.conf")" 0
 dpkg-deb --fsys-tarfile "$tooldeb" | tar -xO ./lib/systemd/system/port53guard.service >"$tmp/unit"
 check "port53guard.service loads the module, then restores the saved file" \
 	bash -c "grep -qx 'ExecStart=/sbin/modprobe port53guard' '$tmp/unit' &&
-		grep -qx 'ExecStart=/usr/sbin/port53guard restore /etc/port53guard/port53guard.conf' '$tmp/unit'"
+		grep -qx 'ExecStart=/usr/sbin/port53guard restore -w 30 /etc/port53guard/port53guard.conf' '$tmp/unit'"
 check "port53guard.service runs before network-pre.target and DNS daemons" \
 	bash -c "grep -q '^Before=network-pre.target' '$tmp/unit' && grep -q '^Before=.*dnsmasq.service' '$tmp/unit'"
 dpkg-deb --fsys-tarfile "$tooldeb" | tar -xO ./etc/modprobe.d/port53guard.conf >"$tmp/modprobe.conf"
