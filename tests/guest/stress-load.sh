@@ -148,8 +148,9 @@ lc=$!
 
 
 # Writer 1 and 2: tool replaces, E and A alternating, until together they
-# have done TARGET and the minimum time is over. P53G_WAIT=0: the tool does not wait
-# out another staged replace; EBUSY fails it and the writer tries again.
+# have done TARGET and the minimum time is over. Without -w the tool does
+# not wait out another staged replace; EBUSY fails it and the writer tries
+# again.
 # Writer 2 also runs a direct staged replace of B every EVERY-th turn.
 tool_writer() {
 	_w=$1 _ok=0 _fail=0 _turn=$2 _st=0 _viol=0 _post=0 _busy=0 _bad=0
@@ -163,7 +164,7 @@ tool_writer() {
 		fi
 		_f=/tmp/E.txt
 		[ $((_turn % 2)) = 1 ] && _f=/tmp/A.txt
-		if P53G_WAIT=0 port53guard exempt replace $_f 2>/tmp/w$_w.err; then
+		if port53guard exempt replace $_f 2>/tmp/w$_w.err; then
 			_ok=$((_ok + 1)) _turn=$((_turn + 1))
 			echo $_ok >/tmp/w$_w.cnt
 			[ $((_ok % 50)) = 0 ] && section "writer $_w: $_ok replaces, $_fail refused, $_st staged"
