@@ -1261,12 +1261,15 @@ comp() {
 	bash -c 'source "$1"; COMP_LINE=$2; COMP_POINT=${#2}; _port53guard; echo "${COMPREPLY[*]}"' \
 		_ "$TOP/tools/completion/port53guard.bash" "$1"
 }
-is "completion: subcommands" "$(comp 'port53guard ')" "status exempt set save restore listeners verify help --help --version"
-is "completion: help SUBCOMMAND" "$(comp 'port53guard help ')" "status exempt set save restore listeners verify"
+is "completion: subcommands" "$(comp 'port53guard ')" "status exempt set save restore listeners verify reset-counters help --help --version"
+is "completion: help SUBCOMMAND" "$(comp 'port53guard help ')" "status exempt set save restore listeners verify reset-counters"
+is "completion: reset-counters options" "$(comp 'port53guard reset-counters ')" "-w --wait --help"
+is "completion: exempt add options" "$(comp 'port53guard exempt add --')" "--exist --wait --help"
+is "completion: exempt del options" "$(comp 'port53guard exempt del -')" "--exist -w --wait --help"
 is "completion: status options" "$(comp 'port53guard status ')" "--json --format -o --help"
 is "completion: status formats" "$(comp 'port53guard status --format ')" "text json prometheus"
 is "completion: verify options" "$(comp 'port53guard verify --')" "--json --probe --saved --help"
-is "completion: restore options" "$(comp 'port53guard restore --')" "--check --strict --allow-empty --help"
+is "completion: restore options" "$(comp 'port53guard restore --')" "--check --strict --allow-empty --wait --help"
 is "completion: listeners options" "$(comp 'port53guard listeners ')" "--json --help"
 is "completion: exempt commands" "$(comp 'port53guard exempt ')" "list add del flush replace check --help"
 is "completion: setting names" "$(comp 'port53guard set ')" "enabled action tcp loopback log rate forward"
@@ -1278,6 +1281,15 @@ mkdir -p "$WORK/bin"
 ln -sf "$BIN" "$WORK/bin/port53guard"
 is "completion: entries of the list for del" \
 	"$(PATH=$WORK/bin:$PATH P53G_SYSFS=$SYS comp 'port53guard exempt del 1')" "10.0.0.0/8 192.0.2.0/24"
+# OpenWrt: the init script turns /etc/config/port53guard into restore
+# lines; every setting the tool has must reach them.
+is "openwrt: every option of /etc/config/port53guard becomes a set line" \
+	"$(sh -c '. "$1"
+		config_load() { :; }
+		config_list_foreach() { :; }
+		config_get() { eval "$1=\${2}_v"; eval "$1=\$3-v"; }
+		emit_config' _ "$TOP/packaging/openwrt/files/port53guard.init" | grep "^set" | cut -d" " -f2 | tr "\n" " ")" \
+	"enabled action tcp loopback log rate forward "
 check "man page renders with no groff warnings" \
 	bash -c '[ -z "$(LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 "$1" 2>&1)" ]' _ "$TOP/tools/port53guard.8"
 check "man page covers every subcommand, setting and the sysfs protocol" \

@@ -32,12 +32,14 @@ _port53guard() {
 	COMPREPLY=()
 
 	if ((cword == 1)); then
-		opts=(status exempt set save restore listeners verify help --help --version)
+		opts=(status exempt set save restore listeners verify reset-counters help --help --version)
 	else
 		w=${words[cword - 1]}
 		case $sub in
 		help)
-			((cword == 2)) && opts=(status exempt set save restore listeners verify) ;;
+			((cword == 2)) && opts=(status exempt set save restore listeners verify reset-counters) ;;
+		reset-counters)
+			opts=(-w --wait --help) ;;
 		status)
 			case $w in
 			--format) opts=(text json prometheus) ;;
@@ -49,7 +51,7 @@ _port53guard() {
 			opts=(--modprobe -o --help) ;;
 		restore)
 			if [[ $cur == -* ]]; then
-				opts=(--check --strict --allow-empty --help)
+				opts=(--check --strict --allow-empty -w --wait --help)
 			else
 				_port53guard_files "$cur" -
 				return
@@ -73,9 +75,17 @@ _port53guard() {
 			else
 				case ${words[2]} in
 				add)
-					mapfile -t opts < <(_port53guard_interfaces | sed 's/^/dev:/') ;;
+					if [[ $cur == -* ]]; then
+						opts=(--exist -w --wait --help)
+					else
+						mapfile -t opts < <(_port53guard_interfaces | sed 's/^/dev:/')
+					fi ;;
 				del)
-					mapfile -t opts < <(port53guard exempt list 2>/dev/null) ;;
+					if [[ $cur == -* ]]; then
+						opts=(--exist -w --wait --help)
+					else
+						mapfile -t opts < <(port53guard exempt list 2>/dev/null)
+					fi ;;
 				replace)
 					if [[ $cur == -* ]]; then
 						opts=(--check --strict --allow-empty)
