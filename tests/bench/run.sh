@@ -122,9 +122,19 @@ else
 	: >"$pset"
 fi
 
-mkdir -p "$P53G_TOP/docs/results"
+# Results of uncommitted code name no commit: they are printed and kept
+# under tests/out, never written to docs/results.
+dest=$P53G_TOP/docs/results
+if [ -n "$(git -C "$P53G_TOP" status --porcelain -- module tools tests 2>/dev/null)" ]; then
+	dest=$work/results
+	mkdir -p "$dest"
+	cp "$P53G_TOP/docs/results/bench.json" "$dest/" 2>/dev/null || true
+	echo "bench: module/, tools/ or tests/ has uncommitted changes: the results go to $dest, not docs/results (commit, then run make bench again)" >&2
+fi
+mkdir -p "$dest"
 python3 -B "$here/report.py" --clock "$clock" --commit "$(git -C "$P53G_TOP" describe --always --dirty 2>/dev/null)" \
 	--params "secs=$secs reps=$reps N={$ns} limits={$lims} injectors=pktgen${e2e:+,sendmmsg}" \
-	"$P53G_TOP/docs/results/bench.json" "$P53G_TOP/docs/results/bench.md" "$pset" "${logs[@]}"
+	"$dest/bench.json" "$dest/bench.md" "$pset" "${logs[@]}"
+cat "$dest/bench.md"
 echo "bench: clock=$clock secs=$secs reps=$reps N={$ns} limits={$lims} injectors=pktgen${e2e:+,sendmmsg}; took $(($(date +%s) - start)) s"
 exit 0
