@@ -9,6 +9,8 @@
 #   ns lonely: p53g-listen on 127.0.0.1:53 (loopback only) and [::]:53
 #              (named under /run/netns)
 #   ns empty:  named, no process in it (read by joining it)
+#   ns evil:   a listener whose process name is an escape sequence
+#              (ESC[8m hides the rest of a terminal line)
 #
 # Asserted: each socket is listed with its namespace, protocol, address
 # and process; the verdicts follow the guard (not loaded, reject, tcp 0,
@@ -18,6 +20,7 @@
 cleanup() {
 	[ -s /tmp/ls-dnsmasq.pid ] && kill "$(cat /tmp/ls-dnsmasq.pid)" 2>/dev/null
 	killall p53g-listen 2>/dev/null
+	[ -n "${EVILPID:-}" ] && kill "$EVILPID" 2>/dev/null
 }
 
 topo_up
@@ -52,6 +55,25 @@ ok "a UDP-Lite socket: refused" \
 	grep -q "^udplite 0.0.0.0:53 p53g-listen\[[0-9]*\], namespace dut-$NS_SUFFIX: refused" /tmp/ls.out
 ok "a namespace known by its /run/netns name: lonely, refused" \
 	grep -q "^udp \[::\]:53 p53g-listen\[[0-9]*\], namespace lonely-$NS_SUFFIX: refused" /tmp/ls.out
+
+# Any user can name a process so and bind port 53 in a namespace of its
+# own: the name must reach root's terminal escaped, not as a sequence.
+setup_ns evil
+nsip evil link set lo up
+ESC=$(printf '\033')
+cp /usr/local/bin/p53g-listen "/tmp/${ESC}[8mhid"
+rm -f /tmp/ls-evil.out
+in_ns evil "/tmp/${ESC}[8mhid" -p 53 -t 600000 >/tmp/ls-evil.out &
+EVILPID=$!
+wait_until 30 grep -q ready /tmp/ls-evil.out || fail "the listener named ESC[8mhid started"
+port53guard listeners >/tmp/ls.out 2>&1
+ok "a process named ESC[8mhid: listed with the name escaped" \
+	grep -q -F 'udp 0.0.0.0:53 \x1b[8mhid[' /tmp/ls.out
+ok "and no escape byte reaches the terminal" sh -c "! grep -q '$ESC' /tmp/ls.out"
+kill "$EVILPID" 2>/dev/null
+wait "$EVILPID" 2>/dev/null
+EVILPID=
+del_ns evil
 
 port53guard exempt add 192.0.2.0/24 2001:db8:53::/64 dev:veth-dut
 echo 1 >$ST/tcp
