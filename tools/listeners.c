@@ -17,9 +17,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/nsfs.h>
 #include <sched.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -35,6 +37,7 @@ struct ns {
 	char path[300];		/* a file to setns() to, when no process */
 	bool init;		/* the namespace of pid 1 */
 	bool unknown;		/* whether it is pid 1's cannot be told */
+	bool rootless;		/* owned by a user namespace other than pid 1's */
 };
 
 struct sock {
@@ -71,6 +74,32 @@ static unsigned long long ns_inode(const char *path)
 	struct stat st;
 
 	return stat(path, &st) ? 0 : (unsigned long long)st.st_ino;
+}
+
+/*
+ * Whether the network namespace at @path is owned by a user namespace other
+ * than @init_user (pid 1's): there its own root can rename an interface, so
+ * the guard does not take dev: entries as credentials. False when it cannot
+ * be told (not root, or no nsfs): the listing then reads as before.
+ */
+static bool ns_rootless(const char *path, unsigned long long init_user)
+{
+	struct stat st;
+	int fd, ufd;
+	bool child = false;
+
+	if (!init_user)
+		return false;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ufd = ioctl(fd, NS_GET_USERNS);
+	if (ufd >= 0) {
+		child = !fstat(ufd, &st) && (unsigned long long)st.st_ino != init_user;
+		close(ufd);
+	}
+	close(fd);
+	return child;
 }
 
 static struct ns *ns_find(struct state *s, unsigned long long ino)
@@ -126,6 +155,7 @@ static void find_namespaces(struct state *s)
 	 * files of its /proc/1/net, and each namespace has its own.
 	 */
 	unsigned long long init_dev = ns_inode(p53g_host_path("/proc/1/net/dev"));
+	unsigned long long init_user = ns_inode(p53g_host_path("/proc/1/ns/user"));
 	char path[300], comm[32];
 	struct dirent *d;
 	struct ns *n;
@@ -144,6 +174,8 @@ static void find_namespaces(struct state *s)
 		n = ns_add(s, ino);
 		if (!n->pid) {
 			n->pid = atoi(d->d_name);
+			n->rootless = ns_rootless(p53g_host_path("/proc/%s/ns/net", d->d_name),
+						  init_user);
 			if (init_ino) {
 				n->init = ino == init_ino;
 			} else {
@@ -167,6 +199,8 @@ static void find_namespaces(struct state *s)
 				continue;
 			memcpy(n->name, d->d_name, strlen(d->d_name));
 			memcpy(n->path, path, strlen(path));
+			if (!n->pid)
+				n->rootless = ns_rootless(path, init_user);
 		}
 		if (dir)
 			closedir(dir);
@@ -455,16 +489,19 @@ static const char *verdict(const struct guard *g, const struct ns *n,
 }
 
 /*
- * Whether an exemption can apply to queries for @k: an interface always
- * (names match in every namespace); a prefix of the socket's family, and
- * IPv4 prefixes too for an IPv6 wildcard socket (it may take IPv4).
+ * Whether an exemption can apply to queries for @k in @n: an interface
+ * unless the namespace is a rootless one (the guard matches dev: entries
+ * only where renaming an interface needs the host's CAP_NET_ADMIN); a
+ * prefix of the socket's family, and IPv4 prefixes too for an IPv6
+ * wildcard socket (it may take IPv4).
  */
-static bool exempt_applies(const struct p53g_entry *e, const struct sock *k)
+static bool exempt_applies(const struct p53g_entry *e, const struct sock *k,
+			   const struct ns *n)
 {
 	static const unsigned char any[16];
 
 	if (e->kind == P53G_ENTRY_DEV)
-		return true;
+		return !n->rootless;
 	if (k->family == AF_INET)
 		return e->kind == P53G_ENTRY_V4;
 	return e->kind == P53G_ENTRY_V6 || !memcmp(k->addr, any, 16);
@@ -546,7 +583,7 @@ int listeners_main(int argc, char *argv[])
 		first = false;
 		/* exemptions let a query through where the guard would block it */
 		for (j = 0, nex = 0; !answered && g.loaded && j < g.list.n; j++) {
-			if (!exempt_applies(&g.list.v[j], k))
+			if (!exempt_applies(&g.list.v[j], k, n))
 				continue;
 			p53g_entry_format(&g.list.v[j], text, sizeof(text));
 			if (json) {

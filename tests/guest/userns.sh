@@ -75,9 +75,19 @@ wait_until 5 in_ns peer ping -c1 -W1 $RL4 >/dev/null || fail "peer reaches the r
 listen_bg dut /tmp/ld.out -r -c 1 -t 20000
 rm -f /tmp/lr.out
 nsenter -t "$RL" -n p53g-listen -r -c 1 -t 20000 >/tmp/lr.out &
+RLL=$!
 wait_until 30 grep -q ready /tmp/lr.out || fail "listener in the rootless namespace started"
 
 echo "add dev:wan0" >$S/exempt
+# What listeners tells the operator: dev:wan0 opens dut's resolver, not the
+# rootless one's. (exempted KEY: the lines under the socket line with KEY)
+port53guard listeners >/tmp/ul.out 2>&1
+sed 's/^/# /' /tmp/ul.out
+exempted() { awk -v k="$1" 'index($0, k) { on = 1; next } /^[^ ]/ { on = 0 } on' /tmp/ul.out; }
+ok "listeners: dev:wan0 lets a query through to dut's listener" \
+	sh -c "echo '$(exempted "namespace dut-$NS_SUFFIX")' | grep -q 'answered from dev:wan0'"
+ok "listeners: but not to the rootless namespace's" \
+	sh -c "grep -q '\[$RLL\], namespace' /tmp/ul.out && ! echo '$(exempted "[$RLL], namespace")' | grep -q 'dev:wan0'"
 ok "dev:wan0 exempt, root-made namespace: the query is answered" answered $RDUT
 ok "dev:wan0 exempt, rootless namespace: refused with ICMP" refused $RL4
 echo "add $RLPEER" >$S/exempt
