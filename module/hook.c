@@ -16,6 +16,7 @@
 #include <linux/icmp.h>
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
+#include <linux/ipv6.h>
 #include <linux/netdevice.h>
 #include <linux/netfilter.h>
 #include <linux/netfilter_ipv4.h>
@@ -294,6 +295,88 @@ static __always_inline bool p53g_names_vouch(const struct net *net)
 	return net->user_ns == &init_user_ns;
 }
 
+/**
+ * p53g_l3_ingress() - where an L3 master device's packet came in
+ * @master: the packet's input device is an L3 master (a VRF)
+ * @ifindex: that device's index
+ * @sdif: the packet's secondary input index (inet_sdif(), inet6_sdif())
+ *
+ * A VRF takes over the packets of its enslaved ports: on LOCAL_IN and
+ * FORWARD the input device is the VRF, and the VRF marks the IP control
+ * block (IPSKB_L3SLAVE, IP6SKB_L3SLAVE) so that the index of the device
+ * the IP layer received the packet on is the sdif: the enslaved port, for
+ * a packet from the wire. A packet the VRF delivers to itself (a local
+ * address of the VRF, from a socket in it) is handed by the VRF's own
+ * transmit path to the receive path of the VRF device itself, so that
+ * device is where the IP layer received it: IPv4 records the device it
+ * came in on (ip_rcv_core() sets IPCB(skb)->iif from skb->skb_iif), IPv6
+ * the device of the route it already carries (ip6_rcv_core(); only a
+ * packet looped back inside the host carries one), which is the VRF for
+ * an address on the VRF device and the port for one on a port. So an
+ * sdif equal to the VRF's own index means the VRF looped the packet back,
+ * as the loopback device does for the host.
+ *
+ * Return: P53G_L3_NONE (not a VRF's packet), P53G_L3_SELF (the VRF
+ * delivered it to itself) or P53G_L3_PORT (@sdif is its enslaved port).
+ */
+VISIBLE_IF_KUNIT enum p53g_l3 p53g_l3_ingress(bool master, int ifindex,
+					      int sdif)
+{
+	if (!master || !sdif)
+		return P53G_L3_NONE;
+	return sdif == ifindex ? P53G_L3_SELF : P53G_L3_PORT;
+}
+EXPORT_SYMBOL_IF_KUNIT(p53g_l3_ingress);
+
+static __always_inline int p53g_sdif(const struct sk_buff *skb,
+				     enum p53g_family f)
+{
+#if IS_ENABLED(CONFIG_IPV6)
+	if (f == P53G_IPV6)
+		return inet6_sdif(skb);
+#endif
+	return inet_sdif(skb);
+}
+
+/* The loopback device, or a VRF that delivered the packet to itself. */
+static __always_inline bool p53g_loopback(const struct sk_buff *skb,
+					  enum p53g_family f,
+					  const struct net_device *in)
+{
+	if (in->flags & IFF_LOOPBACK)
+		return true;
+	return netif_is_l3_master(in) &&
+	       p53g_l3_ingress(true, in->ifindex, p53g_sdif(skb, f)) ==
+	       P53G_L3_SELF;
+}
+
+/*
+ * Whether a dev: entry names the device the packet came in on: the input
+ * device, or under a VRF also the enslaved port it came in on. The port
+ * is looked up only for a VRF's packet and a list with names in it. The
+ * hooks run under rcu_read_lock(), which keeps the device alive without a
+ * reference while its name is read.
+ */
+static bool p53g_dev_exempt(const struct sk_buff *skb, enum p53g_family f,
+			    const struct net *net, const struct net_device *in,
+			    const struct p53g_pset *exempt)
+{
+	const struct net_device *port;
+	int sdif;
+
+	if (p53g_pset_match_dev(exempt, in->name))
+		return true;
+	if (!netif_is_l3_master(in) ||
+	    !p53g_pset_count(exempt, P53G_ENTRY_DEV))
+		return false;
+	sdif = p53g_sdif(skb, f);
+	if (p53g_l3_ingress(true, in->ifindex, sdif) != P53G_L3_PORT)
+		return false;
+	/* dev_get_by_index_rcu() only reads the namespace's index hash. */
+	port = dev_get_by_index_rcu((struct net *)net, sdif);
+	return port && p53g_pset_match_dev(exempt, port->name);
+}
+
 static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
 			   const struct net *net, const struct net_device *in,
 			   const struct p53g_pset *exempt)
@@ -306,7 +389,7 @@ static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
 	if (!exempt)
 		return false;
 	/* Most lists have no names: the owner is read only after a match. */
-	if (in && p53g_pset_match_dev(exempt, in->name) &&
+	if (in && p53g_dev_exempt(skb, f, net, in, exempt) &&
 	    p53g_names_vouch(net))
 		return true;
 	if (f == P53G_IPV4) {
@@ -375,8 +458,8 @@ p53g_judge(const struct sk_buff *skb, enum p53g_family f, enum p53g_hook hook,
 	}
 	if (pkt->cls == P53G_CLASS_OTHER)
 		return P53G_PASSED;
-	/* Local resolvers (127.0.0.53, ::1) keep working. */
-	if (conf->loopback && in && (in->flags & IFF_LOOPBACK))
+	/* Local resolvers (127.0.0.53, ::1, a VRF's own) keep working. */
+	if (conf->loopback && in && p53g_loopback(skb, f, in))
 		return P53G_EXEMPT_LOOPBACK;
 	/*
 	 * The reply direction of a flow this host started: a TCP segment,

@@ -84,6 +84,18 @@ void p53g_classify_ipv6(const struct sk_buff *skb, bool tcp,
 			struct p53g_pkt *pkt);
 #endif
 
+/**
+ * enum p53g_l3 - where a packet an L3 master device (a VRF) received came in
+ * @P53G_L3_NONE: not a VRF's packet, or no port is known
+ * @P53G_L3_SELF: the VRF delivered it to itself (its loopback)
+ * @P53G_L3_PORT: on an enslaved port, the packet's sdif
+ */
+enum p53g_l3 {
+	P53G_L3_NONE,
+	P53G_L3_SELF,
+	P53G_L3_PORT,
+};
+
 void p53g_ct_read(const struct sk_buff *skb, u8 proto, struct p53g_ct *ct);
 bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt);
 
@@ -95,6 +107,8 @@ enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
 			     struct p53g_pkt *pkt);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+/* Where a VRF's packet came in (for the KUnit tests). */
+enum p53g_l3 p53g_l3_ingress(bool master, int ifindex, int sdif);
 /* Whether a UDP datagram's checksum checks out (for the KUnit tests). */
 bool p53g_udp4_csum_ok(const struct sk_buff *skb, const struct p53g_pkt *pkt,
 		       unsigned int hooknum);

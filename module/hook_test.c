@@ -1389,12 +1389,56 @@ static struct kunit_suite p53g_csum_suite = {
 	.test_cases = p53g_csum_test_cases,
 };
 
+/* Where a VRF's packet came in, from its input device and its sdif. */
+struct p53g_l3_case {
+	const char *name;
+	bool master;
+	int ifindex;
+	int sdif;
+	enum p53g_l3 want;
+};
+
+static const struct p53g_l3_case p53g_l3_cases[] = {
+	{ "plain device, no sdif", false, 2, 0, P53G_L3_NONE },
+	/* Only a VRF's sdif names a port: anything else keeps its device. */
+	{ "plain device, stray sdif", false, 2, 3, P53G_L3_NONE },
+	{ "plain device, sdif is itself", false, 2, 2, P53G_L3_NONE },
+	{ "VRF, no sdif", true, 10, 0, P53G_L3_NONE },
+	{ "VRF, from its enslaved port", true, 10, 3, P53G_L3_PORT },
+	{ "VRF, delivered to itself", true, 10, 10, P53G_L3_SELF },
+};
+
+static void p53g_l3_desc(const struct p53g_l3_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(p53g_l3, p53g_l3_cases, p53g_l3_desc);
+
+static void p53g_l3_test(struct kunit *test)
+{
+	const struct p53g_l3_case *c = test->param_value;
+
+	KUNIT_EXPECT_EQ(test, p53g_l3_ingress(c->master, c->ifindex, c->sdif),
+			c->want);
+}
+
+static struct kunit_case p53g_ingress_test_cases[] = {
+	KUNIT_CASE_PARAM(p53g_l3_test, p53g_l3_gen_params),
+	{}
+};
+
+static struct kunit_suite p53g_ingress_suite = {
+	.name = "port53guard_ingress",
+	.test_cases = p53g_ingress_test_cases,
+};
+
 #if IS_ENABLED(CONFIG_IPV6)
 kunit_test_suites(&p53g_ipv4_suite, &p53g_ipv6_suite, &p53g_verdict_suite,
-		  &p53g_rate_suite, &p53g_csum_suite);
+		  &p53g_rate_suite, &p53g_csum_suite, &p53g_ingress_suite);
 #else
 kunit_test_suites(&p53g_ipv4_suite, &p53g_verdict_suite, &p53g_rate_suite,
-		  &p53g_csum_suite);
+		  &p53g_csum_suite, &p53g_ingress_suite);
 #endif
 
 P53G_IMPORT_KUNIT_NS();

@@ -18,6 +18,8 @@
  * -L listens for UDP-Lite instead of UDP. -S ADDR:PORT (IPv6: [ADDR]:PORT)
  * first sends one datagram from the bound socket to ADDR:PORT, so the
  * listener's own port starts a flow (a resolver sending from port 53).
+ * -I DEVICE binds the socket to a device (SO_BINDTODEVICE): a VRF's
+ * listener binds to the VRF.
  */
 #define _GNU_SOURCE	/* ppoll() */
 #include <poll.h>
@@ -27,7 +29,7 @@
 #include "p53g-common.h"
 
 #define USAGE "[-6] [-L] [-p PORT] [-t TIMEOUT_MS] [-r] [-c MAX] [-a ADDR] " \
-	      "[-S ADDR:PORT] [-v]"
+	      "[-S ADDR:PORT] [-I DEVICE] [-v]"
 
 #ifndef IPPROTO_UDPLITE
 #define IPPROTO_UDPLITE		136
@@ -43,6 +45,7 @@ struct opts {
 	int proto;
 	const char *addr;
 	const char *send_to;
+	const char *ifname;
 };
 
 static volatile sig_atomic_t stop;
@@ -59,7 +62,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 
 	*o = (struct opts){ .family = AF_INET, .port = 53, .timeout_ms = 5000,
 			    .proto = IPPROTO_UDP };
-	while ((c = getopt(argc, argv, "6Lp:t:rc:a:S:vh")) != -1) {
+	while ((c = getopt(argc, argv, "6Lp:t:rc:a:S:I:vh")) != -1) {
 		switch (c) {
 		case '6':
 			o->family = AF_INET6;
@@ -86,6 +89,12 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			break;
 		case 'a':
 			o->addr = optarg;
+			break;
+		case 'I':
+			if (!*optarg || strlen(optarg) >= IF_NAMESIZE)
+				p53g_die_usage(USAGE, "bad interface '%s'",
+					       optarg);
+			o->ifname = optarg;
 			break;
 		case 'v':
 			o->verbose = 1;
@@ -116,6 +125,9 @@ static int open_listener(const struct opts *o)
 	if (o->family == AF_INET6 &&
 	    setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0)
 		p53g_die_sys("setsockopt(IPV6_V6ONLY)");
+	if (o->ifname && setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, o->ifname,
+				    strlen(o->ifname) + 1) < 0)
+		p53g_die_sys("setsockopt(SO_BINDTODEVICE)");
 	if (bind(fd, (struct sockaddr *)&ss, len) < 0)
 		p53g_die_sys("bind");
 	return fd;
