@@ -241,8 +241,21 @@ static int p53g_parse_dev(const char *s, size_t len, struct p53g_entry *e,
 	return 0;
 }
 
+/* ::ffff:0:0/96, the IPv4-mapped addresses (RFC 4291 section 2.5.5.2) */
+static const u8 p53g_v4mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+/* Clear the bits of @addr past @plen; whether any was set. */
+static bool p53g_mask_any(u8 *addr, unsigned int bytes, unsigned int plen)
+{
+	u8 was[16];
+
+	memcpy(was, addr, bytes);
+	p53g_mask(addr, bytes, plen);
+	return memcmp(was, addr, bytes) != 0;
+}
+
 static int p53g_parse(const char *s, size_t len, struct p53g_entry *e,
-		      const char **why)
+		      unsigned int *notes, const char **why)
 {
 	size_t i, alen;
 	unsigned int plen;
@@ -288,14 +301,59 @@ static int p53g_parse(const char *s, size_t len, struct p53g_entry *e,
 		if (rc)
 			return rc;
 	}
+	/*
+	 * An IPv4 packet is matched as IPv4: a mapped prefix that names only
+	 * IPv4 addresses is stored as the IPv4 prefix it means, never as an
+	 * IPv6 entry that no packet matches. A shorter one stays IPv6.
+	 */
+	if (e->kind == P53G_ENTRY_V6 && plen >= 96 &&
+	    !memcmp(e->v6.s6_addr, p53g_v4mapped, sizeof(p53g_v4mapped))) {
+		memcpy(a4, e->v6.s6_addr + 12, 4);
+		memset(&e->v6, 0, sizeof(e->v6));
+		e->kind = P53G_ENTRY_V4;
+		plen -= 96;
+		*notes |= P53G_NOTE_MAPPED;
+	}
 	e->plen = plen;
 	if (e->kind == P53G_ENTRY_V4) {
-		p53g_mask(a4, 4, plen);
+		if (p53g_mask_any(a4, 4, plen))
+			*notes |= P53G_NOTE_HOST_BITS;
 		memcpy(&e->v4, a4, 4);
-	} else {
-		p53g_mask(e->v6.s6_addr, 16, plen);
+	} else if (p53g_mask_any(e->v6.s6_addr, 16, plen)) {
+		*notes |= P53G_NOTE_HOST_BITS;
 	}
 	return 0;
+}
+
+/**
+ * p53g_entry_parse_notes() - parse one exemption entry, and say how the
+ *	stored entry differs from the text
+ * @s: the text, not NUL-terminated; the caller strips the line around it
+ * @len: its length in bytes; nothing past it is read
+ * @e: the entry, on success; zeroed on failure
+ * @notes: set to P53G_NOTE_* flags on success, 0 on failure
+ * @why: on failure, a short static English reason; may be NULL
+ *
+ * Accepts "A.B.C.D[/N]", an RFC 4291 IPv6 address with optional "/N",
+ * "dev:NAME" and "dev:NAME+". Host bits under the mask are cleared
+ * (P53G_NOTE_HOST_BITS). An IPv4-mapped prefix ::ffff:A.B.C.D/N with N
+ * 96 or more is the IPv4 entry A.B.C.D/(N-96) (P53G_NOTE_MAPPED).
+ *
+ * Return: 0, or -EINVAL if the text is not exactly one entry.
+ */
+int p53g_entry_parse_notes(const char *s, size_t len, struct p53g_entry *e,
+			   unsigned int *notes, const char **why)
+{
+	int rc;
+
+	memset(e, 0, sizeof(*e));
+	*notes = 0;
+	rc = p53g_parse(s, len, e, notes, why);
+	if (rc) {
+		memset(e, 0, sizeof(*e));
+		*notes = 0;
+	}
+	return rc;
 }
 
 /**
@@ -305,21 +363,17 @@ static int p53g_parse(const char *s, size_t len, struct p53g_entry *e,
  * @e: the entry, on success; zeroed on failure
  * @why: on failure, a short static English reason; may be NULL
  *
- * Accepts "A.B.C.D[/N]", an RFC 4291 IPv6 address with optional "/N",
- * "dev:NAME" and "dev:NAME+". Host bits under the mask are cleared.
+ * p53g_entry_parse_notes(), for a caller that does not tell the user
+ * what was stored.
  *
  * Return: 0, or -EINVAL if the text is not exactly one entry.
  */
 int p53g_entry_parse(const char *s, size_t len, struct p53g_entry *e,
 		     const char **why)
 {
-	int rc;
+	unsigned int notes;
 
-	memset(e, 0, sizeof(*e));
-	rc = p53g_parse(s, len, e, why);
-	if (rc)
-		memset(e, 0, sizeof(*e));
-	return rc;
+	return p53g_entry_parse_notes(s, len, e, &notes, why);
 }
 
 struct p53g_out {
@@ -376,13 +430,16 @@ static void p53g_put_v4(struct p53g_out *o, const u8 *a)
 	}
 }
 
-/* RFC 5952 section 4, and section 5 for IPv4-mapped addresses. */
+/*
+ * RFC 5952 section 4, and section 5 for IPv4-mapped addresses (which the
+ * parser stores as IPv4 from a length of 96 on: shorter ones keep none
+ * of the mapped bits).
+ */
 static void p53g_put_v6(struct p53g_out *o, const u8 *a)
 {
-	static const u8 mapped[12] = { [10] = 0xff, [11] = 0xff };
 	unsigned int w[8], i, run, best = 8, bestlen = 1;
 
-	if (!memcmp(a, mapped, sizeof(mapped))) {
+	if (!memcmp(a, p53g_v4mapped, sizeof(p53g_v4mapped))) {
 		p53g_puts(o, "::ffff:");
 		p53g_put_v4(o, a + 12);
 		return;

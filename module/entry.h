@@ -92,8 +92,14 @@ struct p53g_cmd {
 	struct p53g_entry entry;
 };
 
+/* What p53g_entry_parse_notes() says the stored entry changed. */
+#define P53G_NOTE_MAPPED	0x1	/* ::ffff:a.b.c.d/n, stored as IPv4 */
+#define P53G_NOTE_HOST_BITS	0x2	/* bits past the prefix length cleared */
+
 int p53g_entry_parse(const char *s, size_t len, struct p53g_entry *e,
 		     const char **why);
+int p53g_entry_parse_notes(const char *s, size_t len, struct p53g_entry *e,
+			   unsigned int *notes, const char **why);
 int p53g_entry_format(const struct p53g_entry *e, char *buf, size_t size);
 int p53g_entry_cmp(const struct p53g_entry *a, const struct p53g_entry *b);
 int p53g_entry_covers(const struct p53g_entry *e, const struct p53g_entry *x);

@@ -45,8 +45,8 @@ static const struct p53g_valid_case p53g_valid_cases[] = {
 	{ "1::", "1::/128" },
 	{ "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
 	  "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/128" },
-	{ "::ffff:192.0.2.1", "::ffff:192.0.2.1/128" },
-	{ "::ffff:c000:201/120", "::ffff:192.0.2.0/120" },
+	{ "::ffff:192.0.2.1", "192.0.2.1/32" },
+	{ "::ffff:c000:201/120", "192.0.2.0/24" },
 	{ "64:ff9b::192.0.2.1", "64:ff9b::c000:201/128" },
 	{ "1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0/128" },
 	{ "dev:eth0", "dev:eth0" },
@@ -59,6 +59,35 @@ static const struct p53g_valid_case p53g_valid_cases[] = {
 	{ "dev:.x", "dev:.x" },
 	{ "dev:.+", "dev:.+" },
 	{ "dev:veth@1", "dev:veth@1" },
+};
+
+/*
+ * What the stored entry changed from the text: IPv4-mapped prefixes of
+ * length 96 or more become IPv4, host bits are cleared.
+ */
+struct p53g_note_case {
+	const char *in;
+	const char *out;
+	unsigned int notes;
+};
+
+static const struct p53g_note_case p53g_note_cases[] = {
+	{ "::ffff:10.0.0.0/104", "10.0.0.0/8", P53G_NOTE_MAPPED },
+	{ "::ffff:10.1.2.3", "10.1.2.3/32", P53G_NOTE_MAPPED },
+	{ "::ffff:0:0/96", "0.0.0.0/0", P53G_NOTE_MAPPED },
+	{ "::ffff:10.1.2.3/120", "10.1.2.0/24",
+	  P53G_NOTE_MAPPED | P53G_NOTE_HOST_BITS },
+	{ "0:0:0:0:0:FFFF:0a01:0203/127", "10.1.2.2/31",
+	  P53G_NOTE_MAPPED | P53G_NOTE_HOST_BITS },
+	{ "::ffff:0:0/95", "::fffe:0:0/95", P53G_NOTE_HOST_BITS },
+	{ "::ffff:0:0/80", "::/80", P53G_NOTE_HOST_BITS },
+	{ "::fffe:0:0/95", "::fffe:0:0/95", 0 },
+	{ "::10.1.2.3", "::a01:203/128", 0 },
+	{ "64:ff9b::10.1.2.3", "64:ff9b::a01:203/128", 0 },
+	{ "10.1.2.3/8", "10.0.0.0/8", P53G_NOTE_HOST_BITS },
+	{ "10.0.0.0/8", "10.0.0.0/8", 0 },
+	{ "2001:db8::1/32", "2001:db8::/32", P53G_NOTE_HOST_BITS },
+	{ "dev:eth0", "dev:eth0", 0 },
 };
 
 /* Malformed entries: each must fail with EINVAL and give a reason. */
@@ -99,6 +128,8 @@ static const struct p53g_cmd_case p53g_cmd_cases[] = {
 	{ "", -EINVAL }, { "add", -EINVAL }, { "add ", -EINVAL },
 	{ "add  192.0.2.1", -EINVAL }, { "add 192.0.2.1 ", -EINVAL },
 	{ " add 192.0.2.1", -EINVAL }, { "add 192.0.2.1 10.0.0.1", -EINVAL },
+	{ "add ::ffff:10.0.0.0/104", 0, P53G_CMD_ADD, "10.0.0.0/8" },
+	{ "del ::ffff:10.1.2.3", 0, P53G_CMD_DEL, "10.1.2.3/32" },
 	{ "add 192.0.2.300", -EINVAL }, { "ADD 192.0.2.1", -EINVAL },
 	{ "remove 192.0.2.1", -EINVAL }, { "flush now", -EINVAL },
 	{ "flush ", -EINVAL }, { "commit 1", -EINVAL }, { "del", -EINVAL },
@@ -127,6 +158,11 @@ static void p53g_valid_desc(const struct p53g_valid_case *c, char *desc)
 	p53g_escape(c->in, desc, "");
 }
 
+static void p53g_note_desc(const struct p53g_note_case *c, char *desc)
+{
+	p53g_escape(c->in, desc, "");
+}
+
 static void p53g_bad_desc(const char * const *c, char *desc)
 {
 	p53g_escape(*c, desc, "");
@@ -138,6 +174,7 @@ static void p53g_cmd_desc(const struct p53g_cmd_case *c, char *desc)
 }
 
 KUNIT_ARRAY_PARAM(p53g_valid, p53g_valid_cases, p53g_valid_desc);
+KUNIT_ARRAY_PARAM(p53g_note, p53g_note_cases, p53g_note_desc);
 KUNIT_ARRAY_PARAM(p53g_bad, p53g_bad_entries, p53g_bad_desc);
 KUNIT_ARRAY_PARAM(p53g_cmd, p53g_cmd_cases, p53g_cmd_desc);
 
@@ -161,6 +198,28 @@ static void p53g_valid_test(struct kunit *test)
 	/* A buffer one byte short is refused, not overrun. */
 	KUNIT_EXPECT_EQ(test, p53g_entry_format(&e, buf, len), -ENOSPC);
 	KUNIT_EXPECT_EQ(test, strlen(buf), (size_t)len - 1);
+}
+
+static void p53g_note_test(struct kunit *test)
+{
+	const struct p53g_note_case *c = test->param_value;
+	char buf[P53G_ENTRY_MAXLEN];
+	struct p53g_entry e, plain;
+	unsigned int notes = ~0U;
+
+	KUNIT_ASSERT_EQ(test, p53g_entry_parse_notes(c->in, strlen(c->in), &e,
+						     &notes, NULL), 0);
+	p53g_entry_format(&e, buf, sizeof(buf));
+	KUNIT_EXPECT_STREQ(test, buf, c->out);
+	KUNIT_EXPECT_EQ(test, notes, c->notes);
+	/* p53g_entry_parse() stores the very same entry */
+	KUNIT_ASSERT_EQ(test, p53g_entry_parse(c->in, strlen(c->in), &plain,
+					       NULL), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(&e, &plain, sizeof(e)), 0);
+	/* the canonical text has nothing left to note */
+	KUNIT_ASSERT_EQ(test, p53g_entry_parse_notes(buf, strlen(buf), &plain,
+						     &notes, NULL), 0);
+	KUNIT_EXPECT_EQ(test, notes, 0U);
 }
 
 static void p53g_bad_test(struct kunit *test)
@@ -233,6 +292,7 @@ static void p53g_order_test(struct kunit *test)
 
 static struct kunit_case p53g_entry_test_cases[] = {
 	KUNIT_CASE_PARAM(p53g_valid_test, p53g_valid_gen_params),
+	KUNIT_CASE_PARAM(p53g_note_test, p53g_note_gen_params),
 	KUNIT_CASE_PARAM(p53g_bad_test, p53g_bad_gen_params),
 	KUNIT_CASE(p53g_bounded_test),
 	KUNIT_CASE_PARAM(p53g_cmd_test, p53g_cmd_gen_params),
@@ -263,7 +323,10 @@ static const struct p53g_table_case p53g_table_cases[] = {
 			  "-dev:eth0", "-dev:lo" }, 0 },
 	{ "0.0.0.0/0 matches all IPv4, no IPv6", { "0.0.0.0/0" },
 	  { "+0.0.0.0", "+255.255.255.255", "+192.0.2.1", "-::",
-	    "-::ffff:192.0.2.1", "-dev:eth0" }, 1 },
+	    "-::fffe:c000:201", "-dev:eth0" }, 1 },
+	{ "an IPv4-mapped prefix is an IPv4 entry", { "::ffff:10.0.0.0/104" },
+	  { "+10.0.0.1", "+10.255.255.255", "-11.0.0.0", "-::fffe:a00:1",
+	    "-::a00:1" }, 1 },
 	{ "::/0 matches all IPv6, no IPv4", { "::/0" },
 	  { "+::", "+2001:db8::1", "+ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
 	    "-192.0.2.1", "-dev:eth0" }, 1 },

@@ -85,10 +85,14 @@ static const struct {
 	{ "1:2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8/128" },
 	{ "1:2:3:4:5:6:7::", "1:2:3:4:5:6:7:0/128" },
 	{ "::2:3:4:5:6:7:8", "0:2:3:4:5:6:7:8/128" },
-	{ "::ffff:192.0.2.1", "::ffff:192.0.2.1/128" },
-	{ "::FFFF:c000:0201", "::ffff:192.0.2.1/128" },
-	{ "0:0:0:0:0:ffff:1.2.3.4/127", "::ffff:1.2.3.4/127" },
-	{ "::ffff:0:0/96", "::ffff:0.0.0.0/96" },
+	{ "::ffff:192.0.2.1", "192.0.2.1/32" },
+	{ "::FFFF:c000:0201", "192.0.2.1/32" },
+	{ "0:0:0:0:0:ffff:1.2.3.4/127", "1.2.3.4/31" },
+	{ "::ffff:0:0/96", "0.0.0.0/0" },
+	{ "::ffff:10.0.0.0/104", "10.0.0.0/8" },
+	{ "::ffff:10.1.2.3/120", "10.1.2.0/24" },
+	{ "::ffff:0:0/95", "::fffe:0:0/95" },
+	{ "::ffff:0:0/64", "::/64" },
 	{ "::1.2.3.4", "::102:304/128" },
 	{ "64:ff9b::192.0.2.33", "64:ff9b::c000:221/128" },
 	{ "1:2:3:4:5:6:1.2.3.4", "1:2:3:4:5:6:102:304/128" },
@@ -251,6 +255,49 @@ static void test_malformed(void)
 	}
 }
 
+/* What the stored entry changed from the text, as the tool warns of it. */
+static const struct {
+	const char *in;
+	unsigned int notes;
+} notes[] = {
+	{ "::ffff:10.0.0.0/104", P53G_NOTE_MAPPED },
+	{ "::ffff:10.1.2.3", P53G_NOTE_MAPPED },
+	{ "::ffff:0:0/96", P53G_NOTE_MAPPED },
+	{ "::ffff:10.1.2.3/120", P53G_NOTE_MAPPED | P53G_NOTE_HOST_BITS },
+	{ "::ffff:0:0/95", P53G_NOTE_HOST_BITS },
+	{ "::fffe:0:0/95", 0 },
+	{ "::10.1.2.3", 0 },
+	{ "192.0.2.7/24", P53G_NOTE_HOST_BITS },
+	{ "192.0.2.0/24", 0 },
+	{ "2001:db8::1/32", P53G_NOTE_HOST_BITS },
+	{ "2001:db8::/32", 0 },
+	{ "dev:eth0", 0 },
+	{ "10.0.0.0/33", 0 },
+};
+
+static void test_notes(void)
+{
+	struct p53g_entry e, plain;
+	unsigned int got;
+	size_t i;
+	int rc, ok;
+
+	for (i = 0; i < sizeof(notes) / sizeof(notes[0]); i++) {
+		got = ~0u;
+		rc = p53g_entry_parse_notes(notes[i].in, strlen(notes[i].in), &e, &got, NULL);
+		/* refused: no notes; accepted: the entry p53g_entry_parse() stores */
+		ok = got == notes[i].notes;
+		if (rc)
+			ok = ok && p53g_entry_parse(notes[i].in, strlen(notes[i].in), &plain, NULL);
+		else
+			ok = ok && !p53g_entry_parse(notes[i].in, strlen(notes[i].in), &plain, NULL) &&
+			     !memcmp(&e, &plain, sizeof(e));
+		result(ok, "notes of %s: %s%s (got %#x)", notes[i].in,
+		       notes[i].notes & P53G_NOTE_MAPPED ? "mapped " : "",
+		       notes[i].notes & P53G_NOTE_HOST_BITS ? "host bits" : "", got);
+	}
+}
+
 static const struct {
 	const char *line;
 	int op;
@@ -258,6 +305,8 @@ static const struct {
 } cmds[] = {
 	{ "add 10.0.0.1", P53G_CMD_ADD, "10.0.0.1/32" },
 	{ "add\t2001:db8::/32", P53G_CMD_ADD, "2001:db8::/32" },
+	{ "add ::ffff:10.0.0.0/104", P53G_CMD_ADD, "10.0.0.0/8" },
+	{ "del ::ffff:10.1.2.3", P53G_CMD_DEL, "10.1.2.3/32" },
 	{ "del dev:eth0", P53G_CMD_DEL, "dev:eth0" },
 	{ "del\tdev:wg+", P53G_CMD_DEL, "dev:wg+" },
 	{ "add 10.9.8.7/8", P53G_CMD_ADD, "10.0.0.0/8" },
@@ -351,7 +400,7 @@ static void test_cmds(void)
 static const char *const order[] = {
 	"0.0.0.0/0", "0.0.0.0/8", "0.0.0.0/32", "10.0.0.0/8", "10.0.0.0/9",
 	"10.128.0.0/9", "192.0.2.0/24", "192.0.2.1/32", "255.255.255.255/32",
-	"::/0", "::/128", "::1/128", "::ffff:0.0.0.0/96", "2001:db8::/32",
+	"::/0", "::/128", "::1/128", "::fffe:0:0/95", "2001:db8::/32",
 	"2001:db8::/48", "2001:db8:0:1::/64", "fe80::/10", "ffff::/16",
 	"dev:+", "dev:a", "dev:a+", "dev:a+b", "dev:br-lan", "dev:eth", "dev:eth+",
 	"dev:eth0", "dev:eth0+", "dev:eth1", "dev:wg+",
@@ -410,6 +459,9 @@ static const struct {
 	{ "2001:db8::/32", "2001:db8:1::5", 1 },
 	{ "2001:db8::/33", "2001:db8:8000::1", 0 },
 	{ "::ffff:0:0/96", "::ffff:10.0.0.1", 1 },
+	{ "::ffff:10.0.0.0/104", "10.1.2.3", 1 },
+	{ "::ffff:10.0.0.0/104", "::ffff:a01:203", 1 },
+	{ "::fffe:0:0/95", "::ffff:10.0.0.1", 0 },
 	{ "dev:eth0", "dev:eth0", 1 },
 	{ "dev:eth0", "dev:eth00", 0 },
 	{ "dev:eth0", "dev:eth", 0 },
@@ -478,6 +530,14 @@ static int v4_compatible(const unsigned char *a)
 	return !memcmp(a, zero, 12) && (a[12] || a[13]);
 }
 
+/* In ::ffff:0:0/96: the parser stores it as IPv4 (from a length of 96 on). */
+static int v4_mapped(const unsigned char *a)
+{
+	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
+
+	return !memcmp(a, mapped, 12);
+}
+
 /* Parser and inet_pton() agree on random strings, and on the address. */
 static void test_differential_pton(void)
 {
@@ -508,6 +568,13 @@ static void test_differential_pton(void)
 		if (!ours)
 			continue;
 		accepted++;
+		if (v6 && v4_mapped(want)) {
+			/* stored as the IPv4 address it maps */
+			if ((e.kind != P53G_ENTRY_V4 || e.plen != 32 || memcmp(&e.v4, want + 12, 4)) &&
+			    bad++ < 5)
+				printf("# '%s': IPv4-mapped, not stored as IPv4\n", s);
+			continue;
+		}
 		memcpy(a, v6 ? (void *)e.v6.s6_addr : (void *)&e.v4, v6 ? 16 : 4);
 		if (memcmp(a, want, v6 ? 16 : 4) || e.plen != (v6 ? 128 : 32)) {
 			if (bad++ < 5)
@@ -563,7 +630,16 @@ static void test_differential_ntop(void)
 				printf("# '%s' refused\n", text);
 			continue;
 		}
-		if (plen == 128) {
+		if (v4_mapped(a) && plen >= 96) {
+			/* an IPv4 entry: the address it maps, the length less 96 */
+			snprintf(want, sizeof(want), "%u.%u.%u.%u/%u", a[12], a[13], a[14], a[15],
+				 plen - 96);
+			if (e.kind != P53G_ENTRY_V4 || e.plen != plen - 96 ||
+			    (plen == 128 && strcmp(buf, want))) {
+				if (bad++ < 5)
+					printf("# '%s' -> %s, want the IPv4 entry %s\n", text, buf, want);
+			}
+		} else if (plen == 128) {
 			snprintf(want, sizeof(want), "%s/128", ref);
 			if (strcmp(buf, want) && bad++ < 5)
 				printf("# '%s' -> %s, inet_ntop %s\n", text, buf, want);
@@ -579,13 +655,15 @@ static void test_differential_ntop(void)
 				printf("# '%s' and '%s' differ\n", text, t2);
 		}
 	}
-	result(!bad, "300000 random IPv6 addresses: full spelling parses, formats as inet_ntop (RFC 5952)");
+	result(!bad, "300000 random IPv6 addresses: full spelling parses, formats as inet_ntop "
+	       "(RFC 5952), IPv4-mapped /96 and longer as IPv4");
 }
 
 int main(void)
 {
 	test_valid();
 	test_malformed();
+	test_notes();
 	test_cmds();
 	test_order();
 	test_covers();

@@ -79,6 +79,7 @@ static int exempt_change(int argc, char *argv[], int op)
 	struct p53g_set have = { 0 };
 	struct p53g_entry e;
 	bool exist = false;
+	unsigned int notes;
 	size_t i, n = 0;
 	int bad = 0, rc, k;
 
@@ -95,9 +96,12 @@ static int exempt_change(int argc, char *argv[], int op)
 		return rc;
 	/* every entry first: a bad one is named, module or not */
 	for (i = 1; i < (size_t)argc; i++) {
-		if (p53g_parse_arg_entry(argv[i], &e))
+		if (p53g_parse_arg_entry(argv[i], &e, &notes)) {
 			bad = 1;
-		else if (p53g_list_push(&l, &e))
+			continue;
+		}
+		p53g_warn_stored(argv[i], strlen(argv[i]), &e, notes, NULL, 0);
+		if (p53g_list_push(&l, &e))
 			return EXIT_FAIL;
 	}
 	if (bad || p53g_require_module()) {
@@ -188,6 +192,7 @@ static int exempt_replace(int argc, char *argv[])
 	size_t n = 0, cap = 0, len, max;
 	char *line, q[P53G_QUOTE_MAX];
 	unsigned long bad = 0, warned = 0;
+	unsigned int notes;
 	int i, rc;
 
 	for (i = 1; i < argc; i++) {
@@ -244,16 +249,15 @@ static int exempt_replace(int argc, char *argv[])
 			ops[n++].cmd.op = P53G_CMD_FLUSH;
 		}
 		memset(&ops[n], 0, sizeof(ops[n]));
-		if (p53g_entry_parse(line, len, &ops[n].cmd.entry, &why)) {
+		if (p53g_entry_parse_notes(line, len, &ops[n].cmd.entry, &notes, &why)) {
 			if (bad++ < P53G_MAX_REPORTED)
 				p53g_err("%s:%zu: %s: %s", in.name, in.lineno,
 					 p53g_quote(line, len, q), why);
 			continue;
 		}
-		p53g_warn_host_bits(line, len, &ops[n].cmd.entry, in.name, in.lineno);
+		p53g_warn_stored(line, len, &ops[n].cmd.entry, notes, in.name, in.lineno);
 		if (check)
-			warned += p53g_warn_entry(line, len, &ops[n].cmd.entry, in.name,
-						  in.lineno);
+			warned += p53g_warn_entry(&ops[n].cmd.entry, notes, in.name, in.lineno);
 		if (p53g_set_has(&seen, &ops[n].cmd.entry))
 			continue;
 		if (seen.live == max) {
@@ -338,6 +342,7 @@ static int exempt_check(int argc, char *argv[])
 	struct p53g_entry addr, dev = { 0 }, probe;
 	struct p53g_list l = { 0 };
 	const char *ifname = NULL, *why;
+	unsigned int notes;
 	size_t i;
 	int rc;
 
@@ -349,7 +354,7 @@ static int exempt_check(int argc, char *argv[])
 		return exempt_usage_of("check", stderr, EXIT_USAGE);
 	}
 	/* A bad argument is a usage error (2), not a verdict (1). */
-	if (p53g_parse_arg_entry(argv[1], &addr))
+	if (p53g_parse_arg_entry(argv[1], &addr, &notes))
 		return EXIT_USAGE;
 	if (addr.kind == P53G_ENTRY_DEV || strchr(argv[1], '/')) {
 		p53g_err("%s: check takes one IPv4 or IPv6 address%s",

@@ -54,55 +54,46 @@ void p53g_list_sort(struct p53g_list *l)
 		qsort(l->v, l->n, sizeof(l->v[0]), p53g_qcmp);
 }
 
-int p53g_parse_arg_entry(const char *arg, struct p53g_entry *e)
+int p53g_parse_arg_entry(const char *arg, struct p53g_entry *e, unsigned int *notes)
 {
 	char q[P53G_QUOTE_MAX];
 	const char *why = "";
 
-	if (p53g_entry_parse(arg, strlen(arg), e, &why)) {
+	if (p53g_entry_parse_notes(arg, strlen(arg), e, notes, &why)) {
 		p53g_err("%s: %s", p53g_quote(arg, strlen(arg), q), why);
 		return -1;
 	}
-	p53g_warn_host_bits(arg, strlen(arg), e, NULL, 0);
 	return 0;
 }
 
 /*
- * "192.0.2.7/24 is stored as 192.0.2.0/24": when @s, which parsed as @e,
- * had address bits past its prefix length (the module clears them).
+ * What the module stores for @s, when it is not what @s says (@notes, from
+ * p53g_entry_parse_notes()): "'192.0.2.7/24' is stored as 192.0.2.0/24",
+ * "'::ffff:10.0.0.0/104' is IPv4-mapped: stored as 10.0.0.0/8".
  */
-void p53g_warn_host_bits(const char *s, size_t len, const struct p53g_entry *e,
-			 const char *file, size_t line)
+void p53g_warn_stored(const char *s, size_t len, const struct p53g_entry *e,
+		      unsigned int notes, const char *file, size_t line)
 {
-	char text[P53G_ENTRY_MAXLEN], q[P53G_QUOTE_MAX];
-	const char *slash = memchr(s, '/', len);
-	struct p53g_entry whole;
+	char text[P53G_ENTRY_MAXLEN], q[P53G_QUOTE_MAX], where[P53G_NAME_MAX + 24] = "";
+	const char *how = notes & P53G_NOTE_MAPPED ? " is IPv4-mapped:" : " is";
 
-	if (!slash || e->kind == P53G_ENTRY_DEV ||
-	    p53g_entry_parse(s, slash - s, &whole, NULL))
-		return;
-	if (e->kind == P53G_ENTRY_V4 ? whole.v4 == e->v4 :
-	    !memcmp(&whole.v6, &e->v6, sizeof(e->v6)))
+	if (!notes)
 		return;
 	p53g_entry_format(e, text, sizeof(text));
 	if (file)
-		p53g_warn("%s:%zu: %s is stored as %s", file, line, p53g_quote(s, len, q), text);
-	else
-		p53g_warn("%s is stored as %s", p53g_quote(s, len, q), text);
+		snprintf(where, sizeof(where), "%s:%zu: ", file, line);
+	p53g_warn("%s%s%s stored as %s", where, p53g_quote(s, len, q), how, text);
 }
 
 /*
  * What verify would say of an entry read from an input file (--check):
- * one that exempts everything, or an IPv4-mapped IPv6 prefix, which the
- * module takes as written (an IPv6 entry that no packet matches, as
- * IPv4 packets are matched as IPv4). Returns 1 when it warned, else 0.
+ * one that exempts everything. An IPv4-mapped prefix counts too, as a
+ * warning p53g_warn_stored() gave. Returns 1 when it warned, else 0.
  */
-int p53g_warn_entry(const char *s, size_t len, const struct p53g_entry *e,
+int p53g_warn_entry(const struct p53g_entry *e, unsigned int notes,
 		    const char *file, size_t line)
 {
-	static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
-	char text[P53G_ENTRY_MAXLEN], v4[P53G_ENTRY_MAXLEN], q[P53G_QUOTE_MAX];
-	struct p53g_entry as4 = { .kind = P53G_ENTRY_V4 };
+	char text[P53G_ENTRY_MAXLEN];
 
 	p53g_entry_format(e, text, sizeof(text));
 	if ((e->kind != P53G_ENTRY_DEV && !e->plen) ||
@@ -112,22 +103,7 @@ int p53g_warn_entry(const char *s, size_t len, const struct p53g_entry *e,
 			  e->kind == P53G_ENTRY_V6 ? "IPv6 source" : "interface");
 		return 1;
 	}
-	if (e->kind == P53G_ENTRY_V6 && e->plen >= 96 &&
-	    !memcmp(&e->v6, mapped, sizeof(mapped))) {
-		as4.plen = e->plen - 96;
-		memcpy(&as4.v4, (const unsigned char *)&e->v6 + 12, 4);
-		p53g_entry_format(&as4, v4, sizeof(v4));
-		p53g_warn("%s:%zu: %s is IPv4-mapped: stored as the IPv6 entry %s, which no packet "
-			  "matches (IPv4 packets are matched as IPv4: write %s)", file, line,
-			  p53g_quote(s, len, q), text, v4);
-		return 1;
-	}
-	if (e->kind == P53G_ENTRY_V4 && memchr(s, ':', len)) {
-		p53g_warn("%s:%zu: %s is IPv4-mapped: stored as %s", file, line,
-			  p53g_quote(s, len, q), text);
-		return 1;
-	}
-	return 0;
+	return !!(notes & P53G_NOTE_MAPPED);
 }
 
 /* The list as the module prints it: canonical, one entry a line. */

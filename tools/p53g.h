@@ -158,11 +158,11 @@ int p53g_apply(const struct p53g_op *ops, size_t n,
 	       const struct p53g_set_op *sets, size_t nsets);
 int p53g_exempt_apply(const struct p53g_op *ops, size_t n);
 int p53g_list_result(const struct p53g_op *ops, size_t n, struct p53g_list *out);
-int p53g_parse_arg_entry(const char *arg, struct p53g_entry *e);
-int p53g_warn_entry(const char *s, size_t len, const struct p53g_entry *e,
+int p53g_parse_arg_entry(const char *arg, struct p53g_entry *e, unsigned int *notes);
+int p53g_warn_entry(const struct p53g_entry *e, unsigned int notes,
 		    const char *file, size_t line);
-void p53g_warn_host_bits(const char *s, size_t len, const struct p53g_entry *e,
-			 const char *file, size_t line);
+void p53g_warn_stored(const char *s, size_t len, const struct p53g_entry *e,
+		      unsigned int notes, const char *file, size_t line);
 
 /* save.c: the save format (restore's input) */
 struct p53g_saved {

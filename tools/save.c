@@ -204,6 +204,7 @@ static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lin
 	char *w[3], name[32], val[64];
 	size_t wl[3], nw = 0, i;
 	struct p53g_op op;
+	unsigned int notes;
 	const char *why;
 
 	while (nw < 2 && p53g_next_word(&line, &len, &w[nw], &wl[nw]))
@@ -276,14 +277,13 @@ static int restore_line(struct p53g_saved *r, char *line, size_t len, size_t lin
 		while (p53g_next_word(&line, &len, &w[2], &wl[2])) {
 			any = true;
 			memset(&op, 0, sizeof(op));
-			if (p53g_entry_parse(w[2], wl[2], &op.cmd.entry, &why)) {
+			if (p53g_entry_parse_notes(w[2], wl[2], &op.cmd.entry, &notes, &why)) {
 				restore_bad(r, lineno, "%s: %s", p53g_quote(w[2], wl[2], q), why);
 				continue;
 			}
-			p53g_warn_host_bits(w[2], wl[2], &op.cmd.entry, r->name, lineno);
+			p53g_warn_stored(w[2], wl[2], &op.cmd.entry, notes, r->name, lineno);
 			if (r->check && kind == P53G_CMD_ADD)
-				r->warned += p53g_warn_entry(w[2], wl[2], &op.cmd.entry, r->name,
-							     lineno);
+				r->warned += p53g_warn_entry(&op.cmd.entry, notes, r->name, lineno);
 			/* an entry repeated is one entry, as the module counts */
 			if (!p53g_set_has(&r->named, &op.cmd.entry)) {
 				if (r->named.live == r->max_entries) {

@@ -786,6 +786,42 @@ printf '198.51.100.9/24\n' >"$WORK/hostbits"
 run exempt replace "$WORK/hostbits"
 is "exempt replace: the warning names file and line" "$err" \
 	"port53guard: warning: $WORK/hostbits:1: '198.51.100.9/24' is stored as 198.51.100.0/24"
+# IPv4-mapped prefixes of length 96 or more are IPv4 entries, and said so.
+fresh
+run exempt add ::ffff:198.51.100.0/120 ::ffff:0:0/95 ::FFFF:203.0.113.9
+is "exempt add of IPv4-mapped prefixes: exits 0" "$rc" 0
+is "exempt add of IPv4-mapped prefixes: /96 and longer written as IPv4, /95 as IPv6" \
+	"$(writes exempt)" "$(rec 'add 198.51.100.0/24\nadd 203.0.113.9/32\nadd ::fffe:0:0/95\n')"
+is "exempt add of IPv4-mapped prefixes: the list holds the IPv4 entries" "$(cat "$SYS/exempt")" \
+	"10.0.0.0/8
+192.0.2.0/24
+198.51.100.0/24
+203.0.113.9/32
+::fffe:0:0/95
+2001:db8::/32
+dev:wg+"
+is "exempt add of IPv4-mapped prefixes: a warning names what was stored" "$err" \
+	"port53guard: warning: '::ffff:198.51.100.0/120' is IPv4-mapped: stored as 198.51.100.0/24
+port53guard: warning: '::ffff:0:0/95' is stored as ::fffe:0:0/95
+port53guard: warning: '::FFFF:203.0.113.9' is IPv4-mapped: stored as 203.0.113.9/32"
+run exempt del ::ffff:10.0.0.0/104
+is "exempt del ::ffff:10.0.0.0/104 deletes 10.0.0.0/8" "$rc:$(writes exempt | tail -n1)" \
+	"0:$(rec 'del 10.0.0.0/8\n')"
+fresh
+printf '::ffff:10.1.2.3/120\n::ffff:0:0/96\n' >"$WORK/mapped"
+run exempt replace "$WORK/mapped"
+is "exempt replace of IPv4-mapped prefixes: stored as IPv4" "$rc:$(cat "$SYS/exempt")" \
+	"0:0.0.0.0/0
+10.1.2.0/24"
+is "exempt replace of IPv4-mapped prefixes: each warning names file, line and what was stored" \
+	"$err" "port53guard: warning: $WORK/mapped:1: '::ffff:10.1.2.3/120' is IPv4-mapped: stored as 10.1.2.0/24
+port53guard: warning: $WORK/mapped:2: '::ffff:0:0/96' is IPv4-mapped: stored as 0.0.0.0/0"
+fresh
+printf 'exempt flush\nexempt add ::ffff:192.0.2.0/120 2001:db8::/32\n' >"$WORK/mapped-saved"
+run restore "$WORK/mapped-saved"
+is "restore of an IPv4-mapped prefix: stored as IPv4, said so" "$rc:$(cat "$SYS/exempt"):$err" \
+	"0:192.0.2.0/24
+2001:db8::/32:port53guard: warning: $WORK/mapped-saved:2: '::ffff:192.0.2.0/120' is IPv4-mapped: stored as 192.0.2.0/24"
 # Entries are checked before the module is looked for.
 RUN_SYSFS=$WORK/absent run exempt add 10.0.0.0/8 999.0.0.0
 is "exempt add of a bad entry, no module: the bad entry named, exit 1" "$rc:$err" \
@@ -917,6 +953,8 @@ check_case 0 "10.1.2.3: passes (exempt by 10.1.0.0/16)" 10.1.2.3
 check_case 0 "10.2.0.1: passes (exempt by 10.0.0.0/8)" 10.2.0.1
 check_case 1 "192.0.2.1: blocked (action reject: answered with ICMP port unreachable)" 192.0.2.1
 check_case 0 "2001:db8::53: passes (exempt by 2001:db8::/32)" 2001:DB8:0::53
+check_case 0 "10.1.2.3: passes (exempt by 10.1.0.0/16)" ::ffff:10.1.2.3
+check_case 1 "192.0.2.1: blocked (action reject: answered with ICMP port unreachable)" ::ffff:192.0.2.1
 check_case 1 "2001:db9::1: blocked (action reject: answered with ICMPv6 port unreachable)" 2001:db9::1
 check_case 0 "192.0.2.1 on wg0: passes (exempt by dev:wg+)" 192.0.2.1 dev wg0
 check_case 0 "192.0.2.1 on eth0: passes (exempt by dev:eth0)" 192.0.2.1 dev eth0
@@ -1223,7 +1261,7 @@ is "exempt replace --check: each warning names the entry and what would be store
 	"port53guard: warning: $WORK/broad:1: 0.0.0.0/0 exempts every IPv4 source (verify fails such a list)
 port53guard: warning: $WORK/broad:2: ::/0 exempts every IPv6 source (verify fails such a list)
 port53guard: warning: $WORK/broad:3: dev:+ exempts every interface (verify fails such a list)
-port53guard: warning: $WORK/broad:4: '::ffff:192.0.2.0/120' is IPv4-mapped: stored as the IPv6 entry ::ffff:192.0.2.0/120, which no packet matches (IPv4 packets are matched as IPv4: write 192.0.2.0/24)"
+port53guard: warning: $WORK/broad:4: '::ffff:192.0.2.0/120' is IPv4-mapped: stored as 192.0.2.0/24"
 RUN_SYSFS=$WORK/absent run exempt replace --check --strict "$WORK/broad"
 is "exempt replace --check --strict: a warning fails it" "$rc:$out" \
 	"1:$WORK/broad: valid: 5 entries (warnings: failed by --strict)"

@@ -6,8 +6,10 @@
  * For arbitrary bytes: the parser never reads past the input (it gets an
  * exact-size copy, so ASan sees any over-read), refuses with a reason, or
  * accepts an entry whose canonical text parses back to the same entry and
- * formats the same again; addresses agree with the C library's inet_pton;
- * the order is antisymmetric; the command parser keeps the same promises.
+ * formats the same again; addresses agree with the C library's inet_pton
+ * (an IPv4-mapped one is stored as IPv4, never as an IPv6 entry of 96
+ * bits or more in ::ffff:0:0/96); the order is antisymmetric; the command
+ * parser keeps the same promises.
  */
 #include <arpa/inet.h>
 #include <stdint.h>
@@ -24,6 +26,9 @@
 			abort();					\
 		}							\
 	} while (0)
+
+/* ::ffff:0:0/96 */
+static const unsigned char mapped[12] = { [10] = 0xff, [11] = 0xff };
 
 static int zeroed(const void *p, size_t n)
 {
@@ -47,7 +52,8 @@ static void check_entry(const struct p53g_entry *e)
 	if (e->kind == P53G_ENTRY_V4)
 		CHECK(e->plen <= 32 && !e->wildcard && !e->namelen);
 	else if (e->kind == P53G_ENTRY_V6)
-		CHECK(e->plen <= 128 && !e->wildcard && !e->namelen);
+		CHECK(e->plen <= 128 && !e->wildcard && !e->namelen &&
+		      (e->plen < 96 || memcmp(e->v6.s6_addr, mapped, sizeof(mapped))));
 	else
 		CHECK(!e->plen && e->namelen < IFNAMSIZ && (e->namelen || e->wildcard) &&
 		      zeroed(e->dev + e->namelen, sizeof(e->dev) - e->namelen));
@@ -78,7 +84,10 @@ static void check_pton(const char *s, size_t len, const struct p53g_entry *e, in
 	v6 = !!memchr(s, ':', len);
 	libc = inet_pton(v6 ? AF_INET6 : AF_INET, z, want) == 1;
 	CHECK(ok == libc);
-	if (ok && v6)
+	/* an IPv4-mapped address is stored as the IPv4 address it maps */
+	if (ok && v6 && !memcmp(want, mapped, sizeof(mapped)))
+		CHECK(e->kind == P53G_ENTRY_V4 && e->plen == 32 && !memcmp(&e->v4, want + 12, 4));
+	else if (ok && v6)
 		CHECK(e->kind == P53G_ENTRY_V6 && e->plen == 128 && !memcmp(e->v6.s6_addr, want, 16));
 	if (ok && !v6)
 		CHECK(e->kind == P53G_ENTRY_V4 && e->plen == 32 && !memcmp(&e->v4, want, 4));
@@ -122,6 +131,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct p53g_entry e, a, b;
 	const char *why = NULL;
+	unsigned int notes;
 	char *s, *nl;
 	int rc, ra, rb;
 
@@ -133,6 +143,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(rc == -EINVAL && why && *why && zeroed(&e, sizeof(e)));
 	else
 		check_entry(&e);
+	/* the same entry with its notes; mapped only from IPv6 text to IPv4 */
+	CHECK(p53g_entry_parse_notes(s, size, &a, &notes, NULL) == rc && !memcmp(&a, &e, sizeof(e)));
+	CHECK(!rc || !notes);
+	if (notes & P53G_NOTE_MAPPED)
+		CHECK(e.kind == P53G_ENTRY_V4 && memchr(s, ':', size));
 	check_pton(s, size, &e, !rc);
 	check_cmd(s, size);
 
