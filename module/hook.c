@@ -730,6 +730,26 @@ p53g_reply_due(struct sk_buff *skb, enum p53g_family f,
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_reply_due);
 
+/**
+ * p53g_segs() - how many packets an skb stands for
+ * @skb: the packet
+ *
+ * GRO merges a flow's datagrams (UDP GRO forwarding, a socket's UDP GRO)
+ * into one skb that reaches the hooks once; the counters count the
+ * datagrams it was made of, the segments it will be split into again.
+ * An skb that says it is GSO without a count (one a device or tun handed
+ * over, gso_segs 0 until the stack counts them) is one packet.
+ *
+ * Return: skb_shinfo(skb)->gso_segs for a GSO skb, at least 1; else 1.
+ */
+VISIBLE_IF_KUNIT unsigned int p53g_segs(const struct sk_buff *skb)
+{
+	if (!skb_is_gso(skb))
+		return 1;
+	return max_t(unsigned int, skb_shinfo(skb)->gso_segs, 1);
+}
+EXPORT_SYMBOL_IF_KUNIT(p53g_segs);
+
 static void p53g_log(const struct sk_buff *skb, enum p53g_family f,
 		     enum p53g_hook hook, const struct net_device *in,
 		     const struct p53g_pkt *pkt, enum p53g_outcome o)
@@ -769,8 +789,13 @@ static unsigned int p53g_hook_fn(struct sk_buff *skb,
 		o = p53g_reply_due(skb, f, &pkt, state->hook, &p53g_host_bucket,
 				   cfg->s.rate,
 				   cfg->s.rate ? p53g_ratelimit_now() : 0, o);
-	/* Counted before the reply leaves, so a reader who saw it sees this. */
-	p53g_stats_inc(&p53g_stats, hook, f, o);
+	/*
+	 * Counted before the reply leaves, so a reader who saw it sees this;
+	 * every segment of a merged packet in the one outcome the packet had
+	 * (one reply and one token for all of them: the sender of a merged
+	 * flow learns as much from one error).
+	 */
+	p53g_stats_add(&p53g_stats, hook, f, o, p53g_segs(skb));
 
 	switch (o) {
 	case P53G_PASSED:

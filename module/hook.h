@@ -107,6 +107,8 @@ enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
 			     struct p53g_pkt *pkt);
 
 #if IS_ENABLED(CONFIG_KUNIT)
+/* How many packets the counters count an skb as (for the KUnit tests). */
+unsigned int p53g_segs(const struct sk_buff *skb);
 /* Where a VRF's packet came in (for the KUnit tests). */
 enum p53g_l3 p53g_l3_ingress(bool master, int ifindex, int sdif);
 /* Whether a UDP datagram's checksum checks out (for the KUnit tests). */

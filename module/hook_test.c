@@ -1423,9 +1423,61 @@ static void p53g_l3_test(struct kunit *test)
 			c->want);
 }
 
+/* How many packets the counters count an skb as. */
+struct p53g_segs_case {
+	const char *name;
+	unsigned short gso_size;
+	unsigned short gso_segs;
+	unsigned int gso_type;
+	unsigned int want;
+};
+
+static const struct p53g_segs_case p53g_segs_cases[] = {
+	{ "one datagram", 0, 0, 0, 1 },
+	/* gso_segs means nothing while gso_size says the skb is no GSO. */
+	{ "not GSO, stale segment count", 0, 7, 0, 1 },
+	{ "UDP GRO forwarding, 2 merged", 1200, 2, SKB_GSO_UDP_L4, 2 },
+	{ "UDP GRO, 64 merged", 100, 64, SKB_GSO_UDP_L4, 64 },
+	{ "fraglist GRO, 5 merged", 1200, 5,
+	  SKB_GSO_UDP_L4 | SKB_GSO_FRAGLIST, 5 },
+	{ "GSO, not yet counted", 1200, 0, SKB_GSO_UDP_L4, 1 },
+	{ "GSO, the largest count", 1, 65535, SKB_GSO_UDP_L4, 65535 },
+};
+
+static void p53g_segs_desc(const struct p53g_segs_case *c, char *desc)
+{
+	strscpy(desc, c->name, KUNIT_PARAM_DESC_SIZE);
+}
+
+KUNIT_ARRAY_PARAM(p53g_segs, p53g_segs_cases, p53g_segs_desc);
+
+static void p53g_segs_test(struct kunit *test)
+{
+	const struct p53g_segs_case *c = test->param_value;
+	struct sk_buff *skb = alloc_skb(128, GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_shinfo(skb)->gso_size = c->gso_size;
+	skb_shinfo(skb)->gso_segs = c->gso_segs;
+	skb_shinfo(skb)->gso_type = c->gso_type;
+	KUNIT_EXPECT_EQ(test, p53g_segs(skb), c->want);
+	skb_shinfo(skb)->gso_size = 0;
+	kfree_skb(skb);
+}
+
 static struct kunit_case p53g_ingress_test_cases[] = {
 	KUNIT_CASE_PARAM(p53g_l3_test, p53g_l3_gen_params),
 	{}
+};
+
+static struct kunit_case p53g_segs_test_cases[] = {
+	KUNIT_CASE_PARAM(p53g_segs_test, p53g_segs_gen_params),
+	{}
+};
+
+static struct kunit_suite p53g_segs_suite = {
+	.name = "port53guard_segments",
+	.test_cases = p53g_segs_test_cases,
 };
 
 static struct kunit_suite p53g_ingress_suite = {
@@ -1435,10 +1487,12 @@ static struct kunit_suite p53g_ingress_suite = {
 
 #if IS_ENABLED(CONFIG_IPV6)
 kunit_test_suites(&p53g_ipv4_suite, &p53g_ipv6_suite, &p53g_verdict_suite,
-		  &p53g_rate_suite, &p53g_csum_suite, &p53g_ingress_suite);
+		  &p53g_rate_suite, &p53g_csum_suite, &p53g_ingress_suite,
+		  &p53g_segs_suite);
 #else
 kunit_test_suites(&p53g_ipv4_suite, &p53g_verdict_suite, &p53g_rate_suite,
-		  &p53g_csum_suite, &p53g_ingress_suite);
+		  &p53g_csum_suite, &p53g_ingress_suite,
+		  &p53g_segs_suite);
 #endif
 
 P53G_IMPORT_KUNIT_NS();

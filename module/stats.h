@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * Per-CPU packet counters: one per hook, family and outcome, so that every
- * packet the hooks see is counted exactly once.
+ * packet the hooks see is counted exactly once, a packet GRO merged from
+ * several as the several it was.
  */
 #ifndef P53G_STATS_H
 #define P53G_STATS_H
@@ -72,16 +73,23 @@ extern struct p53g_stats p53g_stats;
  * reinjects a packet from process context, so take the CPU and, on 32-bit
  * where the seqcount needs it, keep interrupts off for the update.
  */
-static inline void p53g_stats_inc(struct p53g_stats *st, enum p53g_hook h,
-				  enum p53g_family f, enum p53g_outcome o)
+static inline void p53g_stats_add(struct p53g_stats *st, enum p53g_hook h,
+				  enum p53g_family f, enum p53g_outcome o,
+				  unsigned int n)
 {
 	struct p53g_stats_cpu *c = get_cpu_ptr(st->cpu);
 	unsigned long flags;
 
 	flags = u64_stats_update_begin_irqsave(&c->syncp);
-	u64_stats_inc(&c->n[h][f][o]);
+	u64_stats_add(&c->n[h][f][o], n);
 	u64_stats_update_end_irqrestore(&c->syncp, flags);
 	put_cpu_ptr(st->cpu);
+}
+
+static inline void p53g_stats_inc(struct p53g_stats *st, enum p53g_hook h,
+				  enum p53g_family f, enum p53g_outcome o)
+{
+	p53g_stats_add(st, h, f, o, 1);
 }
 
 int p53g_stats_init(struct p53g_stats *st);

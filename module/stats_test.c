@@ -87,6 +87,43 @@ static void p53g_stats_read_unlocked_test(struct kunit *test)
 	p53g_stats_destroy(st);
 }
 
+/*
+ * A packet GRO merged from N datagrams moves one outcome by N and no
+ * other, so the outcomes still sum to the datagrams seen.
+ */
+static void p53g_stats_segs_test(struct kunit *test)
+{
+	struct p53g_two_counts *t2;
+	struct p53g_stats *st;
+	unsigned int h, f, o;
+	u64 sum = 0;
+
+	st = kunit_kzalloc(test, sizeof(*st), GFP_KERNEL);
+	t2 = kunit_kzalloc(test, sizeof(*t2), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, st);
+	KUNIT_ASSERT_NOT_NULL(test, t2);
+	KUNIT_ASSERT_EQ(test, p53g_stats_init(st), 0);
+	p53g_stats_add(st, P53G_HOOK_FORWARD, P53G_IPV4, P53G_REJECT_UNREACH,
+		       64);
+	p53g_stats_inc(st, P53G_HOOK_INPUT, P53G_IPV4, P53G_REJECT_UNREACH);
+	p53g_stats_add(st, P53G_HOOK_INPUT, P53G_IPV6, P53G_PASSED, 65535);
+	p53g_stats_read(st, t2->c);
+	KUNIT_EXPECT_EQ(test,
+			t2->c[P53G_HOOK_FORWARD][P53G_IPV4][P53G_REJECT_UNREACH],
+			64);
+	KUNIT_EXPECT_EQ(test,
+			t2->c[P53G_HOOK_INPUT][P53G_IPV4][P53G_REJECT_UNREACH],
+			1);
+	KUNIT_EXPECT_EQ(test, t2->c[P53G_HOOK_INPUT][P53G_IPV6][P53G_PASSED],
+			65535);
+	for (h = 0; h < P53G_NR_HOOKS; h++)
+		for (f = 0; f < P53G_NR_FAMILIES; f++)
+			for (o = 0; o < P53G_NR_OUTCOMES; o++)
+				sum += t2->c[h][f][o];
+	KUNIT_EXPECT_EQ(test, sum, 64 + 1 + 65535);
+	p53g_stats_destroy(st);
+}
+
 #define P53G_INCS	200000
 
 static u64 p53g_stats_sum_outcome(p53g_counts_t c, enum p53g_outcome o)
@@ -172,6 +209,7 @@ static void p53g_stats_reset_race_test(struct kunit *test)
 static struct kunit_case p53g_stats_test_cases[] = {
 	KUNIT_CASE(p53g_stats_count_test),
 	KUNIT_CASE(p53g_stats_read_unlocked_test),
+	KUNIT_CASE(p53g_stats_segs_test),
 	KUNIT_CASE(p53g_stats_reset_race_test),
 	{}
 };
