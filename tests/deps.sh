@@ -37,7 +37,7 @@ else
 		binutils-aarch64-linux-gnu binutils-arm-linux-gnueabihf binutils-mipsel-linux-gnu \
 		libc6-dev-arm64-cross libc6-dev-armhf-cross libc6-dev-mipsel-cross \
 		binutils qemu-system-arm qemu-system-mips time \
-		jq prometheus mmdebstrap e2fsprogs)
+		jq prometheus mmdebstrap e2fsprogs systemd)
 fi
 if [ $install = 0 ]; then
 	echo "$pkgs"

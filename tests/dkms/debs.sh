@@ -20,6 +20,7 @@ need dh debhelper
 need dh_dkms dh-dkms
 need lintian lintian
 need dkms dkms
+need systemd-analyze systemd
 host_lock
 host_is_clean
 stock_kernels
@@ -89,6 +90,20 @@ check "port53guard.service loads the module, then restores the saved file" \
 		grep -qx 'ExecStart=/usr/sbin/port53guard restore -w 30 /etc/port53guard/port53guard.conf' '$tmp/unit'"
 check "port53guard.service runs before network-pre.target and DNS daemons" \
 	bash -c "grep -q '^Before=network-pre.target' '$tmp/unit' && grep -q '^Before=.*dnsmasq.service' '$tmp/unit'"
+# The units are hardened as far as modprobe, sysfs and the textfile
+# directory allow: systemd's own exposure score, offline, at most 3.0 for
+# the guard (it must load a module and write /sys) and 1.5 for the metrics.
+dpkg-deb --fsys-tarfile "$tooldeb" | tar -xO ./lib/systemd/system/port53guard-metrics.service >"$tmp/metrics.service"
+cp "$tmp/unit" "$tmp/port53guard.service"
+exposure() {
+	systemd-analyze security --offline=true "$1" 2>/dev/null |
+		sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p'
+}
+for u in port53guard.service:3.0 metrics.service:1.5; do
+	e=$(exposure "$tmp/${u%%:*}")
+	check "${u%%:*}: systemd-analyze security exposure ${e:-?} is at most ${u##*:}" \
+		awk -v e="${e:-99}" -v m="${u##*:}" 'BEGIN { exit !(e + 0 <= m + 0) }'
+done
 dpkg-deb --fsys-tarfile "$tooldeb" | tar -xO ./etc/modprobe.d/port53guard.conf >"$tmp/modprobe.conf"
 check "the example modprobe.d file changes nothing: every line is a comment" \
 	test -z "$(grep -v -E '^[[:space:]]*(#|$)' "$tmp/modprobe.conf")"
