@@ -51,19 +51,56 @@ static int exempt_args(int argc, char *argv[], int min, int max)
 	return -1;
 }
 
+/* The list as a JSON array of its canonical entries, one a line. */
+static void exempt_list_json(const struct p53g_list *l)
+{
+	char text[P53G_ENTRY_MAXLEN];
+	size_t i;
+	int n;
+
+	printf("[");
+	for (i = 0; i < l->n; i++) {
+		n = p53g_entry_format(&l->v[i], text, sizeof(text));
+		printf("%s\n  ", i ? "," : "");
+		p53g_json_string(text, n < 0 ? 0 : n);
+	}
+	printf("%s]\n", l->n ? "\n" : "");
+}
+
 static int exempt_list(int argc, char *argv[])
 {
+	struct p53g_list l = { 0 };
 	struct p53g_buf b = { 0 };
-	int rc;
+	bool json = false;
+	int rc, k;
 
+	p53g_json_args(argc, argv);
+	for (k = 1; k < argc; k++)
+		if (!strcmp(argv[k], "--json")) {
+			json = true;
+			memmove(&argv[k], &argv[k + 1], (argc - k) * sizeof(*argv));
+			argc--;
+			k--;
+		}
 	rc = exempt_args(argc, argv, 0, 0);
 	if (rc >= 0)
-		return rc;
+		return rc ? p53g_json_fail(rc) : rc;
 	if (p53g_require_module())
-		return EXIT_FAIL;
+		return p53g_json_fail(EXIT_FAIL);
 	/* whole before any of it is printed: a read can fail half-way */
 	if (p53g_read_file("exempt", &b))
-		return EXIT_FAIL;
+		return p53g_json_fail(EXIT_FAIL);
+	if (json) {
+		rc = p53g_list_parse(&b, &l);
+		p53g_buf_free(&b);
+		if (rc) {
+			p53g_list_free(&l);
+			return p53g_json_fail(EXIT_FAIL);
+		}
+		exempt_list_json(&l);
+		p53g_list_free(&l);
+		return p53g_finish_stdout(EXIT_OK);
+	}
 	if (b.len)
 		fwrite(b.data, 1, b.len, stdout);
 	p53g_buf_free(&b);
@@ -423,8 +460,11 @@ static int exempt_check(int argc, char *argv[])
 }
 
 static const struct exempt_cmd exempt_cmds[] = {
-	{ "list", exempt_list, "",
-	  "Prints the exemption list, canonical, one entry a line.", false },
+	{ "list", exempt_list, "[--json]",
+	  "Prints the exemption list, canonical, one entry a line (IPv4, IPv6,\n"
+	  "then interfaces, each sorted).\n"
+	  "  --json  the same as a JSON array of strings; an error as\n"
+	  "          {\"error\": \"...\"} on standard output too", false },
 	{ "add", exempt_add, "[--exist] [-w [SECONDS]] ENTRY...",
 	  "Adds entries, all or none. An entry already there is not an error\n"
 	  "(--exist, as ipset's -exist, is accepted and changes nothing).\n"

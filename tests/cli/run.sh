@@ -570,6 +570,35 @@ is "save -o: a file name in an error is shown escaped" "$err" \
 fresh
 run exempt list
 is "exempt list prints the list as the module does" "$out" "$(cat "$SYS/exempt")"
+run exempt list --json
+is "exempt list --json: a JSON array of the canonical entries, exit 0" "$rc:$out" '0:[
+  "10.0.0.0/8",
+  "192.0.2.0/24",
+  "2001:db8::/32",
+  "dev:wg+"
+]'
+is "exempt list --json parses as JSON (jq), the same entries in order" \
+	"$(jq -r '.[]' "$OUT" 2>&1)" "$(cat "$SYS/exempt")"
+printf '10.0.0.0/8\ndev:q"\\x\n' >"$SYS/exempt"
+run exempt list --json
+is "exempt list --json: entries are JSON-escaped" "$rc:$(jq -c . "$OUT" 2>&1)" \
+	'0:["10.0.0.0/8","dev:q\"\\x"]'
+: >"$SYS/exempt"
+run exempt list --json
+is "exempt list --json of an empty list: []" "$rc:$out" "0:[]"
+RUN_SYSFS=$WORK/absent run exempt list --json
+is "exempt list --json, no module: a JSON error, exit 1" "$rc:$(jq -c . "$OUT" 2>&1)" \
+	'1:{"error":"module not loaded (try: sudo modprobe port53guard)"}'
+is "exempt list --json, no module: said on stderr too" "$err" "$NOMOD"
+run exempt list --json extra
+is "exempt list --json extra: a JSON error, exit 2" "$rc:$(jq -c . "$OUT" 2>&1)" \
+	'2:{"error":"exempt list: too many arguments"}'
+fresh
+echo 1000 >"$SYS/.eagain"
+run exempt list --json
+is "exempt list --json when the list cannot be read: a JSON error, exit 1" \
+	"$rc:$(jq -r .error "$OUT" 2>&1)" "1:${err#port53guard: }"
+fresh
 run exempt add 198.51.100.7/24 2001:DB8:0:0:1::/80 dev:br-lan 203.0.113.9
 is "exempt add exits 0" "$rc" 0
 is "exempt add sends one write of canonical add lines, sorted" "$(writes exempt)" \

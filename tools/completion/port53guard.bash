@@ -74,6 +74,8 @@ _port53guard() {
 				opts=(list add del flush replace check --help)
 			else
 				case ${words[2]} in
+				list)
+					opts=(--json --help) ;;
 				add)
 					if [[ $cur == -* ]]; then
 						opts=(--exist -w --wait --help)
