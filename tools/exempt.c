@@ -390,14 +390,16 @@ static int exempt_check(int argc, char *argv[])
 		p53g_err("exempt check: expected 'dev IF' after the address");
 		return exempt_usage_of("check", stderr, EXIT_USAGE);
 	}
-	/* A bad argument is a usage error (2), not a verdict (1). */
+	/*
+	 * A bad argument is a usage error (2), not a verdict (1). A prefix
+	 * is asked whole, as ipset test asks of a net; host bits past its
+	 * length are cleared, an IPv4-mapped one is asked as IPv4.
+	 */
 	if (p53g_parse_arg_entry(argv[1], &addr, &notes))
 		return EXIT_USAGE;
-	if (addr.kind == P53G_ENTRY_DEV || strchr(argv[1], '/')) {
-		p53g_err("%s: check takes one IPv4 or IPv6 address%s",
-			 p53g_quote(argv[1], strlen(argv[1]), q),
-			 addr.kind == P53G_ENTRY_DEV ? "; give the interface as 'dev IF'" :
-			 ", not a prefix");
+	if (addr.kind == P53G_ENTRY_DEV) {
+		p53g_err("%s: check takes an IPv4 or IPv6 address or prefix; give the interface "
+			 "as 'dev IF'", p53g_quote(argv[1], strlen(argv[1]), q));
 		return EXIT_USAGE;
 	}
 	if (argc == 4) {
@@ -427,9 +429,12 @@ static int exempt_check(int argc, char *argv[])
 	    p53g_list_load(&l))
 		return EXIT_UNKNOWN;
 
+	/* an address as it is, a prefix with its length */
 	p53g_entry_format(&addr, text, sizeof(text));
-	*strchr(text, '/') = '\0';
+	if (!strchr(argv[1], '/'))
+		*strchr(text, '/') = '\0';
 	snprintf(who, sizeof(who), "%s%s%s", text, ifname ? " on " : "", ifname ? ifname : "");
+	/* only an exempt prefix that holds all of a prefix asked exempts it */
 	for (i = 0; i < l.n; i++) {
 		if (p53g_entry_covers(&l.v[i], &addr) &&
 		    (!by_addr || l.v[i].plen > by_addr->plen))
@@ -488,10 +493,16 @@ static const struct exempt_cmd exempt_cmds[] = {
 	  "            would: 0.0.0.0/0, ::/0, dev:+, IPv4-mapped prefixes\n"
 	  "  --strict  with --check: a warning fails it (exit 1)\n"
 	  P53G_WAIT_HELP, true },
-	{ "check", exempt_check, "ADDR [dev IF]",
+	{ "check", exempt_check, "ADDR[/LEN] [dev IF]",
 	  "Says whether a UDP query to port 53 from ADDR (arriving on IF) would pass\n"
-	  "and why. Exit status: 0 it would pass, 1 it would be blocked, 2 usage\n"
-	  "(a bad address or interface), 3 cannot tell (module not loaded, or its\n"
+	  "and why. Given a prefix ADDR/LEN, as ipset test takes a net, it passes\n"
+	  "only if every address in it would pass: the guard is disabled, or action\n"
+	  "is monitor, or one exempt prefix of the same family holds the whole\n"
+	  "prefix (its length at most LEN), or IF is exempt, or IF is a loopback\n"
+	  "device and loopback is 1. An exempt prefix that holds only part of it\n"
+	  "does not make it pass.\n"
+	  "Exit status: 0 it would pass, 1 it would be blocked, 2 usage (a bad\n"
+	  "address, prefix or interface), 3 cannot tell (module not loaded, or its\n"
 	  "files unreadable).", false },
 };
 

@@ -999,14 +999,47 @@ echo reject >"$SYS/action"
 echo 0 >"$SYS/enabled"
 check_case 0 "192.0.2.1: passes (the guard is disabled)" 192.0.2.1
 echo 1 >"$SYS/enabled"
+# A prefix passes only if every address in it would: one exempt prefix of
+# its family holds it whole, or the interface, loopback, monitor, disabled.
+echo 1 >"$SYS/loopback"
+check_case 0 "10.1.0.0/16: passes (exempt by 10.1.0.0/16)" 10.1.0.0/16
+check_case 0 "10.1.2.0/24: passes (exempt by 10.1.0.0/16)" 10.1.2.0/24
+check_case 0 "10.0.0.0/8: passes (exempt by 10.0.0.0/8)" 10.0.0.0/8
+check_case 0 "10.1.2.3/32: passes (exempt by 10.1.0.0/16)" 10.1.2.3/32
+check_case 1 "10.0.0.0/7: blocked (action reject: answered with ICMP port unreachable)" 10.0.0.0/7
+check_case 1 "0.0.0.0/0: blocked (action reject: answered with ICMP port unreachable)" 0.0.0.0/0
+check_case 1 "11.0.0.0/8: blocked (action reject: answered with ICMP port unreachable)" 11.0.0.0/8
+check_case 0 "2001:db8:1::/48: passes (exempt by 2001:db8::/32)" 2001:db8:1::/48
+check_case 1 "2001:db8::/31: blocked (action reject: answered with ICMPv6 port unreachable)" 2001:db8::/31
+check_case 1 "::/0: blocked (action reject: answered with ICMPv6 port unreachable)" ::/0
+check_case 0 "10.0.0.0/8: passes (exempt by 10.0.0.0/8)" 10.200.3.4/8
+is "exempt check of a prefix with host bits: no warning" "$err" ""
+check_case 0 "10.1.0.0/16: passes (exempt by 10.1.0.0/16)" ::ffff:10.1.0.0/112
+check_case 0 "0.0.0.0/0 on wg0: passes (exempt by dev:wg+)" 0.0.0.0/0 dev wg0
+check_case 0 "::/0 on lo: passes (arrived on a loopback device)" ::/0 dev lo
+check_case 1 "0.0.0.0/0 on eth1: blocked (action reject: answered with ICMP port unreachable)" 0.0.0.0/0 dev eth1
+echo monitor >"$SYS/action"
+check_case 0 "0.0.0.0/0: passes (action monitor: counted and logged, not blocked)" 0.0.0.0/0
+echo drop >"$SYS/action"
+check_case 1 "0.0.0.0/0: blocked (action drop: dropped silently)" 0.0.0.0/0
+echo reject >"$SYS/action"
+echo 0 >"$SYS/enabled"
+check_case 0 "::/0: passes (the guard is disabled)" ::/0
+echo 1 >"$SYS/enabled"
+# Two halves exempt are not one prefix that holds it: the contract asks one.
+printf '10.0.0.0/9\n10.128.0.0/9\n' >"$SYS/exempt"
+check_case 1 "10.0.0.0/8: blocked (action reject: answered with ICMP port unreachable)" 10.0.0.0/8
+check_case 0 "10.128.0.0/10: passes (exempt by 10.128.0.0/9)" 10.128.0.0/10
+printf '10.0.0.0/8\n10.1.0.0/16\n2001:db8::/32\ndev:eth0\ndev:wg+\n' >"$SYS/exempt"
 check_bad() {
 	local want=$1; shift
 	run exempt check "$@"
 	is "exempt check $*: exits 2 (usage)" "$rc" 2
 	is "exempt check $*: names the bad argument" "$err" "$want"
 }
-check_bad "port53guard: '10.0.0.0/8': check takes one IPv4 or IPv6 address, not a prefix" 10.0.0.0/8
-check_bad "port53guard: 'dev:eth0': check takes one IPv4 or IPv6 address; give the interface as 'dev IF'" dev:eth0
+check_bad "port53guard: 'dev:eth0': check takes an IPv4 or IPv6 address or prefix; give the interface as 'dev IF'" dev:eth0
+check_bad "port53guard: '10.0.0.0/33': prefix length must be 0-32" 10.0.0.0/33
+check_bad "port53guard: '2001:db8::/129': prefix length must be 0-128" 2001:db8::/129
 check_bad "port53guard: '300.1.1.1': IPv4 part out of range 0-255" 300.1.1.1
 check_bad "port53guard: 'a/b': '/' in interface name" 192.0.2.1 dev a/b
 check_bad "port53guard: 'abcdefghijklmnop': interface name longer than 15 bytes" 192.0.2.1 dev abcdefghijklmnop
