@@ -220,7 +220,7 @@ for j in "${order[@]}"; do
 		"kernel "*) kernel_job "${j#kernel }" >/dev/null ;;
 		image) image_job >/dev/null ;;
 		image13) image13_job >/dev/null ;;
-		early) early_job ;;
+		early) early_job >/dev/null ;;
 		demo) suite "make demo shows what it says and exits 0" make -s -C "$P53G_TOP" demo >/dev/null ;;
 		esac
 		echo "$j|$(($(date +%s) - t0))" >"$P53G_OUT/job-$slug.time"
