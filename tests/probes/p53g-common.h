@@ -101,6 +101,14 @@ static inline long p53g_opt_num(const char *usage, const char *what,
 	return v;
 }
 
+/* An option's interface name: a name that fits IFNAMSIZ, or exit 2. */
+static inline const char *p53g_opt_ifname(const char *usage, const char *arg)
+{
+	if (!*arg || strlen(arg) >= IF_NAMESIZE)
+		p53g_die_usage(usage, "bad interface '%s'", arg);
+	return arg;
+}
+
 /*
  * Fill @ss with ADDR:PORT for @family. An IPv6 ADDR may carry a
  * "%ifname" scope suffix; @scope_if (may be NULL) is used as the scope

@@ -91,10 +91,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 			o->addr = optarg;
 			break;
 		case 'I':
-			if (!*optarg || strlen(optarg) >= IF_NAMESIZE)
-				p53g_die_usage(USAGE, "bad interface '%s'",
-					       optarg);
-			o->ifname = optarg;
+			o->ifname = p53g_opt_ifname(USAGE, optarg);
 			break;
 		case 'v':
 			o->verbose = 1;

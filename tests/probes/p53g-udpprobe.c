@@ -119,10 +119,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
 						1, 100000);
 			break;
 		case 'I':
-			if (!*optarg || strlen(optarg) >= IF_NAMESIZE)
-				p53g_die_usage(USAGE, "bad interface '%s'",
-					       optarg);
-			o->ifname = optarg;
+			o->ifname = p53g_opt_ifname(USAGE, optarg);
 			break;
 		default:
 			p53g_die_usage(USAGE, NULL);
