@@ -268,3 +268,5 @@ module_param_cb(rate, &p53g_param_ops, (void *)P53G_SET_RATE, 0444);
 MODULE_PARM_DESC(rate, "Replies per second, 0 for no limit (default 300)");
 module_param_cb(forward, &p53g_param_ops, (void *)P53G_SET_FORWARD, 0444);
 MODULE_PARM_DESC(forward, "Also refuse queries DNATed from port 53 and forwarded (default 1)");
+module_param_cb(authoritative, &p53g_param_ops, (void *)P53G_SET_AUTHORITATIVE, 0444);
+MODULE_PARM_DESC(authoritative, "Queries with RD clear pass, counted as iterative (default 0)");

@@ -624,7 +624,7 @@ static int p53g_isblank(char c)
 static const char p53g_unknown_command[] =
 	"unknown command (add, del, flush, set, begin, commit, abort)";
 static const char p53g_unknown_setting[] =
-	"unknown setting (enabled, action, tcp, loopback, log, rate, forward)";
+	"unknown setting (enabled, action, tcp, loopback, log, rate, forward, authoritative)";
 
 /* " NAME VALUE", after "set": one blank before each word, none after. */
 static int p53g_cmd_parse_set(const char *s, size_t len, struct p53g_cmd *cmd,

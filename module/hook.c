@@ -84,7 +84,8 @@ static __always_inline void p53g_classify_l4(const struct sk_buff *skb,
 			 */
 			pkt->l4 = true;
 			pkt->syn = th->syn && !th->ack && !th->rst;
-			if (th->dest == htons(P53G_DNS_PORT) && pkt->syn)
+			pkt->port53 = th->dest == htons(P53G_DNS_PORT);
+			if (pkt->port53 && pkt->syn)
 				pkt->cls = P53G_CLASS_TCP_SYN;
 			return;
 		}
@@ -103,6 +104,7 @@ static __always_inline void p53g_pkt_init(struct p53g_pkt *pkt)
 	pkt->proto = 0;
 	pkt->syn = false;
 	pkt->l4 = false;
+	pkt->port53 = false;
 	pkt->thoff = 0;
 }
 
@@ -237,22 +239,18 @@ __always_inline void p53g_ct_read(const struct sk_buff *skb, u8 proto,
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_ct_read);
 
-/**
- * p53g_dns_response() - whether a UDP datagram holds a DNS response
- * @skb: the packet
- * @pkt: what the classifier found (a UDP or UDP-Lite header at @pkt->thoff)
- *
- * Return: true when the datagram, within its UDP length (UDP-Lite: the IP
- * payload), holds a whole 12-byte DNS header with QR set. Anything else
- * (a query, a header cut short, no header at all) is not a response.
+/*
+ * The flags byte of the DNS header a UDP datagram begins with, when the
+ * datagram, within its UDP length (UDP-Lite: the IP payload; a first
+ * fragment: what this skb holds of it), has a whole 12-byte header.
  */
-bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt)
+static bool p53g_udp_dns_flags(const struct sk_buff *skb,
+			       const struct p53g_pkt *pkt, u8 *flags)
 {
 	unsigned int off = pkt->thoff + sizeof(struct udphdr), len;
 	const struct udphdr *uh;
 	struct udphdr _uh;
-	const u8 *qr;
-	u8 _qr;
+	const u8 *b;
 
 	uh = skb_header_pointer(skb, pkt->thoff, sizeof(_uh), &_uh);
 	if (!uh)
@@ -268,10 +266,109 @@ bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt)
 		len = min_t(unsigned int, len, ntohs(uh->len));
 	if (len < sizeof(*uh) + P53G_DNS_HDR_LEN)
 		return false;
-	qr = skb_header_pointer(skb, off + P53G_DNS_QR_BYTE, 1, &_qr);
-	return qr && (*qr & P53G_DNS_QR);
+	b = skb_header_pointer(skb, off + P53G_DNS_QR_BYTE, 1, flags);
+	if (!b)
+		return false;
+	*flags = *b;
+	return true;
+}
+
+/**
+ * p53g_dns_response() - whether a UDP datagram holds a DNS response
+ * @skb: the packet
+ * @pkt: what the classifier found (a UDP or UDP-Lite header at @pkt->thoff)
+ *
+ * Return: true when the datagram, within its UDP length (UDP-Lite: the IP
+ * payload), holds a whole 12-byte DNS header with QR set. Anything else
+ * (a query, a header cut short, no header at all) is not a response.
+ */
+bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt)
+{
+	u8 flags;
+
+	return p53g_udp_dns_flags(skb, pkt, &flags) && (flags & P53G_DNS_QR);
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_dns_response);
+
+/*
+ * The flags byte of the DNS message a TCP segment's payload begins, read
+ * after the message's 2-byte length. 1: read into @flags; 0: no payload
+ * (an ACK, a FIN) or a RST, nothing to ask about; -1: a payload too short
+ * to hold the length and a whole header, or headers cut short.
+ */
+static int p53g_tcp_dns_flags(const struct sk_buff *skb,
+			      const struct p53g_pkt *pkt, u8 *flags)
+{
+	const struct tcphdr *th;
+	unsigned int off, len;
+	struct tcphdr _th;
+	const u8 *b;
+
+	th = skb_header_pointer(skb, pkt->thoff, sizeof(_th), &_th);
+	if (!th || th->doff < sizeof(*th) / 4)
+		return -1;
+	if (th->rst)
+		return 0;
+	off = pkt->thoff + th->doff * 4;
+	if (off > skb->len)
+		return -1;
+	len = skb->len - off;
+	if (!len)
+		return 0;
+	if (len < P53G_DNS_TCP_PREFIX + P53G_DNS_HDR_LEN)
+		return -1;
+	b = skb_header_pointer(skb, off + P53G_DNS_TCP_PREFIX +
+			       P53G_DNS_QR_BYTE, 1, flags);
+	if (!b)
+		return -1;
+	*flags = *b;
+	return 1;
+}
+
+/**
+ * p53g_authority() - what authoritative=1 makes of a query
+ * @skb: the packet
+ * @pkt: what the classifier found: a query (any class but OTHER)
+ *
+ * Resolvers iterating clear RD when they ask authoritative servers; stub
+ * resolvers and people set it. A UDP or UDP-Lite query whose whole DNS
+ * header has QR and RD clear is iterative. Over TCP a SYN carries no
+ * header: it passes, unless it carries data (TCP Fast Open), and every
+ * later segment to port 53 with a payload is read as beginning a message
+ * (RFC 7766 clients write the length and the message at once): QR and RD
+ * clear is iterative, anything else is judged as a query. A payload too
+ * short to show the header is judged too (fail closed). A segment with
+ * no payload (an ACK, a FIN) or a RST is no query and passes.
+ *
+ * Return: P53G_ITERATIVE, P53G_PASSED, or P53G_NR_OUTCOMES when the
+ * setting has no say and the packet is judged as without it.
+ */
+enum p53g_outcome p53g_authority(const struct sk_buff *skb,
+				 const struct p53g_pkt *pkt)
+{
+	u8 flags = P53G_DNS_RD;
+	int r;
+
+	switch (pkt->cls) {
+	case P53G_CLASS_UDP:
+		if (!p53g_udp_dns_flags(skb, pkt, &flags))
+			return P53G_NR_OUTCOMES;
+		break;
+	case P53G_CLASS_TCP_SYN:
+	case P53G_CLASS_TCP_DATA:
+		r = p53g_tcp_dns_flags(skb, pkt, &flags);
+		if (!r)
+			return P53G_PASSED;
+		if (r < 0)
+			return P53G_NR_OUTCOMES;
+		break;
+	default:
+		return P53G_NR_OUTCOMES;
+	}
+	return flags & (P53G_DNS_QR | P53G_DNS_RD) ? P53G_NR_OUTCOMES :
+						     P53G_ITERATIVE;
+}
+EXPORT_SYMBOL_IF_KUNIT(p53g_authority);
 
 /* What the packet is as a query, whatever port its header names. */
 static u8 p53g_query_class(const struct p53g_pkt *pkt, bool tcp)
@@ -421,9 +518,12 @@ static bool p53g_is_exempt(const struct sk_buff *skb, enum p53g_family f,
  * through it, only one that conntrack DNATed from port 53 (a published
  * port); nothing else that is routed is touched.
  *
+ * With tcp=1 and authoritative=1 every TCP segment to port 53 is a
+ * query, whose payload p53g_authority() reads.
+ *
  * Then, in this order: disabled, not a query, loopback, conntrack reply
- * (a TCP segment, or a DNS response), exemption list, monitor,
- * malformed, drop, reject. Whether a reply may and can be sent
+ * (a TCP segment, or a DNS response), exemption list, authoritative (RD
+ * clear: iterative), monitor, malformed, drop, reject. Whether a reply may and can be sent
  * (P53G_DROP_NOREPLY, P53G_DROP_RATELIMIT) is the hook's call, after this.
  *
  * Return: the outcome; the packet is not changed.
@@ -434,6 +534,7 @@ p53g_judge(const struct sk_buff *skb, enum p53g_family f, enum p53g_hook hook,
 	   const struct p53g_settings *conf, const struct p53g_pset *exempt,
 	   struct p53g_pkt *pkt)
 {
+	enum p53g_outcome o;
 	struct p53g_ct ct;
 
 	if (!conf->enabled || (hook == P53G_HOOK_FORWARD && !conf->forward)) {
@@ -456,6 +557,12 @@ p53g_judge(const struct sk_buff *skb, enum p53g_family f, enum p53g_hook hook,
 		   ct.wport == htons(P53G_DNS_PORT)) {
 		pkt->cls = p53g_query_class(pkt, conf->tcp);
 	}
+	/* A SYN shows no header: the segments after it are read instead. */
+	if (pkt->cls == P53G_CLASS_OTHER && conf->authoritative && conf->tcp &&
+	    pkt->l4 && pkt->proto == IPPROTO_TCP &&
+	    (hook == P53G_HOOK_FORWARD ? ct.dnat53 :
+	     pkt->port53 || ct.wport == htons(P53G_DNS_PORT)))
+		pkt->cls = P53G_CLASS_TCP_DATA;
 	if (pkt->cls == P53G_CLASS_OTHER)
 		return P53G_PASSED;
 	/* Local resolvers (127.0.0.53, ::1, a VRF's own) keep working. */
@@ -473,6 +580,11 @@ p53g_judge(const struct sk_buff *skb, enum p53g_family f, enum p53g_hook hook,
 		return P53G_REPLY;
 	if (p53g_is_exempt(skb, f, net, in, exempt))
 		return P53G_EXEMPT_LIST;
+	if (conf->authoritative) {
+		o = p53g_authority(skb, pkt);
+		if (o != P53G_NR_OUTCOMES)
+			return o;
+	}
 	if (conf->action == P53G_ACTION_MONITOR)
 		return P53G_MONITORED;
 	/* It may hide a query and has no port to answer: drop it silently. */
@@ -480,8 +592,9 @@ p53g_judge(const struct sk_buff *skb, enum p53g_family f, enum p53g_hook hook,
 		return P53G_DROP_MALFORMED;
 	if (conf->action == P53G_ACTION_DROP)
 		return P53G_DROP_ACTION;
-	return pkt->cls == P53G_CLASS_TCP_SYN ? P53G_REJECT_RESET :
-						P53G_REJECT_UNREACH;
+	return pkt->cls == P53G_CLASS_TCP_SYN ||
+	       pkt->cls == P53G_CLASS_TCP_DATA ? P53G_REJECT_RESET :
+						 P53G_REJECT_UNREACH;
 }
 EXPORT_SYMBOL_IF_KUNIT(p53g_judge);
 
@@ -803,6 +916,7 @@ static unsigned int p53g_hook_fn(struct sk_buff *skb,
 	case P53G_EXEMPT_LOOPBACK:
 	case P53G_EXEMPT_LIST:
 	case P53G_REPLY:
+	case P53G_ITERATIVE:
 	case P53G_NR_OUTCOMES:
 		return NF_ACCEPT;
 	default:

@@ -19,10 +19,16 @@ struct p53g_bucket;
 struct p53g_pset;
 
 #define P53G_DNS_PORT	53
-/* A DNS message starts with a 12-byte header; QR is the top bit of byte 2. */
+/*
+ * A DNS message starts with a 12-byte header; QR is the top bit of byte 2,
+ * RD (recursion desired) its lowest. Over TCP each message is preceded by
+ * its 2-byte length (RFC 1035 4.2.2).
+ */
 #define P53G_DNS_HDR_LEN	12
 #define P53G_DNS_QR_BYTE	2
 #define P53G_DNS_QR		0x80
+#define P53G_DNS_RD		0x01
+#define P53G_DNS_TCP_PREFIX	2
 
 /**
  * enum p53g_class - what a packet is, before any setting is applied
@@ -32,6 +38,8 @@ struct p53g_pset;
  * @P53G_CLASS_UDP: a UDP or UDP-Lite datagram (or the first fragment of
  *	one) to port 53
  * @P53G_CLASS_TCP_SYN: a TCP SYN to port 53 (asked for only with tcp=1)
+ * @P53G_CLASS_TCP_DATA: any other TCP segment to port 53, asked about only
+ *	with tcp=1 and authoritative=1 (its payload may begin a query)
  * @P53G_CLASS_MALFORMED: the headers end before the destination port can
  *	be read, so it may be a query
  */
@@ -40,6 +48,7 @@ enum p53g_class {
 	P53G_CLASS_UDP,
 	P53G_CLASS_TCP_SYN,
 	P53G_CLASS_MALFORMED,
+	P53G_CLASS_TCP_DATA,
 };
 
 /**
@@ -48,6 +57,7 @@ enum p53g_class {
  * @proto: the transport protocol, when known
  * @syn: TCP: the segment opens a connection (SYN, no ACK, no RST)
  * @l4: the transport header could be read (UDP, UDP-Lite, TCP)
+ * @port53: TCP: the header names port 53 (whatever the flags)
  * @thoff: where the transport header starts, when known
  */
 struct p53g_pkt {
@@ -55,6 +65,7 @@ struct p53g_pkt {
 	u8 proto;
 	bool syn;
 	bool l4;
+	bool port53;
 	unsigned int thoff;
 };
 
@@ -98,6 +109,8 @@ enum p53g_l3 {
 
 void p53g_ct_read(const struct sk_buff *skb, u8 proto, struct p53g_ct *ct);
 bool p53g_dns_response(const struct sk_buff *skb, const struct p53g_pkt *pkt);
+enum p53g_outcome p53g_authority(const struct sk_buff *skb,
+				 const struct p53g_pkt *pkt);
 
 enum p53g_outcome p53g_judge(const struct sk_buff *skb, enum p53g_family f,
 			     enum p53g_hook hook, const struct net *net,

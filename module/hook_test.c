@@ -57,7 +57,9 @@ enum {
  * @cut: bytes cut off the end of the packet (its length fields agree)
  * @src: P53G_SRC_*
  * @dns: UDP payload: P53G_DNS_* (none, a query, a response, or 6 bytes
- *	whose QR bit is set but that are no whole DNS header)
+ *	whose QR bit is set but that are no whole DNS header); TCP payload:
+ *	the same, after the message's 2-byte length
+ * @rd: set RD (recursion desired) in that DNS header
  * @lite_cov: UDP-Lite: the length field, its checksum coverage (0: the
  *	datagram's length, as UDP's; P53G_COV_ZERO: 0, meaning all of it)
  */
@@ -74,6 +76,7 @@ struct p53g_pktspec {
 	unsigned int cut;
 	u8 src;
 	u8 dns;
+	bool rd;
 	u16 lite_cov;
 };
 
@@ -235,13 +238,25 @@ static void p53g_class_desc(const struct p53g_class_case *c, char *desc)
 KUNIT_ARRAY_PARAM(p53g_ipv4, p53g_ipv4_cases, p53g_class_desc);
 KUNIT_ARRAY_PARAM(p53g_ipv6, p53g_ipv6_cases, p53g_class_desc);
 
+/* Writes the case's DNS header (or its first 6 bytes); returns its length. */
+static unsigned int p53g_put_dns(u8 *dns, const struct p53g_pktspec *c)
+{
+	memset(dns, 0, P53G_DNS_HDR_LEN);
+	dns[0] = 0x53;			/* ID */
+	dns[5] = 1;			/* QDCOUNT */
+	if (c->dns != P53G_DNS_QUERY)
+		dns[P53G_DNS_QR_BYTE] = P53G_DNS_QR;
+	if (c->rd)
+		dns[P53G_DNS_QR_BYTE] |= P53G_DNS_RD;
+	return c->dns == P53G_DNS_SHORT ? 6 : P53G_DNS_HDR_LEN;
+}
+
 /* Writes the transport header; returns its length. */
 static unsigned int p53g_put_l4(u8 *p, const struct p53g_pktspec *c)
 {
 	struct tcphdr *th = (struct tcphdr *)p;
 	struct udphdr *uh = (struct udphdr *)p;
-	unsigned int len;
-	u8 *dns;
+	unsigned int len, n;
 
 	switch (c->proto) {
 	case NEXTHDR_NONE:
@@ -252,7 +267,15 @@ static unsigned int p53g_put_l4(u8 *p, const struct p53g_pktspec *c)
 		th->dest = htons(c->dport);
 		th->doff = sizeof(*th) / 4;
 		tcp_flag_byte(th) = c->th_flags ? c->th_flags : TCPHDR_SYN;
-		return sizeof(*th);
+		len = sizeof(*th);
+		if (c->dns) {
+			/* the message's length, then the message (RFC 1035) */
+			n = p53g_put_dns(p + len + P53G_DNS_TCP_PREFIX, c);
+			p[len] = 0;
+			p[len + 1] = n;
+			len += P53G_DNS_TCP_PREFIX + n;
+		}
+		return len;
 	default:
 		/*
 		 * UDP, UDP-Lite, and the 8-byte ICMP/ICMPv6 echo header laid
@@ -262,15 +285,8 @@ static unsigned int p53g_put_l4(u8 *p, const struct p53g_pktspec *c)
 		uh->source = htons(c->sport);
 		uh->dest = htons(c->dport);
 		len = sizeof(*uh);
-		if (c->dns) {
-			dns = p + len;
-			memset(dns, 0, P53G_DNS_HDR_LEN);
-			dns[0] = 0x53;			/* ID */
-			dns[5] = 1;			/* QDCOUNT */
-			if (c->dns != P53G_DNS_QUERY)
-				dns[P53G_DNS_QR_BYTE] = P53G_DNS_QR;
-			len += c->dns == P53G_DNS_SHORT ? 6 : P53G_DNS_HDR_LEN;
-		}
+		if (c->dns)
+			len += p53g_put_dns(p + len, c);
 		uh->len = htons(len);
 		if (c->lite_cov)
 			uh->len = htons(c->lite_cov == P53G_COV_ZERO ? 0 :
@@ -978,6 +994,217 @@ static struct kunit_suite p53g_verdict_suite = {
 };
 
 /*
+ * authoritative=1: queries with RD clear pass (iterative), everything else
+ * is judged as without the setting; with tcp=1 every TCP segment to port
+ * 53 with a payload is read as beginning a DNS message.
+ */
+#define AUTH(tcp_, act)						\
+	{ .enabled = 1, .tcp = (tcp_), .loopback = 1, .forward = 1,	\
+	  .authoritative = 1, .action = P53G_ACTION_##act, .rate = 300 }
+#define AUTHDFL		AUTH(0, REJECT)
+#define AUTHTCP		AUTH(1, REJECT)
+#define QUERY		.dns = P53G_DNS_QUERY
+#define RECURSE		.dns = P53G_DNS_QUERY, .rd = true
+/* A TCP segment of an established connection, with a payload. */
+#define DATA		.th_flags = TCPHDR_ACK | TCPHDR_PSH
+
+static const struct p53g_verdict_case p53g_auth_cases[] = {
+	{ "v4 udp RD 0: iterative", V4, { UDP(53), QUERY }, P53G_DEV_ETH0,
+	  AUTHDFL, NULL, P53G_ITERATIVE },
+	{ "v6 udp RD 0: iterative", V6, { UDP(53), QUERY }, P53G_DEV_ETH0,
+	  AUTHDFL, NULL, P53G_ITERATIVE },
+	{ "v4 udp RD 1: reject", V4, { UDP(53), RECURSE }, P53G_DEV_ETH0,
+	  AUTHDFL, NULL, P53G_REJECT_UNREACH },
+	{ "v6 udp RD 1: reject", V6, { UDP(53), RECURSE }, P53G_DEV_ETH0,
+	  AUTHDFL, NULL, P53G_REJECT_UNREACH },
+	{ "v4 udp QR 1 RD 0: reject", V4,
+	  { UDP(53), .dns = P53G_DNS_RESPONSE }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_REJECT_UNREACH },
+	{ "v4 udp RD 0, header one byte short: reject", V4,
+	  { UDP(53), QUERY, .cut = 1 }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_REJECT_UNREACH },
+	{ "v6 udp RD 0, header one byte short: reject", V6,
+	  { UDP(53), QUERY, .cut = 1 }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_REJECT_UNREACH },
+	{ "v4 udp RD 0, header past the UDP length: reject", V4,
+	  { UDP(53), QUERY, .lite_cov = 19 }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_REJECT_UNREACH },
+	{ "v4 udp, 6 bytes of header: reject", V4,
+	  { UDP(53), .dns = P53G_DNS_SHORT }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_REJECT_UNREACH },
+	{ "v4 udp, no payload: reject", V4, { UDP(53) }, P53G_DEV_ETH0,
+	  AUTHDFL, NULL, P53G_REJECT_UNREACH },
+	{ "v4 udp cut short: dropped", V4, { UDP(53), .cut = 4 },
+	  P53G_DEV_ETH0, AUTHDFL, NULL, P53G_DROP_MALFORMED },
+	{ "v4 udp 5353 RD 1: passed", V4, { UDP(5353), RECURSE },
+	  P53G_DEV_ETH0, AUTHDFL, NULL, P53G_PASSED },
+	{ "v4 udp-lite RD 0: iterative", V4, { UDPLITE(53), QUERY },
+	  P53G_DEV_ETH0, AUTHDFL, NULL, P53G_ITERATIVE },
+	{ "v6 udp-lite RD 0, coverage 8: iterative", V6,
+	  { UDPLITE(53), QUERY, .lite_cov = 8 }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_ITERATIVE },
+	{ "v6 udp-lite RD 1: reject", V6, { UDPLITE(53), RECURSE },
+	  P53G_DEV_ETH0, AUTHDFL, NULL, P53G_REJECT_UNREACH },
+	{ "v4 first fragment RD 0: iterative", V4,
+	  { UDP(53), QUERY, .more_frags = true }, P53G_DEV_ETH0, AUTHDFL,
+	  NULL, P53G_ITERATIVE },
+	{ "v4 first fragment RD 1: reject", V4,
+	  { UDP(53), RECURSE, .more_frags = true }, P53G_DEV_ETH0, AUTHDFL,
+	  NULL, P53G_REJECT_UNREACH },
+	{ "v6 first fragment RD 0: iterative", V6,
+	  { UDP(53), QUERY, .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1,
+	    .more_frags = true }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_ITERATIVE },
+	{ "v6 first fragment RD 1: reject", V6,
+	  { UDP(53), RECURSE, .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1,
+	    .more_frags = true }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_REJECT_UNREACH },
+	{ "v6 first fragment, header one byte short: reject", V6,
+	  { UDP(53), QUERY, .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1,
+	    .more_frags = true, .cut = 1 }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_REJECT_UNREACH },
+	{ "v4 non-first fragment: passed", V4,
+	  { UDP(53), RECURSE, .frag_offset = 185, .more_frags = true },
+	  P53G_DEV_ETH0, AUTHDFL, NULL, P53G_PASSED },
+	{ "v6 non-first fragment: passed", V6,
+	  { UDP(53), RECURSE, .ext = { NEXTHDR_FRAGMENT }, .n_ext = 1,
+	    .frag_offset = 185 }, P53G_DEV_ETH0, AUTHDFL, NULL, P53G_PASSED },
+	{ "v4 exempt source, RD 1: exempted", V4, { UDP(53), RECURSE },
+	  P53G_DEV_ETH0, AUTHDFL, "192.0.2.0/24", P53G_EXEMPT_LIST },
+	{ "v6 exempt source, RD 0: exempted", V6, { UDP(53), QUERY },
+	  P53G_DEV_ETH0, AUTHDFL, "2001:db8::/32", P53G_EXEMPT_LIST },
+	{ "v4 on lo, RD 0: exempted", V4,
+	  { UDP(53), QUERY, .src = P53G_SRC_LOOPBACK }, P53G_DEV_LO, AUTHDFL,
+	  NULL, P53G_EXEMPT_LOOPBACK },
+	{ "v4 monitor, RD 0: iterative", V4, { UDP(53), QUERY },
+	  P53G_DEV_ETH0, AUTH(0, MONITOR), NULL, P53G_ITERATIVE },
+	{ "v4 monitor, RD 1: monitored", V4, { UDP(53), RECURSE },
+	  P53G_DEV_ETH0, AUTH(0, MONITOR), NULL, P53G_MONITORED },
+	{ "v6 monitor, header short: monitored", V6,
+	  { UDP(53), QUERY, .cut = 1 }, P53G_DEV_ETH0, AUTH(0, MONITOR), NULL,
+	  P53G_MONITORED },
+	{ "v6 drop, RD 1: dropped", V6, { UDP(53), RECURSE }, P53G_DEV_ETH0,
+	  AUTH(0, DROP), NULL, P53G_DROP_ACTION },
+	{ "v4 drop, RD 0: iterative", V4, { UDP(53), QUERY }, P53G_DEV_ETH0,
+	  AUTH(0, DROP), NULL, P53G_ITERATIVE },
+	{ "v4 authoritative 0, RD 0: reject", V4, { UDP(53), QUERY },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH },
+	{ "v6 authoritative 0, RD 0: reject", V6, { UDP(53), QUERY },
+	  P53G_DEV_ETH0, DFL, NULL, P53G_REJECT_UNREACH },
+	{ "v4 authoritative 0, monitor, RD 0: monitored", V4,
+	  { UDP(53), QUERY }, P53G_DEV_ETH0, CONF(1, 0, 1, MONITOR), NULL,
+	  P53G_MONITORED },
+	{ "v4 authoritative 0, tcp=1, data RD 1: passed", V4,
+	  { TCP(53), RECURSE, DATA }, P53G_DEV_ETH0, CONF(1, 1, 1, REJECT),
+	  NULL, P53G_PASSED },
+	{ "v4 authoritative 0, tcp=1, syn RD 0: reset", V4,
+	  { TCP(53), QUERY }, P53G_DEV_ETH0, CONF(1, 1, 1, REJECT), NULL,
+	  P53G_REJECT_RESET },
+	/* TCP: the SYN passes, the segment that begins a message is read. */
+	{ "v4 tcp=1 syn: passed", V4, { TCP(53) }, P53G_DEV_ETH0, AUTHTCP,
+	  NULL, P53G_PASSED },
+	{ "v6 tcp=1 syn: passed", V6, { TCP(53) }, P53G_DEV_ETH0, AUTHTCP,
+	  NULL, P53G_PASSED },
+	{ "v4 tcp=1 syn with data (fast open), RD 1: reset", V4,
+	  { TCP(53), RECURSE }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_REJECT_RESET },
+	{ "v4 tcp=1 syn with data (fast open), RD 0: iterative", V4,
+	  { TCP(53), QUERY }, P53G_DEV_ETH0, AUTHTCP, NULL, P53G_ITERATIVE },
+	{ "v4 tcp=1 data RD 0: iterative", V4, { TCP(53), QUERY, DATA },
+	  P53G_DEV_ETH0, AUTHTCP, NULL, P53G_ITERATIVE },
+	{ "v6 tcp=1 data RD 0: iterative", V6, { TCP(53), QUERY, DATA },
+	  P53G_DEV_ETH0, AUTHTCP, NULL, P53G_ITERATIVE },
+	{ "v4 tcp=1 data RD 1: reset", V4, { TCP(53), RECURSE, DATA },
+	  P53G_DEV_ETH0, AUTHTCP, NULL, P53G_REJECT_RESET },
+	{ "v6 tcp=1 data RD 1: reset", V6, { TCP(53), RECURSE, DATA },
+	  P53G_DEV_ETH0, AUTHTCP, NULL, P53G_REJECT_RESET },
+	{ "v6 tcp=1 data after extension headers, RD 1: reset", V6,
+	  { TCP(53), RECURSE, DATA, .ext = { NEXTHDR_HOP, NEXTHDR_DEST },
+	    .n_ext = 2 }, P53G_DEV_ETH0, AUTHTCP, NULL, P53G_REJECT_RESET },
+	{ "v4 tcp=1 data QR 1: reset", V4,
+	  { TCP(53), .dns = P53G_DNS_RESPONSE, DATA }, P53G_DEV_ETH0, AUTHTCP,
+	  NULL, P53G_REJECT_RESET },
+	{ "v4 tcp=1 data RD 0, header one byte short: reset", V4,
+	  { TCP(53), QUERY, DATA, .cut = 1 }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_REJECT_RESET },
+	{ "v6 tcp=1 data, 6 bytes of header: reset", V6,
+	  { TCP(53), .dns = P53G_DNS_SHORT, DATA }, P53G_DEV_ETH0, AUTHTCP,
+	  NULL, P53G_REJECT_RESET },
+	{ "v4 tcp=1 ack, no payload: passed", V4,
+	  { TCP(53), .th_flags = TCPHDR_ACK }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_PASSED },
+	{ "v6 tcp=1 fin, no payload: passed", V6,
+	  { TCP(53), .th_flags = TCPHDR_ACK | TCPHDR_FIN }, P53G_DEV_ETH0,
+	  AUTHTCP, NULL, P53G_PASSED },
+	{ "v4 tcp=1 rst with a payload: passed", V4,
+	  { TCP(53), RECURSE, .th_flags = TCPHDR_RST }, P53G_DEV_ETH0,
+	  AUTHTCP, NULL, P53G_PASSED },
+	{ "v4 tcp=1 data to port 80, RD 1: passed", V4,
+	  { TCP(80), RECURSE, DATA }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_PASSED },
+	{ "v4 tcp=0 data RD 1: passed", V4, { TCP(53), RECURSE, DATA },
+	  P53G_DEV_ETH0, AUTHDFL, NULL, P53G_PASSED },
+	{ "v4 tcp=1 data header cut to 4 bytes: dropped", V4,
+	  { TCP(53), DATA, .cut = 16 }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_DROP_MALFORMED },
+	{ "v4 tcp=1 exempt source, data RD 1: exempted", V4,
+	  { TCP(53), RECURSE, DATA }, P53G_DEV_ETH0, AUTHTCP, "192.0.2.0/24",
+	  P53G_EXEMPT_LIST },
+	{ "v6 tcp=1 on lo, data RD 1: exempted", V6,
+	  { TCP(53), RECURSE, DATA, .src = P53G_SRC_LOOPBACK }, P53G_DEV_LO,
+	  AUTHTCP, NULL, P53G_EXEMPT_LOOPBACK },
+	{ "v4 tcp=1 monitor, data RD 1: monitored", V4,
+	  { TCP(53), RECURSE, DATA }, P53G_DEV_ETH0, AUTH(1, MONITOR), NULL,
+	  P53G_MONITORED },
+	{ "v6 tcp=1 monitor, data RD 0: iterative", V6,
+	  { TCP(53), QUERY, DATA }, P53G_DEV_ETH0, AUTH(1, MONITOR), NULL,
+	  P53G_ITERATIVE },
+	{ "v4 tcp=1 drop, data RD 1: dropped", V4, { TCP(53), RECURSE, DATA },
+	  P53G_DEV_ETH0, AUTH(1, DROP), NULL, P53G_DROP_ACTION },
+#if IS_ENABLED(CONFIG_NF_CONNTRACK)
+	{ "v4 reply direction, udp query RD 0: iterative", V4,
+	  { UDP(53), QUERY }, P53G_DEV_ETH0, AUTHDFL, NULL, P53G_ITERATIVE,
+	  REPLY_CT },
+	{ "v4 tcp=1 reply direction, data RD 1: replies", V4,
+	  { TCP(53), RECURSE, DATA }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_REPLY, REPLY_CT },
+	{ "v4 udp to 5354 REDIRECTed from 53, RD 1: reject", V4,
+	  { UDP(5354), RECURSE }, P53G_DEV_ETH0, AUTHDFL, NULL,
+	  P53G_REJECT_UNREACH, DNAT(53) },
+	{ "v6 udp to 5354 REDIRECTed from 53, RD 0: iterative", V6,
+	  { UDP(5354), QUERY }, P53G_DEV_ETH0, AUTHDFL, NULL, P53G_ITERATIVE,
+	  DNAT(53) },
+	{ "v4 tcp=1 data to 5354 DNATed from 53, RD 1: reset", V4,
+	  { TCP(5354), RECURSE, DATA }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_REJECT_RESET, CT(IP_CT_ESTABLISHED, IPS_DST_NAT, 53) },
+	{ "v4 tcp=1 data to 5354 DNATed from 53, RD 0: iterative", V4,
+	  { TCP(5354), QUERY, DATA }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_ITERATIVE, CT(IP_CT_ESTABLISHED, IPS_DST_NAT, 53) },
+	{ "v4 forward, tcp=1 data DNATed from 53, RD 1: reset", V4,
+	  { TCP(5354), RECURSE, DATA }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_REJECT_RESET, CT(IP_CT_ESTABLISHED, IPS_DST_NAT, 53), FWD },
+	{ "v6 forward, udp DNATed from 53, RD 0: iterative", V6,
+	  { UDP(5354), QUERY }, P53G_DEV_ETH0, AUTHDFL, NULL, P53G_ITERATIVE,
+	  DNAT(53), FWD },
+	{ "v4 forward, tcp=1 data not DNATed, RD 1: passed", V4,
+	  { TCP(53), RECURSE, DATA }, P53G_DEV_ETH0, AUTHTCP, NULL,
+	  P53G_PASSED, FWD },
+#endif
+};
+
+KUNIT_ARRAY_PARAM(p53g_auth, p53g_auth_cases, p53g_verdict_desc);
+
+static struct kunit_case p53g_auth_test_cases[] = {
+	KUNIT_CASE_PARAM(p53g_verdict_test, p53g_auth_gen_params),
+	{}
+};
+
+static struct kunit_suite p53g_auth_suite = {
+	.name = "port53guard_authoritative",
+	.test_cases = p53g_auth_test_cases,
+};
+
+/*
  * The rate limit with an injected clock: at each step, @n replies are
  * asked for at @t ns, and @allowed of them must be let through.
  */
@@ -1487,11 +1714,11 @@ static struct kunit_suite p53g_ingress_suite = {
 
 #if IS_ENABLED(CONFIG_IPV6)
 kunit_test_suites(&p53g_ipv4_suite, &p53g_ipv6_suite, &p53g_verdict_suite,
-		  &p53g_rate_suite, &p53g_csum_suite, &p53g_ingress_suite,
-		  &p53g_segs_suite);
+		  &p53g_auth_suite, &p53g_rate_suite, &p53g_csum_suite,
+		  &p53g_ingress_suite, &p53g_segs_suite);
 #else
-kunit_test_suites(&p53g_ipv4_suite, &p53g_verdict_suite, &p53g_rate_suite,
-		  &p53g_csum_suite, &p53g_ingress_suite,
+kunit_test_suites(&p53g_ipv4_suite, &p53g_verdict_suite, &p53g_auth_suite,
+		  &p53g_rate_suite, &p53g_csum_suite, &p53g_ingress_suite,
 		  &p53g_segs_suite);
 #endif
 

@@ -21,6 +21,7 @@ static const struct {
 	[P53G_SET_LOG] = { "log", P53G_KIND_BOOL },
 	[P53G_SET_RATE] = { "rate", P53G_KIND_RATE },
 	[P53G_SET_FORWARD] = { "forward", P53G_KIND_BOOL },
+	[P53G_SET_AUTHORITATIVE] = { "authoritative", P53G_KIND_BOOL },
 };
 
 static const char * const p53g_action_names[P53G_NR_ACTIONS] = {
@@ -45,6 +46,7 @@ static const struct {
 	[P53G_DROP_RATELIMIT] = { "dropped_ratelimit", P53G_TOTAL_DROPPED },
 	[P53G_DROP_MALFORMED] = { "dropped_malformed", P53G_TOTAL_DROPPED },
 	[P53G_DROP_NOREPLY] = { "dropped_noreply", P53G_TOTAL_DROPPED },
+	[P53G_ITERATIVE] = { "iterative", P53G_TOTAL_ITERATIVE },
 };
 
 static const char * const p53g_total_names[P53G_NR_TOTALS] = {
@@ -55,6 +57,7 @@ static const char * const p53g_total_names[P53G_NR_TOTALS] = {
 	[P53G_TOTAL_REPLIES] = "replies",
 	[P53G_TOTAL_PASSED] = "passed",
 	[P53G_TOTAL_DISABLED] = "disabled",
+	[P53G_TOTAL_ITERATIVE] = "iterative",
 };
 
 const char *p53g_setting_name(enum p53g_setting s)
@@ -235,6 +238,8 @@ u32 p53g_setting_get(const struct p53g_settings *c, enum p53g_setting s)
 		return c->rate;
 	case P53G_SET_FORWARD:
 		return c->forward;
+	case P53G_SET_AUTHORITATIVE:
+		return c->authoritative;
 	default:
 		return 0;
 	}
@@ -263,6 +268,9 @@ void p53g_setting_put(struct p53g_settings *c, enum p53g_setting s, u32 val)
 		break;
 	case P53G_SET_FORWARD:
 		c->forward = !!val;
+		break;
+	case P53G_SET_AUTHORITATIVE:
+		c->authoritative = !!val;
 		break;
 	default:
 		break;

@@ -24,6 +24,7 @@ enum p53g_setting {
 	P53G_SET_LOG,
 	P53G_SET_RATE,
 	P53G_SET_FORWARD,
+	P53G_SET_AUTHORITATIVE,
 	P53G_NR_SETTINGS,
 };
 
@@ -45,6 +46,8 @@ enum p53g_setting_kind {
  * @log: one rate-limited kernel log line per blocked packet
  * @forward: also judge queries DNATed from port 53 and routed on
  *	(NF_INET_FORWARD: ports published to containers and VMs)
+ * @authoritative: queries that do not ask for recursion (RD=0, as
+ *	resolvers ask authoritative servers) pass, counted as iterative
  * @action: enum p53g_action
  * @rate: replies per second, 0 for no limit
  */
@@ -54,6 +57,7 @@ struct p53g_settings {
 	u8 loopback;
 	u8 log;
 	u8 forward;
+	u8 authoritative;
 	u8 action;
 	u32 rate;
 };
@@ -61,6 +65,7 @@ struct p53g_settings {
 /* The protective defaults: what `modprobe port53guard` alone gives. */
 #define P53G_SETTINGS_DEFAULT {					\
 	.enabled = 1, .tcp = 0, .loopback = 1, .log = 0, .forward = 1,	\
+	.authoritative = 0,						\
 	.action = P53G_ACTION_REJECT, .rate = P53G_RATE_DEFAULT,	\
 }
 
@@ -96,6 +101,9 @@ const char *p53g_action_name(unsigned int action);
  * @P53G_DROP_NOREPLY: a reply was due, but the kernel's rules forbid one
  *	(to a broadcast or multicast address, from an unspecified or
  *	multicast source, a bad checksum: that one has spent a token): dropped
+ * @P53G_ITERATIVE: with authoritative=1, a query that does not ask for
+ *	recursion (a whole DNS header, QR and RD clear), let through; with
+ *	tcp=1 also a TCP SYN to port 53 (its header comes later)
  * @P53G_NR_OUTCOMES: how many there are
  */
 enum p53g_outcome {
@@ -111,12 +119,14 @@ enum p53g_outcome {
 	P53G_DROP_RATELIMIT,
 	P53G_DROP_MALFORMED,
 	P53G_DROP_NOREPLY,
+	P53G_ITERATIVE,
 	P53G_NR_OUTCOMES,
 };
 
 /*
  * The totals the stats file leads with: every outcome is in exactly one
- * (rejected, dropped, monitored, exempted, replies, passed, disabled).
+ * (rejected, dropped, monitored, exempted, replies, passed, disabled,
+ * iterative).
  */
 enum p53g_total {
 	P53G_TOTAL_REJECTED,
@@ -126,6 +136,7 @@ enum p53g_total {
 	P53G_TOTAL_REPLIES,
 	P53G_TOTAL_PASSED,
 	P53G_TOTAL_DISABLED,
+	P53G_TOTAL_ITERATIVE,
 	P53G_NR_TOTALS,
 };
 

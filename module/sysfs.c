@@ -70,6 +70,7 @@ P53G_SETTING_ATTR(loopback, P53G_SET_LOOPBACK);
 P53G_SETTING_ATTR(log, P53G_SET_LOG);
 P53G_SETTING_ATTR(rate, P53G_SET_RATE);
 P53G_SETTING_ATTR(forward, P53G_SET_FORWARD);
+P53G_SETTING_ATTR(authoritative, P53G_SET_AUTHORITATIVE);
 
 /*
  * The totals the contract names, then the breakdowns of rejected, dropped
@@ -304,6 +305,7 @@ static struct attribute *p53g_attrs[] = {
 	&p53g_attr_log.attr.attr,
 	&p53g_attr_rate.attr.attr,
 	&p53g_attr_forward.attr.attr,
+	&p53g_attr_authoritative.attr.attr,
 	&p53g_attr_stats.attr,
 	&p53g_attr_counters.attr,
 	&p53g_attr_generation.attr,
