@@ -8,13 +8,18 @@
 #include <stdarg.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
+#include <spawn.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "p53g.h"
+
+extern char **environ;
 
 const char *p53g_root(void)
 {
@@ -618,4 +623,63 @@ err_free:
 	free(dir);
 	free(tmp);
 	return -1;
+}
+
+/*
+ * Run argv (argv[0] a path, or a name looked up in PATH), its output and
+ * errors into @out. Return: its exit status, or -1 if it could not run.
+ */
+int p53g_run(char *const argv[], char *out, size_t size)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t attr;
+	sigset_t none;
+	size_t len = 0;
+	int p[2], st, rc;
+	ssize_t r;
+	pid_t pid;
+
+	if (size)
+		out[0] = '\0';
+	if (pipe2(p, O_CLOEXEC))
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
+	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
+	posix_spawnattr_init(&attr);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&attr, &none);
+	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
+	rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&attr);
+	close(p[1]);
+	if (rc) {
+		close(p[0]);
+		return -1;
+	}
+	for (;;) {
+		char junk[256];
+
+		if (len + 1 < size)
+			r = read(p[0], out + len, size - len - 1);
+		else
+			r = read(p[0], junk, sizeof(junk));
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		if (len + 1 < size)
+			len += r;
+	}
+	if (size) {
+		out[len] = '\0';
+		while (len && out[len - 1] == '\n')
+			out[--len] = '\0';
+	}
+	close(p[0]);
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }

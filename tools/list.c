@@ -557,6 +557,8 @@ int p53g_apply(const struct p53g_op *ops, size_t n,
 	else
 		rc = p53g_apply_staged(ops, n, sets, nsets);
 	p53g_buf_free(&b);
+	if (!rc)
+		p53g_fallback_after_commit();
 	return rc;
 }
 

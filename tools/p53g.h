@@ -18,9 +18,10 @@
 
 /*
  * Exit status: 0 success, 1 failure (or "would be blocked"), 2 usage,
- * 3 could not tell (exempt check: module absent, read error).
+ * 3 could not tell (exempt check: module absent, read error), 4 guarded
+ * only by the nftables fallback (verify).
  */
-enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_UNKNOWN = 3 };
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2, EXIT_UNKNOWN = 3, EXIT_FALLBACK = 4 };
 
 /* The subcommands, each in its own file. */
 int status_main(int argc, char *argv[]);
@@ -31,6 +32,7 @@ int restore_main(int argc, char *argv[]);
 int listeners_main(int argc, char *argv[]);
 int verify_main(int argc, char *argv[]);
 int reset_counters_main(int argc, char *argv[]);
+int fallback_main(int argc, char *argv[]);
 
 /* listeners.c */
 size_t p53g_netns_count(void);
@@ -76,6 +78,7 @@ int p53g_buf_append(struct p53g_buf *b, const char *data, size_t len);
 int p53g_buf_printf(struct p53g_buf *b, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int p53g_write_file_atomic(const char *path, const char *data, size_t len);
+int p53g_run(char *const argv[], char *out, size_t size);
 #define P53G_WAIT_HELP \
 	"  -w, --wait [SECONDS]  while another process replaces the list (begin ...\n" \
 	"            commit), wait for it, SECONDS at most (default: as long as it\n" \
@@ -182,6 +185,32 @@ struct p53g_saved {
 
 int p53g_saved_read(const char *file, struct p53g_saved *r);
 void p53g_saved_free(struct p53g_saved *r);
+
+/* fallback.c: the nftables table when the module cannot load */
+struct p53g_fallback {
+	long long time;			/* when it was applied */
+	bool guards;			/* it refuses queries */
+	char file[P53G_NAME_MAX];	/* from what (escaped) */
+	char why[1024];			/* why (escaped) */
+	char settings[512];		/* "enabled 1, action reject, ..." */
+};
+
+#define P53G_FALLBACK_STATE_NAME	"/run/port53guard/fallback"
+const char *p53g_nft(void);
+const char *p53g_fallback_state_path(void);
+int p53g_fallback_table(char *comment, size_t size);
+int p53g_fallback_state(struct p53g_fallback *st);
+void p53g_fallback_after_commit(void);
+int p53g_fallback_counters(struct p53g_buf *b);
+struct p53g_fallback_view {
+	int table;			/* p53g_fallback_table() */
+	bool state;			/* the state file speaks of this namespace */
+	bool present;			/* a table, seen or (without root) stated */
+	bool guards;			/* and it refuses queries */
+	char comment[160];		/* the table's comment */
+	struct p53g_fallback st;	/* the state file's word */
+};
+void p53g_fallback_view(struct p53g_fallback_view *v);
 
 /* metrics.c */
 int p53g_metrics(struct p53g_buf *b);

@@ -21,6 +21,7 @@ static const struct {
 	{ "listeners", listeners_main, "Every socket on port 53 in every namespace, and its verdict" },
 	{ "verify", verify_main, "Check that the host is guarded as configured; exit 0 only then" },
 	{ "reset-counters", reset_counters_main, "Zero the counters (recorded like every change)" },
+	{ "fallback", fallback_main, "When the module cannot load: the saved configuration as nftables" },
 };
 
 #define NR_SUBCOMMANDS (sizeof(subcommands) / sizeof(subcommands[0]))

@@ -55,6 +55,7 @@ int set_main(int argc, char *argv[])
 	}
 	if (p53g_require_module() || p53g_opt_set(s, value))
 		return EXIT_FAIL;
+	p53g_fallback_after_commit();
 	return EXIT_OK;
 }
 
