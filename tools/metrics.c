@@ -144,6 +144,9 @@ static long long value_ll(const char *name)
  *
  * Return: 0, or -1 (said).
  */
+#define FALLBACK_HELP \
+	"1 when the module is not loaded and the nftables fallback refuses queries here."
+
 int p53g_metrics(struct p53g_buf *b)
 {
 	char version[64], v[32], values[P53G_NR_SETTINGS][32];
@@ -152,8 +155,12 @@ int p53g_metrics(struct p53g_buf *b)
 	int s, a, rc;
 
 	if (access(p53g_root(), F_OK)) {
-		/* documented: port53guard_up 0, and nothing else */
-		return gauge(b, "port53guard_up", "Whether the port53guard module is loaded.", 0);
+		struct p53g_fallback_view fv;
+
+		/* documented: port53guard_up 0 and port53guard_fallback, nothing else */
+		p53g_fallback_view(&fv);
+		rc = gauge(b, "port53guard_up", "Whether the port53guard module is loaded.", 0);
+		return rc ? rc : gauge(b, "port53guard_fallback", FALLBACK_HELP, fv.guards);
 	}
 	for (s = 0; s < P53G_NR_SETTINGS; s++)
 		if (p53g_opt_get(s, values[s], sizeof(values[s])))
@@ -161,6 +168,8 @@ int p53g_metrics(struct p53g_buf *b)
 	if (p53g_read_file("stats", &stats))
 		return -1;
 	rc = gauge(b, "port53guard_up", "Whether the port53guard module is loaded.", 1);
+	if (!rc)
+		rc = gauge(b, "port53guard_fallback", FALLBACK_HELP, 0);
 	if (p53g_read_module_value("version", version, sizeof(version)))
 		snprintf(version, sizeof(version), "unknown");
 	if (!rc)

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "p53g.h"
 
@@ -120,6 +121,61 @@ static void status_changes(char *out, size_t size)
 	snprintf(out, size, "%s %s", gen, when);
 }
 
+/*
+ * No module, but the nftables fallback in this namespace: what guards
+ * it, from where and why, and its counters (those with root).
+ * Return: 0 when it refuses queries, 1 when it refuses nothing.
+ */
+static int status_fallback(const struct p53g_fallback_view *fv, bool json)
+{
+	struct p53g_buf c = { 0 };
+	char when[40] = "";
+	time_t t = (time_t)fv->st.time;
+	bool first = true;
+	char *p, *end, *nl;
+
+	if (fv->state)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	if (fv->table == 1)
+		p53g_fallback_counters(&c);
+	if (json) {
+		printf("{\n  \"module\": false,\n  \"fallback\": true,\n  \"guards\": %s,"
+		       "\n  \"table\": \"inet port53guard\",\n  \"table_seen\": %s",
+		       fv->guards ? "true" : "false", fv->table == 1 ? "true" : "false");
+		if (fv->state) {
+			printf(",\n  \"applied\": \"%s\",\n  \"file\": ", when);
+			p53g_json_string(fv->st.file, strlen(fv->st.file));
+			printf(",\n  \"why\": ");
+			p53g_json_string(fv->st.why, strlen(fv->st.why));
+			printf(",\n  \"settings\": ");
+			p53g_json_string(fv->st.settings, strlen(fv->st.settings));
+		}
+		printf(",\n  \"counters\": {");
+	} else {
+		printf("module: not loaded\n"
+		       "fallback: %s by the nftables fallback, table inet port53guard, in this "
+		       "network namespace%s\n",
+		       fv->guards ? "guarded" : "NOT guarded: it refuses nothing, though applied",
+		       fv->table == 1 ? "" : " (from the state file: reading nftables needs root)");
+		if (fv->state)
+			printf("applied: %s from %s\nwhy: %s\nsettings: %s\n", when, fv->st.file,
+			       fv->st.why, fv->st.settings);
+		if (c.len)
+			printf("counters:\n");
+	}
+	for (p = c.data, end = c.data + c.len; p && p < end; p = nl + 1) {
+		nl = memchr(p, '\n', end - p);
+		if (!nl)
+			break;
+		print_counter(p, nl - p, json, first);
+		first = false;
+	}
+	if (json)
+		printf("%s}\n}\n", first ? "" : "\n  ");
+	p53g_buf_free(&c);
+	return p53g_finish_stdout(fv->guards ? EXIT_OK : EXIT_FAIL);
+}
+
 int status_main(int argc, char *argv[])
 {
 	char values[P53G_NR_SETTINGS][32], version[32], max[24], netonly[8], changes[80];
@@ -173,6 +229,13 @@ int status_main(int argc, char *argv[])
 	}
 	if (prom)
 		return status_prometheus(file);
+	if (access(p53g_root(), F_OK)) {
+		struct p53g_fallback_view fv;
+
+		p53g_fallback_view(&fv);
+		if (fv.present)
+			return status_fallback(&fv, json);
+	}
 	if (p53g_require_module())
 		return p53g_json_fail(EXIT_FAIL);
 	for (i = 0; i < P53G_NR_SETTINGS; i++)

@@ -2,10 +2,15 @@
 /*
  * port53guard verify [--json] [--probe] [--saved FILE]: is this host
  * guarded, as configured, now? Exit 0 only when every check passes
- * (warnings do not fail it), 1 when one fails, 2 on bad usage.
+ * (warnings do not fail it), 1 when one fails, 2 on bad usage, 4 when
+ * the module is not loaded and the nftables fallback guards this network
+ * namespace (port53guard fallback).
  *
  * The checks, each with its result and why:
  *   module      loaded; its version (against the tool's), taint and signer
+ *   fallback    without the module, table inet port53guard guards (exit 4);
+ *               with it, no such table beside it (it would refuse what the
+ *               module exempts)
  *   enabled     1
  *   action      reject or drop (monitor refuses nothing)
  *   namespaces  every network namespace this process can see has the
@@ -60,8 +65,6 @@
 #define PROBE_WAIT_MS		3000
 #define PROBE_ERR_MAX		512
 
-extern char **environ;
-
 enum result { R_PASS, R_WARN, R_FAIL };
 static const char *const result_name[] = { "pass", "warn", "fail" };
 
@@ -81,6 +84,7 @@ struct verify {
 	size_t entries;
 	char sha[65];
 	struct p53g_list list;
+	bool fallback;		/* guarded by the nftables fallback alone */
 };
 
 static void __attribute__((format(printf, 4, 5)))
@@ -99,65 +103,6 @@ add(struct verify *v, const char *name, enum result r, const char *fmt, ...)
 	va_end(ap);
 }
 
-/*
- * Run argv (argv[0] a path, or a name looked up in PATH), its output and
- * errors into @out. Return: its exit status, or -1 if it could not run.
- */
-static int run(char *const argv[], char *out, size_t size)
-{
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t attr;
-	sigset_t none;
-	size_t len = 0;
-	int p[2], st, rc;
-	ssize_t r;
-	pid_t pid;
-
-	if (size)
-		out[0] = '\0';
-	if (pipe2(p, O_CLOEXEC))
-		return -1;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, p[1], 2);
-	posix_spawnattr_init(&attr);
-	sigemptyset(&none);
-	posix_spawnattr_setsigmask(&attr, &none);
-	posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK);
-	rc = posix_spawnp(&pid, argv[0], &fa, &attr, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&attr);
-	close(p[1]);
-	if (rc) {
-		close(p[0]);
-		return -1;
-	}
-	for (;;) {
-		char junk[256];
-
-		if (len + 1 < size)
-			r = read(p[0], out + len, size - len - 1);
-		else
-			r = read(p[0], junk, sizeof(junk));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		if (len + 1 < size)
-			len += r;
-	}
-	if (size) {
-		out[len] = '\0';
-		while (len && out[len - 1] == '\n')
-			out[--len] = '\0';
-	}
-	close(p[0]);
-	while (waitpid(pid, &st, 0) < 0)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
 /* ---- the module and its settings ---- */
 
 static void check_module(struct verify *v)
@@ -170,7 +115,7 @@ static void check_module(struct verify *v)
 	if (p53g_read_module_value("version", v->version, sizeof(v->version)))
 		snprintf(v->version, sizeof(v->version), "unknown");
 	p53g_read_module_value("taint", taint, sizeof(taint));
-	if (run(modinfo, signer, sizeof(signer)) != 0)
+	if (p53g_run(modinfo, signer, sizeof(signer)) != 0)
 		signer[0] = '\0';
 	signer[strcspn(signer, "\n")] = '\0';
 	if (strcmp(v->version, P53G_VERSION))
@@ -526,7 +471,7 @@ static int ip(const struct probe *p, char *err, char *out, size_t size, ...)
 		n++;
 	va_end(ap);
 	argv[n] = NULL;
-	rc = run(argv, out, size);
+	rc = p53g_run(argv, out, size);
 	if (rc && err) {
 		len = snprintf(err, PROBE_ERR_MAX, "%s", p->ip);
 		for (i = 1; i < n && len < PROBE_ERR_MAX; i++)
@@ -838,6 +783,30 @@ static void check_probe(struct verify *v)
 
 /* ---- report ---- */
 
+/* No module: is the namespace guarded by the nftables fallback? */
+static void check_fallback_alone(struct verify *v, const struct p53g_fallback_view *fv)
+{
+	char when[40] = "?";
+	time_t t = (time_t)fv->st.time;
+
+	add(v, "module", R_FAIL, "not loaded%s (sudo modprobe port53guard)",
+	    fv->guards ? "" : ": nothing refuses DNS queries");
+	if (!fv->present)
+		return;
+	if (fv->state)
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	if (!fv->guards) {
+		add(v, "fallback", R_FAIL, "table inet port53guard refuses nothing (%s)",
+		    fv->table == 1 ? fv->comment : fv->st.settings);
+		return;
+	}
+	v->fallback = true;
+	add(v, "fallback", R_WARN, "table inet port53guard guards this network namespace%s, "
+	    "applied %s from %s: %s", fv->table == 1 ? "" :
+	    " (so says " P53G_FALLBACK_STATE_NAME "; reading nftables needs root)",
+	    when, fv->state ? fv->st.file : "?", fv->state ? fv->st.why : "no state file");
+}
+
 static void report_json(const struct verify *v, const char *now, bool probe, const char *saved,
 			enum result worst)
 {
@@ -859,7 +828,8 @@ static void report_json(const struct verify *v, const char *now, bool probe, con
 	printf(",\n  \"tool_version\": \"%s\",\n  \"probe\": %s,\n  \"saved_file\": ",
 	       P53G_VERSION, probe ? "true" : "false");
 	p53g_json_string(saved, strlen(saved));
-	printf(",\n  \"result\": \"%s\",\n  \"checks\": [", result_name[worst]);
+	printf(",\n  \"result\": \"%s\",\n  \"fallback\": %s,\n  \"checks\": [",
+	       result_name[worst], v->fallback ? "true" : "false");
 	for (i = 0; i < v->n; i++) {
 		printf("%s\n    {\"check\": \"%s\", \"result\": \"%s\", \"detail\": ",
 		       i ? "," : "", v->c[i].name, result_name[v->c[i].r]);
@@ -892,7 +862,10 @@ static void report_text(const struct verify *v, enum result worst)
 		nf += v->c[i].r == R_FAIL;
 		nw += v->c[i].r == R_WARN;
 	}
-	if (worst == R_FAIL) {
+	if (v->fallback) {
+		printf("verify: guarded only by the nftables fallback (table inet port53guard), "
+		       "not by the module as configured\n");
+	} else if (worst == R_FAIL) {
 		printf("verify: NOT guarded as configured: %zu %s failed:", nf,
 		       nf == 1 ? "check" : "checks");
 		for (i = 0; i < v->n; i++)
@@ -909,7 +882,8 @@ static void verify_usage(FILE *f)
 {
 	fprintf(f, "Usage: %s verify [--json] [--probe] [--saved FILE]\n\n"
 		   "Checks that this host is guarded as configured; exits 0 only then, 1 if\n"
-		   "not (each failed check says why), 2 on bad usage. Checks the module, its\n"
+		   "not (each failed check says why), 2 on bad usage, 4 when only the nftables\n"
+		   "fallback guards this network namespace. Checks the module, its\n"
 		   "settings, the namespaces, the exemptions and that the saved file\n"
 		   "(" VERIFY_SAVED_DEFAULT ") is what runs.\n"
 		   "  --json        an evidence record: time, host, kernel, each check\n"
@@ -925,11 +899,12 @@ int verify_main(int argc, char *argv[])
 	bool json = false, probe = false;
 	enum result worst = R_PASS;
 	char now[40], q[P53G_QUOTE_MAX];
+	struct p53g_fallback_view fv;
 	struct verify *v;
 	struct stat st;
 	time_t t;
 	size_t i;
-	int s;
+	int s, rc;
 
 	p53g_json_args(argc, argv);
 	for (i = 1; i < (size_t)argc; i++) {
@@ -960,12 +935,17 @@ int verify_main(int argc, char *argv[])
 	}
 	t = time(NULL);
 	strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+	p53g_fallback_view(&fv);
 	if (stat(p53g_root(), &st) || !S_ISDIR(st.st_mode)) {
-		add(v, "module", R_FAIL, "not loaded: nothing refuses DNS queries "
-		    "(sudo modprobe port53guard)");
+		check_fallback_alone(v, &fv);
 		goto report;
 	}
 	check_module(v);
+	if (fv.present)
+		add(v, "fallback", fv.table == 1 ? R_FAIL : R_WARN, "table inet port53guard %s "
+		    "beside the module: it refuses what the module exempts "
+		    "(port53guard fallback --remove)", fv.table == 1 ? "is loaded" :
+		    "may be loaded (so says " P53G_FALLBACK_STATE_NAME "; reading nftables needs root)");
 	for (s = 0; s < P53G_NR_SETTINGS; s++)
 		if (p53g_opt_get(s, v->values[s], sizeof(v->values[s]))) {
 			add(v, "settings", R_FAIL, "cannot read %s", p53g_setting_name(s));
@@ -991,7 +971,8 @@ report:
 		report_json(v, now, probe, saved, worst);
 	else
 		report_text(v, worst);
+	rc = worst != R_FAIL ? EXIT_OK : v->fallback ? EXIT_FALLBACK : EXIT_FAIL;
 	p53g_list_free(&v->list);
 	free(v);
-	return p53g_finish_stdout(worst == R_FAIL ? EXIT_FAIL : EXIT_OK);
+	return p53g_finish_stdout(rc);
 }
