@@ -348,7 +348,7 @@ static const struct {
 	{ "set rate 5 ", 0, "one value per line" },
 	{ "set rate 5 6", 0, "one value per line" },
 	{ "set colour red", 0,
-	  "unknown setting (enabled, action, tcp, loopback, log, rate, forward)" },
+	  "unknown setting (enabled, action, tcp, loopback, log, rate, forward, authoritative)" },
 	{ "set rate 1000001", 0, "must be a number 0-1000000" },
 	{ "set rate -1", 0, "must be a number 0-1000000" },
 	{ "set enabled yes", 0, "must be 1 or 0" },

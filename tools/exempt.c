@@ -374,7 +374,8 @@ static bool is_loopback(const char *dev)
 static int exempt_check(int argc, char *argv[])
 {
 	const struct p53g_entry *by_addr = NULL, *by_dev = NULL;
-	char enabled[8], action[16], loopback[8], who[80], text[P53G_ENTRY_MAXLEN];
+	char enabled[8], action[16], loopback[8], auth[8], who[80], text[P53G_ENTRY_MAXLEN];
+	bool judged = false;
 	char q[P53G_QUOTE_MAX];
 	struct p53g_entry addr, dev = { 0 }, probe;
 	struct p53g_list l = { 0 };
@@ -426,6 +427,7 @@ static int exempt_check(int argc, char *argv[])
 	    p53g_opt_get(P53G_SET_ENABLED, enabled, sizeof(enabled)) ||
 	    p53g_opt_get(P53G_SET_ACTION, action, sizeof(action)) ||
 	    p53g_opt_get(P53G_SET_LOOPBACK, loopback, sizeof(loopback)) ||
+	    p53g_opt_get(P53G_SET_AUTHORITATIVE, auth, sizeof(auth)) ||
 	    p53g_list_load(&l))
 		return EXIT_UNKNOWN;
 
@@ -451,15 +453,22 @@ static int exempt_check(int argc, char *argv[])
 		p53g_entry_format(by_addr ? by_addr : by_dev, text, sizeof(text));
 		printf("%s: passes (exempt by %s)\n", who, text);
 	} else if (!strcmp(action, "monitor")) {
+		judged = true;
 		printf("%s: passes (action monitor: counted and logged, not blocked)\n", who);
 	} else if (!strcmp(action, "drop")) {
+		judged = true;
 		printf("%s: blocked (action drop: dropped silently)\n", who);
 		rc = EXIT_FAIL;
 	} else {
+		judged = true;
 		printf("%s: blocked (action reject: answered with %s port unreachable)\n", who,
 		       addr.kind == P53G_ENTRY_V4 ? "ICMP" : "ICMPv6");
 		rc = EXIT_FAIL;
 	}
+	/* No packet is read here: the worst case, a query asking for recursion. */
+	if (judged && !strcmp(auth, "1"))
+		printf("%s: judged as a query with RD set; with authoritative 1 one with RD "
+		       "clear passes (iterative)\n", who);
 	p53g_list_free(&l);
 	return p53g_finish_stdout(rc);
 }

@@ -22,6 +22,7 @@ static const char *const p53g_setting_help[P53G_NR_SETTINGS] = {
 	[P53G_SET_LOG] = "1 logs each blocked packet (rate-limited)",
 	[P53G_SET_RATE] = "replies per second, 0 for no local limit",
 	[P53G_SET_FORWARD] = "1 also refuses queries published (DNATed) from port 53",
+	[P53G_SET_AUTHORITATIVE] = "1 lets queries with RD clear pass (an authoritative server)",
 };
 
 const char *p53g_opt_help(enum p53g_setting s)
@@ -38,7 +39,7 @@ int p53g_opt_find(const char *name)
 /* "enabled, action, ...": every setting's name, for messages. */
 const char *p53g_opt_names(void)
 {
-	static char names[128];
+	static char names[160];
 	size_t len = 0;
 	int s;
 

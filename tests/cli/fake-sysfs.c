@@ -58,7 +58,8 @@ static char fd_name[MAXFD][16];	/* the sysfs file an fd writes to, or "" */
 static char fd_list[MAXFD];	/* the fd reads "exempt" */
 
 static const char *const known[] = {
-	"exempt", "enabled", "action", "tcp", "loopback", "log", "rate", "forward", "stats", NULL
+	"exempt", "enabled", "action", "tcp", "loopback", "log", "rate", "forward", "authoritative",
+	"stats", NULL
 };
 
 static void init(void)

@@ -70,6 +70,7 @@ fresh() {
 	echo 0 >"$SYS/log"
 	echo 200 >"$SYS/rate"
 	echo 1 >"$SYS/forward"
+	echo 0 >"$SYS/authoritative"
 	rm -rf "$MOD"
 	mkdir -p "$MOD/parameters"
 	echo 0.1.0 >"$MOD/version"
@@ -107,7 +108,7 @@ writes() { sed -n "s/^$1 //p" "$SYS/.writes" 2>/dev/null; }
 nwrites() { writes "$1" | grep -c .; }
 # rec BYTES [RESULT]: the record the fake logs for a write of BYTES (\n escaped)
 rec() { echo "$(printf '%b' "$1" | wc -c) ${2:-ok} $1"; }
-state() { cat "$SYS"/{enabled,action,tcp,loopback,log,rate,forward,exempt}; }
+state() { cat "$SYS"/{enabled,action,tcp,loopback,log,rate,forward,authoritative,exempt}; }
 
 NOMOD="port53guard: module not loaded (try: sudo modprobe port53guard)"
 
@@ -147,7 +148,7 @@ usage_case "port53guard: exempt replace: missing FILE (or - for standard input)"
 usage_case "port53guard: exempt check: missing arguments" exempt check
 usage_case "port53guard: exempt check: expected 'dev IF' after the address" exempt check 192.0.2.1 eth0
 usage_case "port53guard: set: expected NAME VALUE" set action
-usage_case "port53guard: set: unknown setting 'colour' (enabled, action, tcp, loopback, log, rate, forward)" set colour red
+usage_case "port53guard: set: unknown setting 'colour' (enabled, action, tcp, loopback, log, rate, forward, authoritative)" set colour red
 usage_case "port53guard: status: unexpected argument '--yaml'" status --yaml
 usage_case "port53guard: save: unexpected argument '--iptables'" save --iptables
 usage_case "port53guard: restore: expected one FILE (or - for standard input)" restore
@@ -217,6 +218,7 @@ settings:
   log: 0
   rate: 200
   forward: 1
+  authoritative: 0
 exempt: 4 entries
 counters:
   rejected: 12
@@ -247,6 +249,7 @@ is "status --json is the expected object" "$out" '{
   "log": false,
   "rate": 200,
   "forward": true,
+  "authoritative": false,
   "exempt": 4,
   "counters": {
     "rejected": 12,
@@ -326,11 +329,22 @@ is "prometheus: the sum of the samples is the sum of the counters file" \
 is "prometheus: action as a state set" "$(grep '^port53guard_action{' "$OUT" | tr '\n' ' ')" \
 	'port53guard_action{action="reject"} 1 port53guard_action{action="drop"} 0 port53guard_action{action="monitor"} 0 '
 is "prometheus: settings" "$(prom_line 'port53guard_enabled ') $(prom_line 'port53guard_rate ') $(prom_line 'port53guard_forward ')" "1 200 1"
+is "prometheus: the authoritative setting" "$(prom_line 'port53guard_authoritative ')" 0
 is "prometheus: list gauges" "$(prom_line 'port53guard_exempt_entries ') $(prom_line 'family="ipv4"} ') $(prom_line 'port53guard_exempt_interfaces ')" "4 2 1"
 is "prometheus: generation and time of the last change" \
 	"$(prom_line 'port53guard_config_generation ') $(prom_line 'port53guard_config_changed_timestamp_seconds ')" "9 1764650000"
 is "prometheus: namespaces and load-time parameters" \
 	"$(prom_line 'port53guard_namespaces ') $(prom_line 'port53guard_init_net_only ') $(prom_line 'port53guard_max_entries ')" "1000 0 65536"
+# The iterative counter (authoritative 1) is a sample of its own outcome.
+printf '%s\n' "hook family passed rejected_unreach iterative" "input ipv4 1 2 3" "input ipv6 0 0 4" \
+	"forward ipv4 0 0 0" "forward ipv6 0 0 0" >"$SYS/counters"
+echo 1 >"$SYS/authoritative"
+run status --format prometheus
+if command -v promtool >/dev/null; then
+	check "prometheus: with iterative, promtool check metrics accepts it" promtool check metrics <"$OUT"
+fi
+is "prometheus: iterative is its own outcome" \
+	"$(prom_line 'port53guard_packets_total{hook="input",family="ipv6",outcome="iterative",reason="iterative"}') $(prom_line 'port53guard_authoritative ')" "4 1"
 echo drop >"$SYS/action"
 echo 0 >"$SYS/enabled"
 run status --format prometheus
@@ -392,7 +406,7 @@ is "verify: the list's SHA-256 is sha256sum of the exempt file" \
 check "verify: the list check gives entries, generation, last change" \
 	bash -c 'grep -qE "^ok +list +4 entries, sha256 [0-9a-f]{64}, generation 9, last change 2025-12-02T04:33:20Z$" "$1"' _ "$OUT"
 is "verify: the saved file is compared" "$(vline saved)" \
-	"ok    saved       $WORK/saved.conf is the running configuration (7 settings, 4 entries)"
+	"ok    saved       $WORK/saved.conf is the running configuration (8 settings, 4 entries)"
 # the digest at every length mod 64 (padding into a second block), and a long list
 verify_fresh
 bad_sha=""
@@ -1044,6 +1058,16 @@ check_bad "port53guard: '300.1.1.1': IPv4 part out of range 0-255" 300.1.1.1
 check_bad "port53guard: 'a/b': '/' in interface name" 192.0.2.1 dev a/b
 check_bad "port53guard: 'abcdefghijklmnop': interface name longer than 15 bytes" 192.0.2.1 dev abcdefghijklmnop
 check "exempt check writes nothing" test ! -e "$SYS/.writes"
+# authoritative 1: no packet is read, so the answer is for RD set, and says so.
+echo 1 >"$SYS/authoritative"
+run exempt check 198.51.100.7
+is "exempt check, authoritative 1: blocked, judged as RD set" "$rc:$out" \
+	"1:198.51.100.7: blocked (action reject: answered with ICMP port unreachable)
+198.51.100.7: judged as a query with RD set; with authoritative 1 one with RD clear passes (iterative)"
+run exempt check 10.1.2.3
+is "exempt check, authoritative 1: an exempt source passes, no note" "$rc:$out" \
+	"0:10.1.2.3: passes (exempt by 10.1.0.0/16)"
+echo 0 >"$SYS/authoritative"
 # Cannot tell is not "blocked": 3, with the reason.
 RUN_SYSFS=$WORK/nomodule run exempt check 192.0.2.1
 is "exempt check with no module: exits 3, says so" "$rc:$err" "3:$NOMOD"
@@ -1130,6 +1154,7 @@ set loopback 1
 set log 0
 set rate 200
 set forward 1
+set authoritative 0
 exempt flush
 exempt add 10.0.0.0/8
 exempt add 192.0.2.0/24
@@ -1139,12 +1164,12 @@ run save --modprobe
 check "save --modprobe begins with the same comment, valid in modprobe.d" save_header
 out=$(sed 1d "$OUT")
 is "save --modprobe prints one options line" "$out" \
-	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200 forward=1 exempt=10.0.0.0/8,192.0.2.0/24,2001:db8::/32,dev:wg+"
+	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200 forward=1 authoritative=0 exempt=10.0.0.0/8,192.0.2.0/24,2001:db8::/32,dev:wg+"
 : >"$SYS/exempt"
 run save --modprobe
 out=$(sed 1d "$OUT")
 is "save --modprobe with an empty list leaves exempt= out" "$out" \
-	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200 forward=1"
+	"options port53guard enabled=1 action=reject tcp=0 loopback=1 log=0 rate=200 forward=1 authoritative=0"
 seq 1 100 | awk '{printf "2001:db8:%x::/48\n", $1}' >"$SYS/exempt"
 need=$(paste -sd, "$SYS/exempt" | tr -d '\n' | wc -c)
 run save --modprobe
@@ -1178,9 +1203,9 @@ echo 0 >"$SYS/enabled"
 run restore "$WORK/etc/p53g.conf"
 is "restore of save's output (a comment line first): exits 0, quiet" "$rc:$err" "0:"
 is "restore of save's output: the saved configuration is back" "$(state)" \
-	"$(printf '1\nreject\n0\n1\n0\n200\n1\n10.0.0.0/8\n192.0.2.0/24\n2001:db8::/32\ndev:wg+')"
+	"$(printf '1\nreject\n0\n1\n0\n200\n1\n0\n10.0.0.0/8\n192.0.2.0/24\n2001:db8::/32\ndev:wg+')"
 RUN_SYSFS=$WORK/absent run restore --check "$WORK/etc/p53g.conf"
-is "restore --check of save's output: valid" "$rc:$out" "0:$WORK/etc/p53g.conf: valid: 7 settings, 5 exempt lines"
+is "restore --check of save's output: valid" "$rc:$out" "0:$WORK/etc/p53g.conf: valid: 8 settings, 5 exempt lines"
 is "save -o FILE: mode 0644" "$(stat -c %a "$WORK/etc/p53g.conf")" 644
 is "save -o FILE: no temporary file left beside it" "$(ls "$WORK/etc")" p53g.conf
 echo "old content" >"$WORK/etc/p53g.conf"
@@ -1204,6 +1229,7 @@ echo drop >"$SYS/action"
 echo 0 >"$SYS/loopback"
 echo 1 >"$SYS/log"
 echo 5000 >"$SYS/rate"
+echo 1 >"$SYS/authoritative"
 seq 0 299 | awk '{printf "10.%d.%d.0/24\n", int($1/256), $1%256}' >"$SYS/exempt"
 printf 'fe80::/10\ndev:br-lan\n' >>"$SYS/exempt"
 state >"$WORK/state-a"
@@ -1217,6 +1243,8 @@ run set rate 7
 run set tcp 0
 run set log 0
 run set loopback 1
+run set authoritative 0
+is "set authoritative 0 writes the file" "$rc:$(cat "$SYS/authoritative")" "0:0"
 check "the configuration was changed before restore" test "$(state)" != "$(cat "$WORK/state-a")"
 : >"$SYS/.writes"
 run restore "$WORK/saved"
@@ -1228,7 +1256,7 @@ check "save after restore prints the same file (but the time)" \
 check "restore replaced the list in a staged transaction (begin ... commit)" \
 	test "$(writes exempt | head -n 1)" = '6 ok begin\n'
 is "restore: the settings went with the commit, in its last write" "$(writes exempt | tail -n 1)" \
-	"$(rec 'set enabled 1\nset action drop\nset tcp 1\nset loopback 0\nset log 1\nset rate 5000\nset forward 1\ncommit\n')"
+	"$(rec 'set enabled 1\nset action drop\nset tcp 1\nset loopback 0\nset log 1\nset rate 5000\nset forward 1\nset authoritative 1\ncommit\n')"
 check "restore wrote no setting file: settings and list are one transaction" \
 	test "$(grep -vc '^exempt ' "$SYS/.writes")" = 0
 fresh
@@ -1300,7 +1328,7 @@ run restore --allow-empty "$WORK/nothing"
 is "restore --allow-empty of a file with no line: exits 0, changes nothing" "$rc $(state)" "0 $before"
 RUN_SYSFS=$WORK/nomodule run restore --check "$WORK/saved"
 is "restore --check of a good file, no module: exits 0" "$rc" 0
-is "restore --check: says what it found" "$out" "$WORK/saved: valid: 7 settings, 303 exempt lines"
+is "restore --check: says what it found" "$out" "$WORK/saved: valid: 8 settings, 303 exempt lines"
 RUN_SYSFS=$WORK/nomodule run restore --check "$WORK/bad"
 is "restore --check of a bad file, no module: exits 1, names the lines" "$rc $(echo "$err" | head -n1)" \
 	"1 port53guard: $WORK/bad:2: action: 'sideways': must be reject, drop or monitor"
@@ -1399,7 +1427,7 @@ is "completion: verify options" "$(comp 'port53guard verify --')" "--json --prob
 is "completion: restore options" "$(comp 'port53guard restore --')" "--check --strict --allow-empty --wait --help"
 is "completion: listeners options" "$(comp 'port53guard listeners ')" "--json --help"
 is "completion: exempt commands" "$(comp 'port53guard exempt ')" "list add del flush replace check --help"
-is "completion: setting names" "$(comp 'port53guard set ')" "enabled action tcp loopback log rate forward"
+is "completion: setting names" "$(comp 'port53guard set ')" "enabled action tcp loopback log rate forward authoritative"
 is "completion: action values" "$(comp 'port53guard set action ')" "reject drop monitor"
 is "completion: boolean values" "$(comp 'port53guard set log o')" "on off"
 is "completion: dev:NAME of the interfaces, after the colon" "$(comp 'port53guard exempt add dev:l')" "lo"
@@ -1416,12 +1444,12 @@ is "openwrt: every option of /etc/config/port53guard becomes a set line" \
 		config_list_foreach() { :; }
 		config_get() { eval "$1=\${2}_v"; eval "$1=\$3-v"; }
 		emit_config' _ "$TOP/packaging/openwrt/files/port53guard.init" | grep "^set" | cut -d" " -f2 | tr "\n" " ")" \
-	"enabled action tcp loopback log rate forward "
+	"enabled action tcp loopback log rate forward authoritative "
 check "man page renders with no groff warnings" \
 	bash -c '[ -z "$(LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 "$1" 2>&1)" ]' _ "$TOP/tools/port53guard.8"
 check "man page covers every subcommand, setting and the sysfs protocol" \
 	bash -c 'for w in status "exempt list" "exempt add" "exempt del" "exempt flush" "exempt replace" \
-		"exempt check" "set" "save" "restore" enabled action tcp loopback log rate forward begin commit abort \
+		"exempt check" "set" "save" "restore" enabled action tcp loopback log rate forward authoritative begin commit abort \
 		EBUSY ENOENT ENOSPC EPERM P53G_SYSFS "EXIT STATUS" "SAVE FORMAT" listeners verify \
 		--probe --saved prometheus generation changed namespaces counters NETFILTER_CFG reset-counters \
 		"CHANGE RECORDS" METRICS port53guard-metrics.timer /etc/port53guard/port53guard.conf; do

@@ -63,9 +63,9 @@ _port53guard() {
 			opts=(--json --help) ;;
 		set)
 			case $cword in
-			2) opts=(enabled action tcp loopback log rate forward) ;;
+			2) opts=(enabled action tcp loopback log rate forward authoritative) ;;
 			3) case ${words[2]} in
-			   enabled|tcp|loopback|log|forward) opts=(1 0 on off yes no) ;;
+			   enabled|tcp|loopback|log|forward|authoritative) opts=(1 0 on off yes no) ;;
 			   action) opts=(reject drop monitor) ;;
 			   esac ;;
 			esac ;;
