@@ -86,16 +86,16 @@ topo_up
 # --- 1. Files and defaults -------------------------------------------------
 section "1. Files and defaults"
 ok "modprobe port53guard" modprobe port53guard
-for x in enabled action tcp loopback log rate exempt stats; do
+for x in enabled action tcp loopback log rate forward authoritative exempt stats; do
 	ok "$S/$x exists with mode 0644" test "$(stat -c %a $S/$x 2>/dev/null)" = 644
 done
-for kv in enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300; do
+for kv in enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300 forward=1 authoritative=0; do
 	ok "default: ${kv%%=*} reads ${kv#*=}" test "$(cat $S/${kv%%=*})" = "${kv#*=}"
 done
 ok "default: the exempt list is empty" test -z "$(cat $S/exempt)"
 for n in rejected dropped monitored exempted replies passed disabled tcp_reset \
 	dropped_action dropped_ratelimit dropped_malformed dropped_noreply \
-	exempted_loopback exempted_list rejected_ipv4 rejected_ipv6 \
+	exempted_loopback exempted_list iterative rejected_ipv4 rejected_ipv6 \
 	exempt_entries exempt_bytes; do
 	ok "stats has a line '$n N'" grep -q "^$n [0-9][0-9]*\$" $S/stats
 done
@@ -507,7 +507,7 @@ dmesg -c >/dev/null
 ok "modprobe with bad values still loads" modprobe port53guard action=bogus rate=abc \
 	tcp=2 enabled=maybe loopback=x log=yes init_net_only=perhaps max_entries=-1 \
 	exempt=192.0.2.2,10.0.0.0/33
-for kv in enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300; do
+for kv in enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300 forward=1 authoritative=0; do
 	ok "bad parameter: ${kv%%=*} keeps ${kv#*=}" test "$(cat $S/${kv%%=*})" = "${kv#*=}"
 done
 ok "bad parameter: max_entries keeps 65536" \

@@ -35,12 +35,12 @@ has() {
 # section NAME: mark where a test is, with the guest's uptime (for timing).
 section() { echo "# $* (at $(cut -d' ' -f1 /proc/uptime) s)"; }
 
-# The guard's sysfs directory, and its 12 outcome counters: every packet
+# The guard's sysfs directory, and its 13 outcome counters: every packet
 # that reaches a hook lands in exactly one of them.
 ST=/sys/kernel/port53guard
 OUTCOMES="passed disabled exempted_loopback exempted_list replies monitored
 	rejected_unreach tcp_reset dropped_action dropped_ratelimit
-	dropped_malformed dropped_noreply"
+	dropped_malformed dropped_noreply iterative"
 # The debug kernel (KASAN, lockdep, kmemleak): its packet path is far
 # slower under emulation, so tests use longer bounds and smaller loads.
 SLOW=0

@@ -45,7 +45,7 @@ W='pid=[0-9]+ uid=0 comm='
 section "1. change records in the kernel log (audit is off)"
 ok "no audit daemon here: records go to the kernel log" sh -c '! pidof auditd'
 rec "load, with every parameter" \
-	"^port53guard: table=port53guard family=0 entries=1 op=p53g_load generation=0 res=1 version=[0-9.]+ max_entries=65536 init_net_only=0 enabled=1 action=reject tcp=0 loopback=1 log=0 rate=250 forward=1 ${W}modprobe$" \
+	"^port53guard: table=port53guard family=0 entries=1 op=p53g_load generation=0 res=1 version=[0-9.]+ max_entries=65536 init_net_only=0 enabled=1 action=reject tcp=0 loopback=1 log=0 rate=250 forward=1 authoritative=0 ${W}modprobe$" \
 	modprobe port53guard rate=250 exempt=10.9.0.0/16
 ok "generation is 0 after load" test "$(cat $ST/generation)" = 0
 ok "changed is the load's time" sh -c "test \$(( $(date +%s) - $(cat $ST/changed) )) -lt 60"

@@ -48,7 +48,7 @@ ok "the kernel's audit is on (auditctl -s: enabled 1)" sh -c 'auditctl -s | grep
 ours | sed 's/^/# boot: /'
 has_rec() { ours | grep -q -E "$1"; }
 ok "audit: the load at boot was recorded, with every parameter (after auditd started)" \
-	has_rec 'op=p53g_load generation=0 res=1 version=[0-9.]+ max_entries=65536 init_net_only=0 enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300 forward=1 ppid=1 '
+	has_rec 'op=p53g_load generation=0 res=1 version=[0-9.]+ max_entries=65536 init_net_only=0 enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300 forward=1 authoritative=0 ppid=1 '
 ok "audit: and the restore of the saved file, by port53guard.service" \
 	has_rec 'entries=1 op=p53g_exempt generation=1 res=1 added=1 removed=0 lines=9 .*old_rate=300 new_rate=299 .*exe="/usr/sbin/port53guard"'
 
