@@ -553,7 +553,7 @@ static void fallback_usage(FILE *f)
 		PROG_NAME, PROG_NAME, PROG_NAME, PROG_NAME);
 }
 
-/* Why the module is not loaded: what a second modprobe says. */
+/* Why the module is not loaded: what a second modprobe says, on one line. */
 static void fb_why(char *out, size_t size)
 {
 	char *argv[] = { "modprobe", "port53guard", NULL };
@@ -570,10 +570,16 @@ static void fb_why(char *out, size_t size)
 	}
 	if (rc < 0)
 		snprintf(out, size, "modprobe could not be run");
-	/* its last line says it best */
-	nl = strrchr(out, '\n');
-	if (nl)
-		memmove(out, nl + 1, strlen(nl + 1) + 1);
+	/* every line it wrote, on one line */
+	while ((nl = strchr(out, '\n'))) {
+		if (strlen(out) + 2 >= size) {
+			*nl = '\0';
+			break;
+		}
+		memmove(nl + 2, nl + 1, strlen(nl + 1) + 1);
+		nl[0] = ';';
+		nl[1] = ' ';
+	}
 	if (!out[0])
 		snprintf(out, size, "modprobe port53guard: exit status %d", rc);
 }
