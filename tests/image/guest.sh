@@ -14,7 +14,11 @@
 #                        the metrics timer feeds node_exporter; auditd
 #                        has a record of every change (audit.sh)
 #   p53g.expect=absent   the module was removed for this kernel: the unit
-#                        failed, the system says so, and so does the tool
+#                        failed, the system says so, and so does the tool;
+#                        the nftables fallback refuses the peer and answers
+#                        the exempt source; verify exits 4, the metrics
+#                        say port53guard_fallback 1; the build put back,
+#                        a restart loads the module and removes the table
 #   p53g.expect=...,lifecycle
 #                        after the first step, the package's life on a
 #                        running host, from /var/cache/p53g-debs: upgrade
@@ -53,21 +57,9 @@ systemctl --failed --no-legend | sed 's/^/# failed: /'
 # mono NAME PROPERTY: a unit's timestamp, in microseconds since boot.
 mono() { systemctl show -p "$2" --value "$1"; }
 
-if [ "${expect%%,*}" = guarded ]; then
-	ok "port53guard.service is active" systemctl is-active -q port53guard.service
-	ok "the module is loaded" grep -q '^port53guard ' /proc/modules
-	ok "DKMS built it for this kernel ($kernel)" \
-		test -n "$(find "/lib/modules/$kernel/updates/dkms" -name 'port53guard.ko*')"
-	ok "the saved configuration was restored: rate 299" test "$(cat $ST/rate)" = 299
-	ok "the saved configuration was restored: the list" \
-		test "$(cat $ST/exempt)" = 198.51.100.128/25
-	g=$(mono port53guard.service ActiveEnterTimestampMonotonic)
-	d=$(mono dnsmasq.service ExecMainStartTimestampMonotonic)
-	ok "the guard was in place ($g us) before dnsmasq started ($d us)" \
-		test "${g:-0}" -gt 0 -a "${d:-0}" -gt "${g:-0}"
-	ok "dnsmasq.service is active" systemctl is-active -q dnsmasq.service
-	ok "systemctl is-system-running: running, not degraded ($state)" test "$state" = running
-
+# peer_up: a peer namespace, 198.51.100.2 (not exempt) and .200 (exempt
+# by the shipped test configuration), on a veth pair with the host.
+peer_up() {
 	ip netns add peer
 	ip link add veth-h type veth peer name veth-p netns peer
 	ip addr add 198.51.100.1/24 dev veth-h
@@ -83,15 +75,49 @@ if [ "${expect%%,*}" = guarded ]; then
 	until ip netns exec peer ping -c1 -W1 198.51.100.1 >/dev/null 2>&1 || [ $n -ge 20 ]; do
 		n=$((n + 1))
 	done
-	r0=$(awk '$1 == "rejected" { print $2 }' $ST/stats)
+}
+# peer_asks WHO: a query from the peer's 198.51.100.2 (refused) and from
+# .200 (exempt: answered by dnsmasq); WHO refuses, counted by the shell
+# function rejected (prints the counter).
+peer_asks() {
+	local r0 a
+	r0=$(rejected)
 	a=$(ip netns exec peer dig +short +time=5 +tries=1 -b 198.51.100.2 @198.51.100.1 $NAME A 2>&1)
-	ok "a query from the peer (198.51.100.2) is refused ($(echo $a | cut -c1-60))" \
+	ok "$1: a query from the peer (198.51.100.2) is refused ($(echo $a | cut -c1-60))" \
 		sh -c "echo '$a' | grep -q 'connection refused'"
 	a=$(ip netns exec peer dig +short +time=5 +tries=1 -b 198.51.100.200 @198.51.100.1 $NAME A 2>&1)
-	ok "a query from the exempt source (198.51.100.200) is answered by dnsmasq ($a)" \
+	ok "$1: a query from the exempt source (198.51.100.200) is answered by dnsmasq ($a)" \
 		test "$a" = $ANSWER
-	ok "rejected moved by exactly the one refused query" \
-		test $(($(awk '$1 == "rejected" { print $2 }' $ST/stats) - r0)) = 1
+	ok "$1: rejected moved by exactly the one refused query" test $(($(rejected) - r0)) = 1
+}
+module_rejected() { awk '$1 == "rejected" { print $2 }' $ST/stats; }
+table_rejected() {
+	nft list counter inet port53guard rejected 2>/dev/null |
+		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") v = $(i + 1) } END { print v + 0 }'
+}
+
+if [ "${expect%%,*}" = guarded ]; then
+	ok "port53guard.service is active" systemctl is-active -q port53guard.service
+	ok "the module is loaded" grep -q '^port53guard ' /proc/modules
+	ok "DKMS built it for this kernel ($kernel)" \
+		test -n "$(find "/lib/modules/$kernel/updates/dkms" -name 'port53guard.ko*')"
+	ok "the saved configuration was restored: rate 299" test "$(cat $ST/rate)" = 299
+	ok "the saved configuration was restored: the list" \
+		test "$(cat $ST/exempt)" = 198.51.100.128/25
+	g=$(mono port53guard.service ActiveEnterTimestampMonotonic)
+	d=$(mono dnsmasq.service ExecMainStartTimestampMonotonic)
+	ok "the guard was in place ($g us) before dnsmasq started ($d us)" \
+		test "${g:-0}" -gt 0 -a "${d:-0}" -gt "${g:-0}"
+	ok "dnsmasq.service is active" systemctl is-active -q dnsmasq.service
+	ok "systemctl is-system-running: running, not degraded ($state)" test "$state" = running
+	gen=$(cat $ST/generation)
+	ok "systemctl reload port53guard restores the saved file again" \
+		sh -c "systemctl reload port53guard.service && test \$(cat $ST/generation) -gt $gen &&
+			test \$(cat $ST/rate) = 299"
+
+	peer_up
+	rejected() { module_rejected; }
+	peer_asks "the module"
 	port53guard listeners >/tmp/ls.out 2>&1
 	sed 's/^/# /' /tmp/ls.out
 	ok "listeners shows dnsmasq on port 53, refused from the Internet" \
@@ -141,22 +167,48 @@ else
 	ok "the journal says why the module did not load" \
 		sh -c "journalctl -b -u port53guard.service | grep -q -i 'modprobe.*port53guard'"
 	ok "the module is not loaded" sh -c '! grep -q "^port53guard " /proc/modules'
+	ok "the journal says the nftables fallback guards the host" \
+		sh -c "journalctl -b -u port53guard.service | grep -q 'could not be loaded (modprobe: FATAL: Module port53guard not found.*guarded by the nftables fallback'"
+	ok "table inet port53guard is loaded" nft list table inet port53guard >/dev/null
+	peer_up
+	rejected() { table_rejected; }
+	peer_asks "the fallback"
 	port53guard status >/tmp/st.out 2>&1
-	ok "port53guard status says the module is not loaded ($(head -n1 /tmp/st.out))" \
-		grep -q 'module not loaded' /tmp/st.out
+	rc=$?
+	sed 's/^/# /' /tmp/st.out
+	ok "port53guard status: guarded by the nftables fallback (exit $rc)" \
+		sh -c "test $rc = 0 && grep -q 'guarded by the nftables fallback' /tmp/st.out"
 	port53guard verify >/tmp/v.out 2>&1
 	rc=$?
 	sed 's/^/# /' /tmp/v.out
-	ok "port53guard verify fails (exit $rc), saying the module is not loaded" \
-		sh -c "test $rc = 1 && grep -q -E '^fail +module +not loaded' /tmp/v.out"
-	port53guard status --format prometheus >/tmp/m.out 2>&1
-	ok "the metrics say port53guard_up 0" grep -qx 'port53guard_up 0' /tmp/m.out
+	ok "port53guard verify exits 4 (exit $rc): the module is not loaded, the fallback guards" \
+		sh -c "test $rc = 4 && grep -q -E '^fail +module +not loaded' /tmp/v.out &&
+			grep -q 'guarded only by the nftables fallback' /tmp/v.out"
+	systemctl start port53guard-metrics.service
+	prom=/var/lib/prometheus/node-exporter/port53guard.prom
+	ok "the metrics service says port53guard_up 0" grep -qx 'port53guard_up 0' $prom
+	ok "and port53guard_fallback 1, with no capability (state file)" \
+		grep -qx 'port53guard_fallback 1' $prom
 	port53guard listeners >/tmp/ls.out 2>&1
 	sed 's/^/# /' /tmp/ls.out
 	ok "port53guard listeners says the guard is not loaded" \
 		grep -q '^The guard is not loaded' /tmp/ls.out
-	ok "and that dnsmasq is answered" \
+	ok "and that dnsmasq is answered, as far as the module goes" \
 		grep -q '^udp 0.0.0.0:53 dnsmasq\[[0-9]*\], namespace host: answered: the guard is not loaded' /tmp/ls.out
+	# the build comes back (run.sh kept a copy), the unit starts again
+	ko=$(ls /var/cache/p53g-ko/port53guard.ko* 2>/dev/null | head -n1)
+	mkdir -p "/lib/modules/$kernel/updates/dkms"
+	cp "$ko" "/lib/modules/$kernel/updates/dkms/" && depmod "$kernel"
+	systemctl restart port53guard.service
+	ok "the build back: port53guard.service is active" systemctl is-active -q port53guard.service
+	ok "the module is loaded" grep -q '^port53guard ' /proc/modules
+	ok "its restore removed table inet port53guard" sh -c '! nft list table inet port53guard >/dev/null 2>&1'
+	ok "and the state file" test ! -e /run/port53guard/fallback
+	rejected() { module_rejected; }
+	peer_asks "the module, restarted"
+	port53guard verify >/tmp/v.out 2>&1
+	ok "port53guard verify: guarded as configured (exit $?)" test $? = 0
+	ip netns del peer
 fi
 case ,$expect, in
 *,lifecycle,*)
