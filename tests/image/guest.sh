@@ -109,6 +109,12 @@ if [ "${expect%%,*}" = guarded ]; then
 	ok "the guard was in place ($g us) before dnsmasq started ($d us)" \
 		test "${g:-0}" -gt 0 -a "${d:-0}" -gt "${g:-0}"
 	ok "dnsmasq.service is active" systemctl is-active -q dnsmasq.service
+	ok "no ordering cycle at boot (auditd set up for remote logging)" \
+		sh -c '! journalctl -b | grep -i "ordering cycle"'
+	[ -f /etc/systemd/system/auditd.service ] &&
+		ok "auditd.service is active, after network-online.target" \
+			sh -c 'systemctl is-active -q auditd.service &&
+				systemctl show -p After --value auditd.service | grep -q network-online.target'
 	ok "systemctl is-system-running: running, not degraded ($state)" test "$state" = running
 	gen=$(cat $ST/generation)
 	ok "systemctl reload port53guard restores the saved file again" \

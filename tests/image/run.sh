@@ -183,6 +183,18 @@ EOF
 # No login prompt on the console: agetty would hang up the test's output
 # there (vhangup) as soon as it starts.
 ln -sf /dev/null "$root/etc/systemd/system/serial-getty@ttyS0.service"
+# auditd set up for remote logging, as its unit's own comments say: after
+# network-online.target, no longer before sysinit.target. The guard runs
+# before the network: ordered after auditd it would make a cycle, which
+# systemd would break by dropping a job (the boot test looks for one).
+if [ "$debian" = 12 ]; then
+	sed -e 's/^After=local-fs.target.*/#&/' \
+		-e 's/^##After=\(network-online.target.*\)/After=\1\nWants=network-online.target/' \
+		-e 's/^Before=sysinit.target shutdown.target/#&/' -e 's/^##Before=shutdown.target/Before=shutdown.target/' \
+		"$root/lib/systemd/system/auditd.service" >"$root/etc/systemd/system/auditd.service"
+	ok "auditd.service set up for remote logging (after network-online.target)" \
+		grep -q '^After=network-online.target' "$root/etc/systemd/system/auditd.service"
+fi
 ln -sf /etc/systemd/system/p53g-image-test.service \
 	"$root/etc/systemd/system/multi-user.target.wants/p53g-image-test.service"
 for k in $kernels; do
