@@ -4,7 +4,8 @@
 # Build a guest initramfs (gzip cpio) for one kernel:
 #   initramfs.sh OUT KVER STOCKROOT|- KO...
 # It holds busybox-static, Debian's own binaries where a real tool is needed
-# (ip, nft, dnsmasq, dig, kmod) with their shared libraries, the kernel
+# (ip, nft, dnsmasq, dig, kmod; on x86 also nsd and unbound, fetched by
+# dns-servers.sh) with their shared libraries, the kernel
 # modules the tests need from the stock image (STOCKROOT, or - for the
 # debug kernel, which has everything built in), the given .ko files under
 # /lib/modules/KVER/extra (or $VM_KO_SUBDIR) with a depmod'ed tree, the port53guard tool (static),
@@ -113,6 +114,22 @@ if [ -n "$sysroot" ]; then
 	for b in $bins; do xcopy "$(srcof "$b")" "$b"; done
 else
 	for b in $bins; do copy_with_libs "$b"; done
+	# nsd and unbound, unpacked from their .debs (dns-servers.sh), at their
+	# Debian paths; their libraries are the host's.
+	dnsroot=$("$VM_DIR/dns-servers.sh") || die "fetching nsd and unbound failed"
+	for b in /usr/sbin/nsd /usr/sbin/unbound; do
+		[ -x "$dnsroot$b" ] || die "missing $dnsroot$b"
+		if ldd "$dnsroot$b" | grep -q 'not found'; then
+			die "$b needs a library the host lacks: $(ldd "$dnsroot$b" | grep 'not found')"
+		fi
+		mkdir -p "$r$(dirname "$b")"
+		cp -L "$dnsroot$b" "$r$b"
+		for lib in $(ldd "$dnsroot$b" | grep -o '/[^ ]*'); do
+			[ -e "$r$lib" ] && continue
+			mkdir -p "$r$(dirname "$lib")"
+			cp -L "$lib" "$r$lib"
+		done
+	done
 fi
 for m in modprobe insmod rmmod lsmod depmod modinfo; do ln -sf /usr/bin/kmod "$r/sbin/$m"; done
 
