@@ -8,7 +8,7 @@
  *
  *   port53guard_up                         1 loaded, 0 not
  *   port53guard_info{version}              1
- *   port53guard_enabled, _tcp, _loopback, _log, _forward   the settings
+ *   port53guard_enabled, _tcp, _loopback, _log, _forward, _authoritative   the settings
  *   port53guard_rate                       replies per second allowed (0: no limit)
  *   port53guard_action{action}             1 for the action in force, 0 for the others
  *   port53guard_init_net_only, port53guard_max_entries     load-time parameters

@@ -16,10 +16,10 @@ static void set_usage(FILE *f)
 
 	fprintf(f, "Usage: %s set [-w [SECONDS]] NAME VALUE\n\n", PROG_NAME);
 	for (i = 0; i < P53G_NR_SETTINGS; i++)
-		fprintf(f, "  %-9s %s\n", p53g_setting_name(i), p53g_opt_help(i));
-	fprintf(f, "\nenabled, tcp, loopback, log and forward take 1 or 0 (also y/n, yes/no,\n"
-		   "on/off, true/false); action takes reject, drop or monitor; rate a number\n"
-		   "0-1000000.\n" P53G_WAIT_HELP "\n");
+		fprintf(f, "  %-13s %s\n", p53g_setting_name(i), p53g_opt_help(i));
+	fprintf(f, "\nenabled, tcp, loopback, log, forward and authoritative take 1 or 0 (also\n"
+		   "y/n, yes/no, on/off, true/false); action takes reject, drop or monitor;\n"
+		   "rate a number 0-1000000.\n" P53G_WAIT_HELP "\n");
 }
 
 int set_main(int argc, char *argv[])
