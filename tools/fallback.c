@@ -286,7 +286,8 @@ static int fb_read(const char *file, struct p53g_settings *c, struct p53g_list *
 	if (!rc) {
 		/* from empty: a module just loaded, whatever runs now */
 		ops[0].cmd.op = P53G_CMD_FLUSH;
-		memcpy(ops + 1, r.ops, r.nops * sizeof(*ops));
+		if (r.nops)
+			memcpy(ops + 1, r.ops, r.nops * sizeof(*ops));
 		rc = p53g_list_result(ops, r.nops + 1, l) ? -1 : 0;
 	}
 	free(ops);

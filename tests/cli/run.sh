@@ -351,9 +351,12 @@ run status --format prometheus
 is "prometheus: enabled 0 and action drop are seen" \
 	"$(prom_line 'port53guard_enabled ') $(prom_line '{action="drop"}') $(prom_line '{action="reject"}')" "0 1 0"
 RUN_SYSFS=$WORK/absent run status --format prometheus
-is "prometheus: no module is port53guard_up 0, exit 0, nothing else" "$rc:$out" "0:# HELP port53guard_up Whether the port53guard module is loaded.
+is "prometheus: no module is port53guard_up 0 and port53guard_fallback, exit 0, nothing else" "$rc:$out" "0:# HELP port53guard_up Whether the port53guard module is loaded.
 # TYPE port53guard_up gauge
-port53guard_up 0"
+port53guard_up 0
+# HELP port53guard_fallback 1 when the module is not loaded and the nftables fallback refuses queries here.
+# TYPE port53guard_fallback gauge
+port53guard_fallback 0"
 if command -v promtool >/dev/null; then
 	check "prometheus: promtool accepts the no-module form" promtool check metrics <"$OUT"
 fi
@@ -1445,11 +1448,127 @@ is "openwrt: every option of /etc/config/port53guard becomes a set line" \
 		config_get() { eval "$1=\${2}_v"; eval "$1=\$3-v"; }
 		emit_config' _ "$TOP/packaging/openwrt/files/port53guard.init" | grep "^set" | cut -d" " -f2 | tr "\n" " ")" \
 	"enabled action tcp loopback log rate forward authoritative "
+########################################################################
+# fallback: the nftables table, rendered; applied through a fake nft that
+# keeps what it was given ($WORK/nft.*), never the host's nftables.
+fresh
+cat >"$WORK/fake-nft" <<'NFT'
+#!/bin/bash
+case "$1" in
+-f)	cp "$2" "$NFTLOG.in"
+	[ -n "${FAKE_NFT_FAIL:-}" ] && { echo "Error: $FAKE_NFT_FAIL" >&2; exit 1; }
+	exit 0 ;;
+-t)	[ -f "$NFTLOG.table" ] && { cat "$NFTLOG.table"; exit 0; }
+	echo "Error: No such file or directory" >&2; exit 1 ;;
+list)	cat "$NFTLOG.counters"; exit 0 ;;
+esac
+exit 2
+NFT
+chmod +x "$WORK/fake-nft"
+export P53G_NFT=$WORK/fake-nft P53G_RUN=$WORK/run NFTLOG=$WORK/nft
+fbconf=$WORK/fb.conf
+printf '%s\n' "set enabled 1" "set action reject" "set tcp 1" "set rate 250" "set forward 1" \
+	"exempt flush" "exempt add 10.0.0.0/8" "exempt add 10.1.0.0/16" "exempt add 2001:db8::/32" \
+	"exempt add dev:br-lan" "exempt add dev:wg+" 'exempt add dev:a"b' >"$fbconf"
+run fallback --print "$fbconf"
+is "fallback --print: exit 0" "$rc" 0
+check "fallback --print: one transaction that replaces the table" \
+	grep -qz 'table inet port53guard {}.delete table inet port53guard.table inet port53guard {' "$OUT"
+check "fallback --print: the prefixes as interval sets" \
+	grep -qz 'set exempt4 {.*flags interval.*10.0.0.0/8,.*10.1.0.0/16.*set exempt6 {.*2001:db8::/32' "$OUT"
+check "fallback --print: exact names in exemptif, NAME+ as iifname \"NAME*\"" \
+	bash -c 'grep -qz "set exemptif {.*\"br-lan\"" "$1" && grep -q "iifname \"wg\*\" counter name \"exempted\" accept" "$1"' _ "$OUT"
+check "fallback --print: the world-addressed port on input, DNAT from 53 on forward" \
+	bash -c 'grep -q "meta l4proto { udp, udplite } ct original proto-dst 53 goto query" "$1" &&
+		grep -q "ct status dnat meta l4proto { udp, udplite } ct original proto-dst 53 goto query" "$1"' _ "$OUT"
+check "fallback --print: tcp 1 judges SYNs" grep -q 'tcp dport 53 tcp flags & (fin | syn | rst | ack) == syn goto query' "$OUT"
+check "fallback --print: the rate in front of the replies, then reject" \
+	grep -qz 'limit rate over 250/second burst 250 packets counter name "dropped" drop.*reject with tcp reset.*counter name "rejected" reject' "$OUT"
+check "fallback --print: DNS responses along a flow pass" grep -q '@th,80,1 1 counter name "replies" accept' "$OUT"
+check "fallback --print: a name nft cannot quote is left out, with a warning naming it" \
+	bash -c '! grep -q "a\"b" "$1" && grep -q "dev:.a\"b. cannot be written as an nftables interface name" "$2"' _ "$OUT" "$ERR"
+cp "$OUT" "$WORK/fb.printed"
+run fallback "$fbconf"
+is "fallback FILE: exit 0 through nft" "$rc" 0
+check "fallback FILE: nft was given what --print prints" cmp -s "$WORK/nft.in" "$WORK/fb.printed"
+check "fallback FILE: the state file says it guards" grep -qx 'guards 1' "$WORK/run/fallback"
+check "fallback FILE: and where it came from" grep -q "^file $fbconf\$" "$WORK/run/fallback"
+printf '%s\n' "set enabled 0" >"$WORK/fb0.conf"
+run fallback --print "$WORK/fb0.conf"
+check "fallback, enabled 0: a table with no chain, that says it refuses nothing" \
+	bash -c '! grep -q chain "$1" && grep -q "refuses nothing (enabled 0)" "$1"' _ "$OUT"
+printf '%s\n' "set action monitor" "set log 1" >"$WORK/fbm.conf"
+run fallback --print "$WORK/fbm.conf"
+check "fallback, action monitor: counted and let through, never rejected" \
+	bash -c 'grep -q "counter name \"monitored\" accept" "$1" && ! grep -q "name \"rejected\"" "$1"' _ "$OUT"
+check "fallback, log 1: a log line at most 10 a second" grep -q 'limit rate 10/second log prefix "port53guard: "' "$OUT"
+rm -f "$WORK/run/fallback"
+FAKE_NFT_FAIL="syntax error" run fallback "$fbconf"
+is "fallback: nft fails: exit 1" "$rc" 1
+check "fallback: nft fails: its message, nothing changed, no state" \
+	bash -c 'grep -q "nft could not apply table inet port53guard (nothing changed): .*syntax error" "$1" &&
+		test ! -e "$2"' _ "$ERR" "$WORK/run/fallback"
+printf 'exempt add 10.0.0.0/33\n' >"$WORK/fbbad.conf"
+rm -f "$NFTLOG.in"
+run fallback "$WORK/fbbad.conf"
+check "fallback: a bad file: exit 1, the line named, nft not run" \
+	bash -c 'test "$1" = 1 && grep -q "prefix length" "$2" && grep -q "nothing applied" "$2" &&
+		test ! -e "$3"' _ "$rc" "$ERR" "$NFTLOG.in"
+for args in "" "--remove $fbconf" "--print --remove" "--print" "--bogus $fbconf"; do
+	# shellcheck disable=SC2086
+	run fallback $args
+	is "fallback $args: usage, exit 2" "$rc" 2
+done
+# What status, verify and the metrics say of it, with no module.
+run fallback "$fbconf"
+echo 'table inet port53guard { comment "port53guard fallback: guards (action reject)" }' >"$NFTLOG.table"
+printf 'table inet port53guard {\n\tcounter rejected {\n\t\tpackets 7 bytes 420\n\t}\n\tcounter dropped {\n\t\tpackets 2 bytes 120\n\t}\n}\n' >"$NFTLOG.counters"
+RUN_SYSFS=$WORK/none run status
+is "status, no module, the fallback: exit 0" "$rc" 0
+check "status: guarded by the nftables fallback, its counters" \
+	bash -c 'grep -q "guarded by the nftables fallback, table inet port53guard" "$1" &&
+		grep -q "rejected: 7" "$1" && grep -q "dropped: 2" "$1"' _ "$OUT"
+RUN_SYSFS=$WORK/none run status --json
+check "status --json: fallback true, guards true" \
+	bash -c 'grep -q "\"fallback\": true" "$1" && grep -q "\"guards\": true" "$1" && grep -q "\"rejected\": 7" "$1"' _ "$OUT"
+RUN_SYSFS=$WORK/none run verify
+is "verify, no module, the fallback guards: exit 4" "$rc" 4
+check "verify says so" grep -q 'guarded only by the nftables fallback' "$OUT"
+RUN_SYSFS=$WORK/none run status --format prometheus
+check "metrics: port53guard_up 0, port53guard_fallback 1" \
+	bash -c 'grep -qx "port53guard_up 0" "$1" && grep -qx "port53guard_fallback 1" "$1"' _ "$OUT"
+echo 'table inet port53guard { comment "port53guard fallback: refuses nothing (enabled 0)" }' >"$NFTLOG.table"
+RUN_SYSFS=$WORK/none run verify
+is "verify, a table that refuses nothing: exit 1" "$rc" 1
+RUN_SYSFS=$WORK/none run status --format prometheus
+check "metrics: port53guard_fallback 0 for it" grep -qx 'port53guard_fallback 0' "$OUT"
+sed -i 's/^netns .*/netns 1/' "$WORK/run/fallback"
+rm -f "$NFTLOG.table"
+RUN_SYSFS=$WORK/none run status
+check "status: another namespace's state file, no table here: module not loaded, exit 1" \
+	bash -c 'test "$1" = 1 && grep -qF "module not loaded" "$2"' _ "$rc" "$ERR"
+# With the module: a table beside it fails verify; a change removes it.
+run fallback "$fbconf"
+echo 'table inet port53guard { comment "port53guard fallback: guards (action reject)" }' >"$NFTLOG.table"
+run verify
+check "verify, a table beside the module: exit 1, naming it" \
+	bash -c 'test "$1" = 1 && grep -q "^fail  fallback .*table inet port53guard is loaded beside the module" "$2"' _ "$rc" "$OUT"
+rm -f "$NFTLOG.in"
+run exempt add 192.0.2.9
+check "a change to the guarding module removes the table, and says so" \
+	bash -c 'grep -q "delete table inet port53guard" "$1" && grep -q "removed the nftables fallback" "$2" &&
+		test ! -e "$3"' _ "$NFTLOG.in" "$ERR" "$WORK/run/fallback"
+rm -f "$NFTLOG.in"
+echo monitor >"$SYS/action"
+run exempt add 192.0.2.10
+check "but not while the module only monitors" test ! -e "$NFTLOG.in"
+unset P53G_NFT P53G_RUN NFTLOG
+
 check "man page renders with no groff warnings" \
 	bash -c '[ -z "$(LC_ALL=C.UTF-8 groff -man -ww -z -Tutf8 "$1" 2>&1)" ]' _ "$TOP/tools/port53guard.8"
 check "man page covers every subcommand, setting and the sysfs protocol" \
 	bash -c 'for w in status "exempt list" "exempt add" "exempt del" "exempt flush" "exempt replace" \
-		"exempt check" "set" "save" "restore" enabled action tcp loopback log rate forward authoritative begin commit abort \
+		"exempt check" "set" "save" "restore" fallback port53guard_fallback /run/port53guard/fallback enabled action tcp loopback log rate forward authoritative begin commit abort \
 		EBUSY ENOENT ENOSPC EPERM P53G_SYSFS "EXIT STATUS" "SAVE FORMAT" listeners verify \
 		--probe --saved prometheus generation changed namespaces counters NETFILTER_CFG reset-counters \
 		"CHANGE RECORDS" METRICS port53guard-metrics.timer /etc/port53guard/port53guard.conf; do
