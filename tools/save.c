@@ -65,8 +65,69 @@ static void restore_usage(FILE *f)
 		   "                 prefixes\n"
 		   "  --strict       with --check: a warning fails it (exit 1)\n"
 		   P53G_WAIT_HELP "\n"
-		   "  --allow-empty  accept a file with no line (it changes nothing)\n",
+		   "  --allow-empty  accept a file with no line (it changes nothing)\n"
+		   "  --boot         as port53guard.service runs it: while nothing has\n"
+		   "                 changed since the module was loaded, refuse (exit 1,\n"
+		   "                 naming each) to undo a setting or exemption the module\n"
+		   "                 was loaded with (modprobe.d options, the kernel command\n"
+		   "                 line)\n",
 		PROG_NAME);
+}
+
+/*
+ * restore --boot: the module's load-time options and the saved file must
+ * not silently override each other. While the module's generation is 0
+ * (nothing changed since load), what differs from the defaults came from
+ * its options: a setting the file gives another value, or an entry the
+ * file would not keep, is a conflict. Return: the number of conflicts
+ * (each said), or -1 on an error (said).
+ */
+static int restore_conflicts(const struct p53g_saved *r)
+{
+	static const struct p53g_settings def = P53G_SETTINGS_DEFAULT;
+	struct p53g_list live = { 0 }, next = { 0 };
+	struct p53g_set keep = { 0 };
+	char gen[32], v[32], text[P53G_ENTRY_MAXLEN], d[32];
+	int conflicts = 0, rc = 0, s;
+	size_t i;
+
+	if (p53g_read_value("generation", gen, sizeof(gen)) || strcmp(gen, "0"))
+		return 0;
+	for (i = 0; i < r->nsets; i++) {
+		s = r->sets[i].s;
+		if (p53g_opt_get(s, v, sizeof(v)) ||
+		    p53g_setting_format(s, p53g_setting_get(&def, s), d, sizeof(d)) < 0)
+			return -1;
+		if (!strcmp(v, d) || !strcmp(v, r->sets[i].value))
+			continue;
+		p53g_err("%s: set %s %s would undo %s %s, which the module was loaded with",
+			 r->name, p53g_setting_name(s), r->sets[i].value, p53g_setting_name(s), v);
+		conflicts++;
+	}
+	if (p53g_list_load(&live))
+		return -1;
+	if (live.n) {
+		rc = p53g_list_result(r->ops, r->nops, &next);
+		for (i = 0; !rc && i < next.n; i++)
+			rc = p53g_set_add(&keep, &next.v[i]);
+		for (i = 0; !rc && i < live.n; i++) {
+			if (p53g_set_has(&keep, &live.v[i]))
+				continue;
+			p53g_entry_format(&live.v[i], text, sizeof(text));
+			p53g_err("%s: would remove the exemption %s, which the module was loaded with",
+				 r->name, p53g_name(text));
+			conflicts++;
+		}
+	}
+	if (!rc && conflicts)
+		p53g_err("%s: nothing changed: the module's load-time options (/etc/modprobe.d, "
+			 "the kernel command line) and this file must agree; keep the configuration "
+			 "in this file ('port53guard save -o %s' keeps what runs) and remove the "
+			 "options, or make the file say the same", r->name, r->name);
+	p53g_set_free(&keep);
+	p53g_list_free(&next);
+	p53g_list_free(&live);
+	return rc ? -1 : conflicts;
 }
 
 /*
@@ -395,7 +456,7 @@ void p53g_saved_free(struct p53g_saved *r)
 
 int restore_main(int argc, char *argv[])
 {
-	bool check = false, strict = false, allow_empty = false;
+	bool check = false, strict = false, allow_empty = false, boot = false;
 	struct p53g_saved r = { 0 };
 	const char *file = NULL;
 	int rc = EXIT_FAIL, bad;
@@ -415,6 +476,8 @@ int restore_main(int argc, char *argv[])
 			strict = true;
 		} else if (!strcmp(argv[i], "--allow-empty")) {
 			allow_empty = true;
+		} else if (!strcmp(argv[i], "--boot")) {
+			boot = true;
 		} else if (!file && (strcmp(argv[i], "-") == 0 || argv[i][0] != '-')) {
 			file = argv[i];
 		} else {
@@ -428,6 +491,11 @@ int restore_main(int argc, char *argv[])
 	}
 	if (!file) {
 		p53g_err("restore: expected one FILE (or - for standard input)");
+		restore_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (boot && check) {
+		p53g_err("restore: --boot and --check do not go together");
 		restore_usage(stderr);
 		return EXIT_USAGE;
 	}
@@ -458,6 +526,8 @@ int restore_main(int argc, char *argv[])
 		rc = p53g_finish_stdout(r.warned && strict ? EXIT_FAIL : EXIT_OK);
 		goto out;
 	}
+	if (boot && restore_conflicts(&r))
+		goto out;
 	if (!p53g_apply(r.ops, r.nops, r.sets, r.nsets))
 		rc = EXIT_OK;
 out:

@@ -1449,6 +1449,32 @@ is "openwrt: every option of /etc/config/port53guard becomes a set line" \
 		emit_config' _ "$TOP/packaging/openwrt/files/port53guard.init" | grep "^set" | cut -d" " -f2 | tr "\n" " ")" \
 	"enabled action tcp loopback log rate forward authoritative "
 ########################################################################
+# restore --boot: the load-time options and the saved file never silently
+# override each other.
+fresh
+echo 0 >"$SYS/generation"
+printf '%s\n' "set rate 300" "set action reject" "exempt flush" "exempt add 10.0.0.0/8" >"$WORK/boot.conf"
+rm -f "$SYS/.writes"
+run restore --boot "$WORK/boot.conf"
+is "restore --boot, a file that undoes load-time options: exit 1" "$rc" 1
+check "restore --boot: the setting named, with both values" \
+	grep -q "set rate 300 would undo rate 200, which the module was loaded with" "$ERR"
+check "restore --boot: each exemption it would remove named" \
+	bash -c 'grep -q "would remove the exemption 192.0.2.0/24" "$1" && grep -q "would remove the exemption dev:wg+" "$1" &&
+		! grep -q "would remove the exemption 10.0.0.0/8" "$1"' _ "$ERR"
+check "restore --boot: and what to do" grep -q "must agree; keep the configuration in this file" "$ERR"
+is "restore --boot: nothing written" "$(nwrites exempt)$(nwrites rate)" "00"
+printf '%s\n' "set rate 200" "set action reject" "exempt add 2001:db8::/32" >"$WORK/boot-ok.conf"
+run restore --boot "$WORK/boot-ok.conf"
+is "restore --boot, a file that agrees (adds to the list, keeps rate 200): exit 0" "$rc" 0
+echo 9 >"$SYS/generation"
+run restore --boot "$WORK/boot.conf"
+is "restore --boot once the configuration changed since load: the file wins, exit 0" "$rc" 0
+is "and it was applied" "$(cat "$SYS/rate")" 300
+run restore --boot --check "$WORK/boot.conf"
+is "restore --boot --check: usage, exit 2" "$rc" 2
+
+########################################################################
 # fallback: the nftables table, rendered; applied through a fake nft that
 # keeps what it was given ($WORK/nft.*), never the host's nftables.
 fresh
