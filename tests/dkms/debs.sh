@@ -87,7 +87,15 @@ same "and it holds no exemption" "$(grep -c '^exempt add' "$tmp/p53g.conf")" 0
 dpkg-deb --fsys-tarfile "$tooldeb" | tar -xO ./lib/systemd/system/port53guard.service >"$tmp/unit"
 check "port53guard.service loads the module, then restores the saved file" \
 	bash -c "grep -qx 'ExecStart=/sbin/modprobe port53guard' '$tmp/unit' &&
-		grep -qx 'ExecStart=/usr/sbin/port53guard restore -w 30 /etc/port53guard/port53guard.conf' '$tmp/unit'"
+		grep -qx 'ExecStart=/usr/sbin/port53guard restore --boot -w 30 /etc/port53guard/port53guard.conf' '$tmp/unit'"
+check "port53guard.service applies the nftables fallback after a failure, reloads the conffile" \
+	bash -c "grep -qx 'ExecStopPost=/usr/sbin/port53guard fallback --unit /etc/port53guard/port53guard.conf' '$tmp/unit' &&
+		grep -qx 'ExecReload=/usr/sbin/port53guard restore -w 30 /etc/port53guard/port53guard.conf' '$tmp/unit' &&
+		grep -qx 'RuntimeDirectory=port53guard' '$tmp/unit' && grep -qx 'RuntimeDirectoryPreserve=yes' '$tmp/unit'"
+check "port53guard.service is not ordered after auditd.service (a cycle when auditd logs remotely)" \
+	bash -c "! grep -E '^(After|Requires|Wants)=.*auditd' '$tmp/unit'"
+check "port53guard depends on nftables (the fallback)" \
+	bash -c "dpkg-deb -f '$tooldeb' Depends | grep -q nftables"
 check "port53guard.service runs before network-pre.target and DNS daemons" \
 	bash -c "grep -q '^Before=network-pre.target' '$tmp/unit' && grep -q '^Before=.*dnsmasq.service' '$tmp/unit'"
 # The units are hardened as far as modprobe, sysfs and the textfile
