@@ -26,7 +26,9 @@
 #                        loaded and a running metrics timer running;
 #                        remove leaves the module loaded and says so;
 #                        purge removes the conffile and the .prom file;
-#                        install starts the guard at once
+#                        install starts the guard at once; a conffile that
+#                        would undo a modprobe.d option fails the unit,
+#                        naming it, until the two agree
 #   p53g.expect=...,upgrade
 #                        after the first step: a new kernel and its headers
 #                        installed with apt from /var/cache/p53g-upgrade
@@ -254,7 +256,25 @@ case ,$expect, in
 	ok "install: the shipped conffile is back" test -f /etc/port53guard/port53guard.conf
 	want=$(awk '$1 == "set" && $2 == "rate" { print $3 }' /etc/port53guard/port53guard.conf)
 	ok "install: and restored at once (rate $(cat $ST/rate), the file says ${want:-nothing})" \
-		test "$(cat $ST/rate)" = "${want:-none}" ;;
+		test "$(cat $ST/rate)" = "${want:-none}"
+	# modprobe.d and the conffile: never one silently over the other
+	cp /etc/port53guard/port53guard.conf /tmp/conf.saved
+	echo 'options port53guard exempt=dev:br-lan' >/etc/modprobe.d/p53g-gw.conf
+	rmmod port53guard
+	systemctl restart port53guard.service 2>/dev/null
+	ok "a conffile that would undo a modprobe.d exemption: the unit fails" \
+		test "$(systemctl is-active port53guard.service)" = failed
+	ok "the journal names the conflict" \
+		sh -c "journalctl -u port53guard.service | grep -q 'would remove the exemption dev:br-lan, which the module was loaded with'"
+	ok "the module keeps what it was loaded with" grep -qx 'dev:br-lan' $ST/exempt
+	ok "no fallback table beside the loaded module" sh -c '! nft list table inet port53guard >/dev/null 2>&1'
+	port53guard save -o /etc/port53guard/port53guard.conf
+	systemctl restart port53guard.service
+	ok "the conffile saved from what runs: the unit starts" systemctl is-active -q port53guard.service
+	ok "and the exemption stays" grep -qx 'dev:br-lan' $ST/exempt
+	rm -f /etc/modprobe.d/p53g-gw.conf
+	cp /tmp/conf.saved /etc/port53guard/port53guard.conf
+	systemctl restart port53guard.service ;;
 esac
 case ,$expect, in
 *,upgrade,*)
