@@ -2,7 +2,9 @@
 #
 # port53guard: the human entry point.
 #   make            build the module (against KDIR) and the tool
-#   make install    install both (DESTDIR, PREFIX honoured); depmod unless DESTDIR
+#   make install    install both (DESTDIR, PREFIX honoured); depmod unless DESTDIR;
+#                   and what loads the guard at boot (BOOT, below)
+#   make install-tool  the tool and the boot loading alone (after dkms install)
 #   make check      every test: userspace, builds, guests, KUnit
 #   make demo       boot a guest and show the guard refusing DNS
 #   make style      checkpatch on the kernel sources
@@ -37,16 +39,47 @@ module:
 tool:
 	$(MAKE) -C tools
 
+# What loads the guard at boot. BOOT=systemd: port53guard.service (the
+# package's, with the tool under PREFIX) and, if there is none, the
+# protective /etc/port53guard/port53guard.conf; enabled at once when
+# systemd runs here and there is no DESTDIR. BOOT=modules-load: an
+# /etc/modules-load.d entry (modprobe.d options configure it). BOOT=none:
+# nothing. Default: systemd where it runs, else modules-load.
+BOOT ?= $(if $(wildcard /run/systemd/system),systemd,modules-load)
+SYSTEMDUNITDIR ?= /lib/systemd/system
+UNIT := $(DESTDIR)$(SYSTEMDUNITDIR)/port53guard.service
+CONFFILE := $(DESTDIR)/etc/port53guard/port53guard.conf
+LOADFILE := $(DESTDIR)/etc/modules-load.d/port53guard.conf
+
 install: all
 	$(MAKE) -C "$(KDIR)" M="$(CURDIR)" INSTALL_MOD_PATH="$(DESTDIR)" \
 		INSTALL_MOD_DIR=updates/dkms modules_install
 	$(if $(DESTDIR),,depmod -a "$(KVER)")
+	$(MAKE) install-tool
+
+install-tool: tool
 	$(MAKE) -C tools install DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
+ifeq ($(BOOT),systemd)
+	install -d "$(dir $(UNIT))"
+	sed 's|/usr/sbin/port53guard|$(PREFIX)/sbin/port53guard|g' debian/port53guard.service >"$(UNIT)"
+	chmod 0644 "$(UNIT)"
+	test -e "$(CONFFILE)" || install -D -m 0644 debian/port53guard.conf "$(CONFFILE)"
+	$(if $(DESTDIR),,systemctl daemon-reload && systemctl enable port53guard.service)
+else ifeq ($(BOOT),modules-load)
+	install -d "$(dir $(LOADFILE))"
+	echo port53guard >"$(LOADFILE)"
+else ifneq ($(BOOT),none)
+	$(error BOOT must be systemd, modules-load or none)
+endif
 
 uninstall:
 	rm -f "$(DESTDIR)/lib/modules/$(KVER)/updates/dkms/module/port53guard.ko"*
 	$(if $(DESTDIR),,depmod -a "$(KVER)" || true)
 	$(MAKE) -C tools uninstall DESTDIR="$(DESTDIR)" PREFIX="$(PREFIX)"
+	$(if $(DESTDIR),,-systemctl disable port53guard.service 2>/dev/null)
+	rm -f "$(UNIT)" "$(LOADFILE)"
+	# the conffile only as shipped: a changed one is the operator's
+	-cmp -s debian/port53guard.conf "$(CONFFILE)" && rm -f "$(CONFFILE)"
 
 clean:
 	-$(MAKE) -C "$(KDIR)" M="$(CURDIR)" clean 2>/dev/null
@@ -70,4 +103,4 @@ stress:
 bench:
 	@tests/bench/run.sh
 
-.PHONY: all module tool install uninstall clean style check demo bench stress
+.PHONY: all module tool install install-tool uninstall clean style check demo bench stress
