@@ -233,7 +233,7 @@ boot() {
 		-m 1536 -nographic -no-reboot -nodefaults -serial stdio \
 		-kernel "$work/vmlinuz-$k" -initrd "$work/initrd.img-$k" \
 		-drive "file=$work/image.img,format=raw,if=virtio" \
-		-append "root=/dev/vda rw console=ttyS0 audit=1 panic=-1 softlockup_panic=1 hung_task_panic=1 net.ifnames=0 systemd.show_status=0 p53g.expect=$expect" \
+		-append "root=/dev/vda rw console=ttyS0 audit=1 audit_backlog_limit=8192 panic=-1 softlockup_panic=1 hung_task_panic=1 net.ifnames=0 systemd.show_status=0 p53g.expect=$expect" \
 		</dev/null >"$logf" 2>&1
 	qrc=$?
 	grep -a -E '^(PASS|FAIL): ' "$logf" | tr -d '\r' | sed "s/^\(PASS\|FAIL\): /\1: [$label] /"
