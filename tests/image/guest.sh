@@ -12,7 +12,9 @@
 #                        source answered; the system is not degraded;
 #                        listeners shows dnsmasq; verify --probe passes;
 #                        the metrics timer feeds node_exporter; auditd
-#                        has a record of every change (audit.sh)
+#                        has a record of every change (audit.sh); on the
+#                        cloud flavour, -dkms refuses to be configured
+#                        while the booted kernel has no headers
 #   p53g.expect=absent   the module was removed for this kernel: the unit
 #                        failed, the system says so, and so does the tool;
 #                        the nftables fallback refuses the peer and answers
@@ -168,6 +170,20 @@ if [ "${expect%%,*}" = guarded ]; then
 	systemctl disable --now port53guard-metrics.timer >/dev/null 2>&1
 
 	[ -f /usr/local/lib/p53g/audit.sh ] && . /usr/local/lib/p53g/audit.sh
+
+	# headers for the flavour that boots: the -dkms package refuses to be
+	# configured while an installed kernel image has none
+	case $kernel in *-cloud-*)
+		mv "/usr/src/linux-headers-$kernel" /usr/src/p53g-hidden
+		DEBIAN_FRONTEND=noninteractive dpkg-reconfigure port53guard-dkms >/tmp/hd.out 2>&1
+		rc=$?
+		mv /usr/src/p53g-hidden "/usr/src/linux-headers-$kernel"
+		sed 's/^/# /' /tmp/hd.out
+		ok "port53guard-dkms with no headers for $kernel: configure fails (exit $rc)" test $rc != 0
+		ok "and says the exact apt-get line" grep -q "^  apt-get install linux-headers-$kernel" /tmp/hd.out
+		DEBIAN_FRONTEND=noninteractive dpkg-reconfigure port53guard-dkms >/tmp/hd.out 2>&1
+		ok "with the headers back: configure succeeds (exit $?)" test $? = 0 ;;
+	esac
 else
 	ok "port53guard.service failed" test "$(systemctl is-active port53guard.service)" = failed
 	ok "systemctl --failed names it" sh -c 'systemctl --failed --no-legend | grep -q port53guard.service'
