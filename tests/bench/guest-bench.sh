@@ -181,6 +181,18 @@ nft_chain() { # nft_chain TABLE RULE [HOOK]: a base chain on input (or HOOK) wit
 	EOF
 }
 FWD=198.51.100.2
+# pub_nat: dut publishes port 53 to FWD:5353 (DNAT, as docker -p 53:5353):
+# what arrives for 53 is routed on, and judged on FORWARD.
+pub_nat() {
+	$NFT -f - <<-EOF
+	table ip bpub {
+		chain pre {
+			type nat hook prerouting priority dstnat;
+			udp dport 53 dnat to $FWD:5353
+		}
+	}
+	EOF
+}
 
 # --- the sets, loaded once; a configuration only hooks a chain to one ---
 for n in $BENCH_NS; do
@@ -230,6 +242,22 @@ block_rest() {
 			measure ipset "$n" 53
 		$IPT -F INPUT
 	done
+	# A published port 53: nft's own forward rules for it, the drop (the
+	# floor: conntrack, NAT and routing cost every configuration alike)
+	# and the reject the guard does.
+	pub_nat
+	nft_chain bench "meta l4proto udp ct status dnat ct original proto-dst 53 drop" forward &&
+		measure pub-nft-drop 0 53
+	$NFT delete table inet bench
+	nft_chain bench "meta l4proto udp ct status dnat ct original proto-dst 53 reject" forward &&
+		measure pub-nft-reject 0 53
+	$NFT delete table inet bench
+	$NFT delete table ip bpub
+	# A host whose module cannot load: the nftables fallback, at the
+	# guard's rate, with no exemption.
+	printf 'set rate %s\nexempt flush\n' "${GUARD_RATE:-300}" >/tmp/fb-bench.conf
+	in_ns dut port53guard fallback /tmp/fb-bench.conf && measure fallback 0 53
+	in_ns dut port53guard fallback --remove
 	# iptable_filter's hooks stay until it is unloaded: no trace left for
 	# the next configuration.
 	rmmod iptable_filter 2>/dev/null || note "rmmod iptable_filter failed: $(lsmod | grep iptable)"
@@ -257,6 +285,13 @@ block_guard() {
 	port53guard exempt flush
 	measure guard-5353 0 5353
 	measure fwd-guard 0 5353 $FWD
+	pub_nat
+	measure pub-guard 0 53
+	$NFT delete table ip bpub
+	# pktgen's payload begins with its magic, be 9b e9 55: as a DNS header,
+	# flags 0xe9 (QR 1, RD 1), so authoritative 1 reads it and refuses it
+	port53guard set authoritative 1 && measure guard-auth 0 53
+	port53guard set authoritative 0
 	port53guard set action drop && measure guard-drop 0 53
 	port53guard set action reject
 	rmmod port53guard || note "rmmod port53guard failed"

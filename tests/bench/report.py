@@ -23,7 +23,7 @@ LOAD = re.compile(r"^P53G-BENCH-LOAD (.*)$")
 NOTE = re.compile(r"^P53G-BENCH-NOTE (.*)$")
 ORDER = ["none", "none-5353", "nft-hook-5353", "fwd-none", "fwd-nft-hook", "nft-drop", "nft-reject",
          "ipt-reject", "nftset", "ipset", "guard", "guard-exempt", "guard-5353", "fwd-guard",
-         "guard-drop"]
+         "guard-drop", "guard-auth", "pub-nft-drop", "pub-nft-reject", "pub-guard", "fallback"]
 DESC = {
     "none": "no module, closed port 53",
     "none-5353": "no module, closed port 5353",
@@ -40,6 +40,11 @@ DESC = {
     "guard-5353": "guard loaded, traffic to 5353 (closed)",
     "fwd-guard": "guard loaded, forwarded UDP to 5353",
     "guard-drop": "guard, action drop",
+    "guard-auth": "guard, authoritative 1 (pktgen's RD=1 header read)",
+    "pub-nft-drop": "port 53 published (DNAT): nft forward drop",
+    "pub-nft-reject": "port 53 published (DNAT): nft forward reject",
+    "pub-guard": "port 53 published (DNAT): guard on FORWARD",
+    "fallback": "no module: the nftables fallback table",
 }
 # (name, description, numerator, denominator, target)
 TARGETS = [
@@ -58,6 +63,14 @@ TARGETS = [
     ("fwd/nft-hook", "forwarded UDP: guard loaded / empty nft forward chain (the floor)",
      ("fwd-guard", 0), ("fwd-nft-hook", 0), 0.995),
     ("fwd/none", "forwarded UDP: guard loaded / no module", ("fwd-guard", 0), ("fwd-none", 0), None),
+    ("auth/reject", "guard reject, authoritative 1 / authoritative 0 (the header read)",
+     ("guard-auth", 0), ("guard", 0), 0.99),
+    ("pub/nft-reject", "published port 53: guard / nft ct status dnat ct original proto-dst 53 reject",
+     ("pub-guard", 0), ("pub-nft-reject", 0), None),
+    ("pub/nft-drop", "published port 53: guard / nft forward drop (the floor)",
+     ("pub-guard", 0), ("pub-nft-drop", 0), None),
+    ("guard/fallback", "guard reject / the nftables fallback's reject (what a degraded host costs)",
+     ("guard", 0), ("fallback", 0), None),
     ("1M/0", "guard, 1,000,000 / 0 prefixes (source not exempt)",
      ("guard", 1000000), ("guard", 0), 0.98),
     ("1M/nftset", "guard, 1,000,000 prefixes / nft 1,000,000-prefix set + reject",
@@ -214,6 +227,31 @@ def main():
                     if inj == "pktgen" and lim == "default":
                         md.append(f"| {desc} | {r[0]:.4f} | {r[1]:.2f} % | "
                                   f"{'' if target is None else f'>= {target}'} | {verdict} |")
+            # published port 53: >= 1.5 x nft's reject where the floor (nft's
+            # drop) leaves room for it, else within 2 % of the floor
+            for lim in sorted({k[1] for k in runs if k[0] == inj}, key=lambda l: l != "default"):
+                rr = ratio(runs, inj, lim, ("pub-guard", 0), ("pub-nft-reject", 0))
+                rf = ratio(runs, inj, lim, ("pub-guard", 0), ("pub-nft-drop", 0))
+                room = ratio(runs, inj, lim, ("pub-nft-drop", 0), ("pub-nft-reject", 0))
+                if not (rr and rf and room):
+                    continue
+                if room[0] >= 1.5:
+                    met, how = rr[0] >= 1.5, f"guard / nft reject {rr[0]:.4f} >= 1.5"
+                else:
+                    met, how = rf[0] >= 0.98, (f"the floor leaves no room for 1.5 x (nft drop / "
+                                               f"reject {room[0]:.4f}): guard / nft drop "
+                                               f"{rf[0]:.4f} >= 0.98")
+                verdict = "met" if met else "MISSED"
+                print(f"  [{inj} {lim}] published port 53 target: {how}: {verdict}")
+                tres.append({"injector": inj, "limits": lim, "name": "pub/target",
+                             "what": "published port 53: >= 1.5 x nft reject, or within 2 % of "
+                                     "nft's drop when that floor leaves no room",
+                             "ratio": round(rr[0] if room[0] >= 1.5 else rf[0], 4),
+                             "spread_pct": None, "reps": rr[2],
+                             "target": 1.5 if room[0] >= 1.5 else 0.98, "met": met,
+                             "previous": None, "drift_pct": None})
+                if inj == "pktgen" and lim == "default":
+                    md.append(f"| published port 53: {how} | | | | {verdict} |")
         lres = []
         if loads:
             print("\n  loading the lists (guest time; kernel memory: slab, vmalloc, per-CPU):")
