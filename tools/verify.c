@@ -16,6 +16,8 @@
  *   namespaces  every network namespace this process can see has the
  *               hooks (a warning with init_net_only=1, as configured)
  *   forward     1 (published ports are judged)
+ *   fou         a warning for each FOU/GUE receive port (ip fou show):
+ *               what it decapsulates reaches UDP and TCP past netfilter
  *   exemptions  none that exempts everything (0.0.0.0/0, ::/0, dev:+);
  *               a warning for one wider than /8 (IPv4) or /32 (IPv6), and
  *               for an interface that carries the default route
@@ -60,7 +62,7 @@
 #include "p53g.h"
 
 #define VERIFY_SAVED_DEFAULT	"/etc/port53guard/port53guard.conf"
-#define VERIFY_MAX_CHECKS	16
+#define VERIFY_MAX_CHECKS	24
 #define PROBE_TRIES		3
 #define PROBE_WAIT_MS		3000
 #define PROBE_ERR_MAX		512
@@ -452,6 +454,35 @@ static const char *ip_path(void)
 		if (!access(where[i], X_OK))
 			return where[i];
 	return "ip";
+}
+
+/*
+ * FOU/GUE receive ports: the kernel hands what they decapsulate to UDP
+ * and TCP without a second pass through netfilter, so neither the guard
+ * nor a LOCAL_IN rule sees the inner query. A warning for each, with the
+ * remedy (the threat model's). Quiet when ip(8) or the fou module is not
+ * there (no port can be configured then).
+ */
+static void check_fou(struct verify *v)
+{
+	char *argv[] = { (char *)ip_path(), "fou", "show", NULL };
+	char out[2048], *line, *save = NULL, q[P53G_QUOTE_MAX];
+	size_t n = 0;
+
+	/* a test's fake module: the host's ip only when named */
+	if (getenv("P53G_SYSFS") && !getenv("P53G_IP"))
+		return;
+	if (p53g_run(argv, out, sizeof(out)) != 0)
+		return;
+	for (line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		if (strncmp(line, "port ", 5))
+			continue;
+		if (n++ < 4)
+			add(v, "fou", R_WARN, "%s: a FOU/GUE port hands what it decapsulates to UDP "
+			    "and TCP past netfilter, and past the guard: drop UDP to it from untrusted "
+			    "sources (nftables), or remove it (ip fou del)",
+			    p53g_quote(line, strlen(line), q));
+	}
 }
 
 /*
@@ -959,6 +990,7 @@ int verify_main(int argc, char *argv[])
 		goto report;
 	}
 	check_exemptions(v);
+	check_fou(v);
 	check_list(v);
 	check_saved(v, saved);
 	if (probe)

@@ -1448,6 +1448,15 @@ is "openwrt: every option of /etc/config/port53guard becomes a set line" \
 		config_get() { eval "$1=\${2}_v"; eval "$1=\$3-v"; }
 		emit_config' _ "$TOP/packaging/openwrt/files/port53guard.init" | grep "^set" | cut -d" " -f2 | tr "\n" " ")" \
 	"enabled action tcp loopback log rate forward authoritative "
+# verify warns of each FOU/GUE receive port (what ip fou show lists)
+fresh
+printf '#!/bin/sh\n[ "$1 $2" = "fou show" ] && printf "port 5555 gue\\nport 6666 ipproto 4\\n"\n' >"$WORK/fake-ip"
+chmod +x "$WORK/fake-ip"
+P53G_IP=$WORK/fake-ip run verify
+check "verify: a warning for each FOU/GUE port, with the remedy" \
+	bash -c 'grep -q "^warn  fou .*port 5555 gue.*past netfilter, and past the guard: drop UDP to it" "$1" &&
+		grep -q "^warn  fou .*port 6666 ipproto 4" "$1"' _ "$OUT"
+
 ########################################################################
 # restore --boot: the load-time options and the saved file never silently
 # override each other.
