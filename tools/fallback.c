@@ -14,10 +14,13 @@
  *            exemptif; NAME+ as iifname "NAME*"), then the action: a
  *            limit of rate/s in front of the replies, reject (ICMP or
  *            ICMPv6 port unreachable, a RST for TCP), drop, or monitor
- *            (counted, let through); log 1 adds a rate-limited log line
+ *            (counted, let through); log 1 adds a rate-limited log line;
+ *            authoritative 1 lets a query with QR and RD clear pass
+ *            before the action (TCP with tcp 1: every segment with a
+ *            payload is read as beginning a message, SYNs pass)
  *
  * Its named counters carry the module's totals' names (rejected, dropped,
- * monitored, exempted, replies). enabled 0 renders a table with no chain:
+ * monitored, exempted, replies, iterative). enabled 0 renders a table with no chain:
  * it refuses nothing, and verify says so. The table is replaced in one
  * nft transaction, and guards the network namespace nft runs in.
  *
@@ -120,7 +123,14 @@ static int fb_set(struct p53g_buf *b, const struct p53g_list *l, const char *nam
 /* The protocol matches of a query, on input and on forward. */
 static int fb_entry_chain(struct p53g_buf *b, const struct p53g_settings *c, bool forward)
 {
-	static const char syn[] = "tcp flags & (fin | syn | rst | ack) == syn";
+	/*
+	 * TCP: a SYN, or with authoritative 1 (a SYN shows no DNS header)
+	 * every segment but a RST that carries a payload, read in the query
+	 * chain as beginning a DNS message; a load past the packet's end
+	 * does not match, so "{ 0-255 }" asks that the byte be there.
+	 */
+	const char *syn = c->authoritative ? "tcp flags & rst == 0 @ih,0,8 { 0-255 }" :
+			  "tcp flags & (fin | syn | rst | ack) == syn";
 	int rc;
 
 	if (forward) {
@@ -166,6 +176,19 @@ static int fb_query_chain(struct p53g_buf *b, const struct p53g_settings *c,
 		    fb_ifname_ok(l->v[i].dev, l->v[i].namelen))
 			rc = p53g_buf_printf(b, "\t\tiifname \"%.*s*\" counter name \"exempted\" accept\n",
 					     l->v[i].namelen, l->v[i].dev);
+	/*
+	 * authoritative 1: a query whose DNS header is whole and has QR and
+	 * RD clear passes (UDP: within its length; TCP: after the 2-byte
+	 * length, payload bytes 2-13)
+	 */
+	if (!rc && c->authoritative)
+		rc = p53g_buf_printf(b, "\t\tmeta l4proto udp udp length >= 20 @th,80,1 0 @th,87,1 0 "
+				     "counter name \"iterative\" accept\n"
+				     "\t\tmeta l4proto udplite @th,152,8 { 0-255 } @th,80,1 0 @th,87,1 0 "
+				     "counter name \"iterative\" accept\n");
+	if (!rc && c->authoritative && c->tcp)
+		rc = p53g_buf_printf(b, "\t\tmeta l4proto tcp @ih,104,8 { 0-255 } @ih,32,1 0 @ih,39,1 0 "
+				     "counter name \"iterative\" accept\n");
 	if (!rc && c->log)
 		rc = p53g_buf_printf(b, "\t\tlimit rate " FB_LOG_RATE " log prefix \"port53guard: \" "
 				     "level info\n");
@@ -212,7 +235,7 @@ static int p53g_fallback_render(const struct p53g_settings *c, const struct p53g
 				const char *from, struct p53g_buf *b)
 {
 	static const char *const counters[] = {
-		"rejected", "dropped", "monitored", "exempted", "replies",
+		"rejected", "dropped", "monitored", "exempted", "replies", "iterative",
 	};
 	char what[160];
 	size_t i;

@@ -1537,6 +1537,15 @@ run fallback --print "$WORK/fbm.conf"
 check "fallback, action monitor: counted and let through, never rejected" \
 	bash -c 'grep -q "counter name \"monitored\" accept" "$1" && ! grep -q "name \"rejected\"" "$1"' _ "$OUT"
 check "fallback, log 1: a log line at most 10 a second" grep -q 'limit rate 10/second log prefix "port53guard: "' "$OUT"
+printf '%s\n' "set authoritative 1" "set tcp 1" >"$WORK/fba.conf"
+run fallback --print "$WORK/fba.conf"
+check "fallback, authoritative 1: RD and QR clear pass before the action, UDP and TCP" \
+	bash -c 'grep -qz "@th,80,1 0 @th,87,1 0 counter name \"iterative\" accept.*@ih,32,1 0 @ih,39,1 0 counter name \"iterative\" accept.*reject" "$1"' _ "$OUT"
+check "fallback, authoritative 1 and tcp 1: SYNs pass, segments with a payload are read" \
+	bash -c 'grep -q "tcp dport 53 tcp flags & rst == 0 @ih,0,8 { 0-255 } goto query" "$1" &&
+		! grep -q "== syn goto query" "$1"' _ "$OUT"
+run fallback --print "$fbconf"
+check "fallback, authoritative 0: no iterative rule" bash -c '! grep -q "counter name \"iterative\" accept" "$1"' _ "$OUT"
 rm -f "$WORK/run/fallback"
 FAKE_NFT_FAIL="syntax error" run fallback "$fbconf"
 is "fallback: nft fails: exit 1" "$rc" 1
