@@ -45,6 +45,9 @@
  *             comes in the second; both are sent
  *   icmperr   an ICMP port unreachable (ICMPv6 type 1 code 4) quoting a
  *             UDP datagram from DST to SRC:DPORT
+ *   gue       IPv4 only: a UDP datagram to DST:DPORT (a GUE receive port)
+ *             carrying a GUE header (version 0, protocol UDP) and, inside
+ *             it, the query as a UDP datagram to port 53 (checksum 0)
  *
  * Only for use inside the test guest, between its own namespaces.
  */
@@ -67,13 +70,13 @@
 enum kind {
 	K_UDP, K_IPTRUNC, K_UDPTRUNC, K_OPTS, K_RROPT, K_BADSUM, K_ZEROSUM,
 	K_SHORTLEN, K_LONGLEN, K_FRAG1,
-	K_FRAG2, K_FRAGS, K_ATOMIC, K_TINYFRAG, K_ICMPERR,
+	K_FRAG2, K_FRAGS, K_ATOMIC, K_TINYFRAG, K_ICMPERR, K_GUE,
 };
 
 static const char * const kind_names[] = {
 	"udp", "iptrunc", "udptrunc", "opts", "rropt", "badsum", "zerosum",
 	"shortlen", "longlen", "frag1",
-	"frag2", "frags", "atomic", "tinyfrag", "icmperr",
+	"frag2", "frags", "atomic", "tinyfrag", "icmperr", "gue",
 };
 
 struct opts {
@@ -321,6 +324,28 @@ static int build4(const struct opts *o, const uint8_t *s, const uint8_t *d,
 		f[0].len = hl + n;
 		return 1;
 	}
+	case K_GUE: {
+		/* outer UDP, GUE header, inner UDP to 53 with the query */
+		size_t n = 8 + 4 + UDP_LEN;
+		uint8_t *u;
+
+		hl = ip4_hdr(p, s, d, IPPROTO_UDP, 0, n, id, 0);
+		ip4_csum(p);
+		u = p + hl;
+		put16(u, sport);
+		put16(u + 2, o->dport);
+		put16(u + 4, n);
+		put16(u + 6, 0);
+		u[8] = 0;		/* version 0, no control, no options */
+		u[9] = IPPROTO_UDP;	/* what follows */
+		put16(u + 10, 0);
+		memcpy(u + 12, udp, UDP_LEN);
+		put16(u + 12 + 2, 53);
+		put16(u + 12 + 6, 0);
+		put16(u + 6, l4_csum(AF_INET, s, d, IPPROTO_UDP, u, n) ?: 0xffff);
+		f[0].len = hl + n;
+		return 1;
+	}
 	default:
 		hl = ip4_hdr(p, s, d, IPPROTO_UDP, 0, UDP_LEN, id, 0);
 		memcpy(p + hl, udp, UDP_LEN);
@@ -507,7 +532,7 @@ static int do_send(const struct opts *o)
 			      == 1 ? o->dst : o->src);
 	if ((o->family == AF_INET && (o->kind == K_ATOMIC ||
 				      o->kind == K_TINYFRAG)) ||
-	    (o->family == AF_INET6 && o->kind == K_RROPT))
+	    (o->family == AF_INET6 && (o->kind == K_RROPT || o->kind == K_GUE)))
 		p53g_die_usage(USAGE, "%s is not for this family", kind_names[o->kind]);
 	fd = socket(AF_PACKET, SOCK_RAW, 0);
 	if (fd < 0)
