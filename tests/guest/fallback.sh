@@ -13,8 +13,8 @@
 # 3. Along a flow dut opened from port 53: a query refused, a response
 #    (QR 1) passes; UDP-Lite refused like UDP.
 # 4. Each setting as the module applies it: action drop and monitor,
-#    enabled 0, loopback, dev: exemptions (exact and NAME+), the reply
-#    limit.
+#    enabled 0, dev: exemptions (exact and NAME+), authoritative (RD 0
+#    passes over UDP and TCP, RD 1 refused), loopback, the reply limit.
 # 5. The tool: the unit's --unit path with modprobe refused, status,
 #    verify (4 fallback, 1 not guarded) and the metrics in dut and
 #    outside it; then the module loads, restore removes the table, and a
@@ -32,7 +32,7 @@ cnt() {
 	nsx dut nft list counter inet port53guard "$1" 2>/dev/null |
 		awk '{ for (i = 1; i < NF; i++) if ($i == "packets") v = $(i + 1) } END { print v + 0 }'
 }
-snap() { for _c in rejected dropped monitored exempted replies; do eval "B_$_c=$(cnt $_c)"; done; }
+snap() { for _c in rejected dropped monitored exempted replies iterative; do eval "B_$_c=$(cnt $_c)"; done; }
 moved() {
 	_n=$(cnt "$1")
 	eval "_dv=\$((_n - B_$1))"
@@ -224,6 +224,24 @@ conf "exempt add dev:veth-x+" "exempt add dev:eth0"
 snap
 refused_dig "IPv4 dev:veth-x+ and dev:eth0 do not name veth-dut" peer $DUT4
 moved rejected 1 "dev: entries naming other interfaces"
+conf "set authoritative 1" "set tcp 1"
+snap
+answered "IPv4 authoritative 1: +norec (RD 0) passes" peer $DUT4 $A_DUT +norec
+answered "IPv6 authoritative 1: +norec (RD 0) passes" peer $DUT6 $A_DUT +norec
+refused_dig "IPv4 authoritative 1: RD 1" peer $DUT4
+refused_dig "IPv6 authoritative 1: RD 1" peer $DUT6
+moved iterative 2 "authoritative 1, RD 0 over UDP"
+moved rejected 2 "authoritative 1, RD 1 over UDP"
+snap
+answered "IPv4 authoritative 1, tcp 1: +tcp +norec passes" peer $DUT4 $A_DUT +tcp +norec
+next_sport
+a=$(ask peer $DUT4 +tcp)
+ok "IPv4 authoritative 1, tcp 1: +tcp with RD 1 gets no answer ($(echo $a | cut -c1-60))" \
+	test -n "$a" -a "$a" != "$A_DUT"
+moved iterative 1 "authoritative 1, RD 0 over TCP (the query's segment)"
+load_r=$(cnt rejected)
+ok "authoritative 1, RD 1 over TCP: the query's segment reset (rejected moved by $((load_r - B_rejected)))" \
+	test $((load_r - B_rejected)) -ge 1
 nat_rule ip none
 nat_rule ip6 none
 listen_bg dut /tmp/fb-l.out -p 53 -t 60000
