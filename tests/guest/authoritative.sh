@@ -41,6 +41,7 @@ load() { while read -r _k _v; do eval "$1_$_k=\$_v"; done <$ST/stats; }
 snap() { load B; }
 moved() {
 	load A
+	_dv=
 	eval "_dv=\$((A_$1 - B_$1))"
 	ok "$3: $1 moved by $2 ($_dv)" test "$_dv" = "$2"
 }
