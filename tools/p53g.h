@@ -118,6 +118,9 @@ const char *p53g_opt_help(enum p53g_setting s);
 int p53g_opt_normalize(enum p53g_setting s, const char *in, char *out,
 		       size_t size, const char **why);
 int p53g_opt_get(enum p53g_setting s, char *out, size_t size);
+bool p53g_opt_present(enum p53g_setting s);
+int p53g_opt_default(enum p53g_setting s, char *out, size_t size);
+void p53g_opt_absent_err(enum p53g_setting s);
 int p53g_opt_set(enum p53g_setting s, const char *value);
 
 /* list.c: the exemption list, and changing it atomically */

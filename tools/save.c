@@ -460,7 +460,7 @@ int restore_main(int argc, char *argv[])
 	struct p53g_saved r = { 0 };
 	const char *file = NULL;
 	int rc = EXIT_FAIL, bad;
-	size_t i;
+	size_t i, j;
 
 	if (p53g_take_wait(&argc, argv, "restore")) {
 		restore_usage(stderr);
@@ -526,6 +526,25 @@ int restore_main(int argc, char *argv[])
 		rc = p53g_finish_stdout(r.warned && strict ? EXIT_FAIL : EXIT_OK);
 		goto out;
 	}
+	/*
+	 * A module older than this tool lacks the newer settings and behaves
+	 * as their defaults: a line asking for that is met already, any
+	 * other cannot be, and changes nothing.
+	 */
+	for (i = 0, j = 0; i < r.nsets; i++) {
+		char d[32];
+
+		if (p53g_opt_present(r.sets[i].s)) {
+			r.sets[j++] = r.sets[i];
+			continue;
+		}
+		if (!p53g_opt_default(r.sets[i].s, d, sizeof(d)) && !strcmp(d, r.sets[i].value))
+			continue;
+		p53g_opt_absent_err(r.sets[i].s);
+		p53g_err("%s: nothing changed", r.name);
+		goto out;
+	}
+	r.nsets = j;
 	if (boot && restore_conflicts(&r))
 		goto out;
 	if (!p53g_apply(r.ops, r.nops, r.sets, r.nsets))

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "p53g.h"
@@ -95,11 +96,35 @@ int p53g_opt_normalize(enum p53g_setting s, const char *in, char *out,
 	return p53g_setting_format(s, v, out, size) < 0 ? -1 : 0;
 }
 
-/* The live value, normalized. */
+/*
+ * Whether the loaded module has setting @s: one built from an older
+ * version (a package upgraded, the module not yet reloaded) lacks the
+ * newer settings' files, and behaves as their default.
+ */
+bool p53g_opt_present(enum p53g_setting s)
+{
+	struct stat st;
+
+	return !stat(p53g_path(p53g_setting_name(s)), &st) || errno != ENOENT ||
+	       stat(p53g_root(), &st);
+}
+
+/* @s's default, normalized. */
+int p53g_opt_default(enum p53g_setting s, char *out, size_t size)
+{
+	static const struct p53g_settings def = P53G_SETTINGS_DEFAULT;
+
+	return p53g_setting_format(s, p53g_setting_get(&def, s), out, size) < 0 ? -1 : 0;
+}
+
+/* The live value, normalized (the default where the module predates it). */
 int p53g_opt_get(enum p53g_setting s, char *out, size_t size)
 {
 	char raw[64], q[P53G_QUOTE_MAX];
 	const char *why;
+
+	if (!p53g_opt_present(s))
+		return p53g_opt_default(s, out, size);
 
 	if (p53g_read_value(p53g_setting_name(s), raw, sizeof(raw)))
 		return -1;
@@ -109,6 +134,18 @@ int p53g_opt_get(enum p53g_setting s, char *out, size_t size)
 		return -1;
 	}
 	return 0;
+}
+
+/* What to do about a setting the loaded module does not have. */
+void p53g_opt_absent_err(enum p53g_setting s)
+{
+	char version[64];
+
+	if (p53g_read_module_value("version", version, sizeof(version)))
+		snprintf(version, sizeof(version), "unknown");
+	p53g_err("the loaded module (version %s) has no setting %s: load this version's "
+		 "(sudo rmmod port53guard; sudo modprobe port53guard)", p53g_name(version),
+		 p53g_setting_name(s));
 }
 
 /* @value must be normalized: it is written as "value\n", like echo does. */
@@ -121,6 +158,10 @@ int p53g_opt_set(enum p53g_setting s, const char *value)
 	n = snprintf(line, sizeof(line), "%s\n", value);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return -1;
+	if (!p53g_opt_present(s)) {
+		p53g_opt_absent_err(s);
+		return -1;
+	}
 	/* O_TRUNC as the shell's "echo 1 >" does; sysfs ignores it */
 	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
 	if (fd < 0) {

@@ -1458,6 +1458,28 @@ check "verify: a warning for each FOU/GUE port, with the remedy" \
 		grep -q "^warn  fou .*port 6666 ipproto 4" "$1"' _ "$OUT"
 
 ########################################################################
+# A module older than the tool (upgraded, not yet reloaded) has no
+# authoritative file: it behaves as 0, and the tool says so where it must.
+fresh
+rm -f "$SYS/authoritative"
+run status
+check "old module: status works, authoritative shown as its default" \
+	bash -c 'test "$1" = 0 && grep -q "authoritative: 0" "$2"' _ "$rc" "$OUT"
+run set authoritative 1
+check "old module: set authoritative 1 fails, naming the setting and the remedy" \
+	bash -c 'test "$1" = 1 && grep -q "has no setting authoritative: load this version" "$2"' _ "$rc" "$ERR"
+printf '%s\n' "set rate 250" "set authoritative 0" "exempt flush" >"$WORK/old.conf"
+run restore "$WORK/old.conf"
+check "old module: restore of authoritative 0 (its behaviour already) works" \
+	bash -c 'test "$1" = 0 && test "$(cat "$2")" = 250' _ "$rc" "$SYS/rate"
+printf '%s\n' "set rate 240" "set authoritative 1" >"$WORK/old1.conf"
+run restore "$WORK/old1.conf"
+check "old module: restore of authoritative 1 changes nothing, exit 1" \
+	bash -c 'test "$1" = 1 && test "$(cat "$2")" = 250 && grep -q "nothing changed" "$3"' _ "$rc" "$SYS/rate" "$ERR"
+run verify
+check "old module: verify runs its checks" grep -q "^ok    enabled" "$OUT"
+
+########################################################################
 # restore --boot: the load-time options and the saved file never silently
 # override each other.
 fresh
