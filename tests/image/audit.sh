@@ -16,7 +16,8 @@
 # recs: every NETFILTER_CFG record since boot, raw, one a line.
 recs() { ausearch --raw -m NETFILTER_CFG -ts boot 2>/dev/null | grep '^type=NETFILTER_CFG '; }
 ours() { recs | grep ' table=port53guard '; }
-# klog: the records the module wrote to the kernel log instead, while
+# klog: the records the module wrote to the kernel log instead (the
+# writer as pid, uid and comm), while
 # audit was off (systemd-journald turns it off at boot until auditd
 # starts and turns it on; auditd logging remotely starts after the
 # network, and the guard before it)
@@ -54,9 +55,9 @@ ours | sed 's/^/# boot: /'
 has_rec() { { ours; klog; } | grep -q -E "$1"; }
 klog | sed 's/^/# boot, kernel log: /'
 ok "audit: the load at boot was recorded, with every parameter (by auditd, or in the kernel log while audit was off)" \
-	has_rec 'op=p53g_load generation=0 res=1 version=[0-9.]+ max_entries=65536 init_net_only=0 enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300 forward=1 authoritative=0 ppid=1 '
+	has_rec 'op=p53g_load generation=0 res=1 version=[0-9.]+ max_entries=65536 init_net_only=0 enabled=1 action=reject tcp=0 loopback=1 log=0 rate=300 forward=1 authoritative=0 (ppid=1 |pid=[0-9]+ uid=0 comm=modprobe)'
 ok "audit: and the restore of the saved file, by port53guard.service" \
-	has_rec 'entries=1 op=p53g_exempt generation=1 res=1 added=1 removed=0 lines=9 .*old_rate=300 new_rate=299 .*exe="/usr/sbin/port53guard"'
+	has_rec 'entries=1 op=p53g_exempt generation=1 res=1 added=1 removed=0 lines=9 .*old_rate=300 new_rate=299 .*(exe="/usr/sbin/port53guard"|comm=port53guard)'
 
 g=$(cat $ST/generation)
 arec "a setting: name, old and new value, the writer" \
