@@ -69,6 +69,7 @@ static __always_inline void p53g_classify_l4(const struct sk_buff *skb,
 			return;
 		}
 		pkt->l4 = true;
+		pkt->ulen = ntohs(uh->len);
 		if (uh->dest == htons(P53G_DNS_PORT))
 			pkt->cls = P53G_CLASS_UDP;
 		return;
@@ -105,6 +106,7 @@ static __always_inline void p53g_pkt_init(struct p53g_pkt *pkt)
 	pkt->syn = false;
 	pkt->l4 = false;
 	pkt->port53 = false;
+	pkt->ulen = 0;
 	pkt->thoff = 0;
 }
 
@@ -248,13 +250,8 @@ static bool p53g_udp_dns_flags(const struct sk_buff *skb,
 			       const struct p53g_pkt *pkt, u8 *flags)
 {
 	unsigned int off = pkt->thoff + sizeof(struct udphdr), len;
-	const struct udphdr *uh;
-	struct udphdr _uh;
 	const u8 *b;
 
-	uh = skb_header_pointer(skb, pkt->thoff, sizeof(_uh), &_uh);
-	if (!uh)
-		return false;
 	/*
 	 * The datagram ends where the IP payload does. UDP's length field
 	 * may end it sooner (what follows is padding); UDP-Lite's is its
@@ -263,8 +260,8 @@ static bool p53g_udp_dns_flags(const struct sk_buff *skb,
 	 */
 	len = skb->len - pkt->thoff;
 	if (pkt->proto == IPPROTO_UDP)
-		len = min_t(unsigned int, len, ntohs(uh->len));
-	if (len < sizeof(*uh) + P53G_DNS_HDR_LEN)
+		len = min_t(unsigned int, len, pkt->ulen);
+	if (len < sizeof(struct udphdr) + P53G_DNS_HDR_LEN)
 		return false;
 	b = skb_header_pointer(skb, off + P53G_DNS_QR_BYTE, 1, flags);
 	if (!b)
@@ -805,14 +802,16 @@ static bool p53g_csum_ok_ipv6(struct sk_buff *skb, const struct p53g_pkt *pkt,
  * @now: the time for the bucket, in ns
  * @o: the verdict's outcome, P53G_REJECT_UNREACH or P53G_REJECT_RESET
  *
- * First the header's questions, which read a few words of headers: a
- * packet that fails them takes no token, so packets no reply may answer
- * (to a broadcast address, say) never hold back a reply to a query that
- * may have one. Then the bucket: under a flood nearly every packet finds
- * it empty and is dropped without its checksum summed. Then the checksum,
- * the costly question: a packet that fails it has spent its token and
- * keeps it spent, so that a flood with bad checksums empties the bucket
- * like any other and the summing it causes is bounded by the rate.
+ * First a look at the bucket, a plain read: under a flood nearly every
+ * packet finds it empty and is dropped there, asked nothing else. Then
+ * the header's questions, which read a few words of headers: a packet
+ * that fails them takes no token, so packets no reply may answer (to a
+ * broadcast address, say) never hold back a reply to a query that may
+ * have one. Then a token is taken (another CPU may have taken the last).
+ * Then the checksum, the costly question: a packet that fails it has
+ * spent its token and keeps it spent, so that a flood with bad checksums
+ * empties the bucket like any other and the summing it causes is bounded
+ * by the rate.
  *
  * Return: @o, P53G_DROP_NOREPLY or P53G_DROP_RATELIMIT.
  */
@@ -823,6 +822,8 @@ p53g_reply_due(struct sk_buff *skb, enum p53g_family f,
 {
 	bool ok;
 
+	if (p53g_bucket_empty(b, rate, now))
+		return P53G_DROP_RATELIMIT;
 #if IS_ENABLED(CONFIG_IPV6)
 	if (f == P53G_IPV6)
 		ok = p53g_reply_allowed_ipv6(skb, pkt);

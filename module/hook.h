@@ -59,6 +59,8 @@ enum p53g_class {
  * @l4: the transport header could be read (UDP, UDP-Lite, TCP)
  * @port53: TCP: the header names port 53 (whatever the flags)
  * @thoff: where the transport header starts, when known
+ * @ulen: UDP and UDP-Lite: the header's length field (UDP-Lite: its
+ *	checksum coverage), read once for whoever asks about the payload
  */
 struct p53g_pkt {
 	u8 cls;
@@ -66,6 +68,7 @@ struct p53g_pkt {
 	bool syn;
 	bool l4;
 	bool port53;
+	u16 ulen;
 	unsigned int thoff;
 };
 

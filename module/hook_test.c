@@ -1443,8 +1443,9 @@ static void p53g_csum6_test(struct kunit *test)
  * @want: the outcome
  * @left: the bucket still holds a token after it
  *
- * The header's questions come first and take no token; then the bucket;
- * then the checksum, which keeps the token spent when it fails.
+ * An empty bucket is seen first; then the header's questions, which take
+ * no token; then the token; then the checksum, which keeps the token
+ * spent when it fails.
  */
 struct p53g_due_case {
 	const char *name;
@@ -1472,8 +1473,8 @@ static const struct p53g_due_case p53g_due_cases[] = {
 	  P53G_DROP_NOREPLY, true },
 	{ "broadcast frame: noreply, no token", PACKET_BROADCAST, false, 0, 10,
 	  false, P53G_DROP_NOREPLY, true },
-	{ "multicast frame, bucket empty: noreply", PACKET_MULTICAST, false, 0,
-	  10, true, P53G_DROP_NOREPLY, false },
+	{ "multicast frame, bucket empty: ratelimited (the bucket first)",
+	  PACKET_MULTICAST, false, 0, 10, true, P53G_DROP_RATELIMIT, false },
 	{ "udp length past the packet: noreply, no token", PACKET_HOST, false,
 	  4, 10, false, P53G_DROP_NOREPLY, true },
 };

@@ -96,7 +96,8 @@ const char *p53g_action_name(unsigned int action);
  * @P53G_REJECT_RESET: a TCP SYN refused with a RST
  * @P53G_DROP_ACTION: dropped silently because action=drop
  * @P53G_DROP_RATELIMIT: a reply was due, but over the guard's rate limit
- *	(asked after the header's questions, before the checksum is summed)
+ *	(the bucket found empty before any other question, or its last token
+ *	taken by another CPU after the header's; before the checksum)
  * @P53G_DROP_MALFORMED: headers cut short before the port: dropped
  * @P53G_DROP_NOREPLY: a reply was due, but the kernel's rules forbid one
  *	(to a broadcast or multicast address, from an unspecified or

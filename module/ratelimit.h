@@ -65,6 +65,27 @@ static inline bool p53g_bucket_take(struct p53g_bucket *b, u32 rate,
 	return true;
 }
 
+/**
+ * p53g_bucket_empty() - whether no token is there now
+ * @b: the bucket
+ * @rate: tokens per second; 0 means no limit
+ * @now: the time in ns (monotonic)
+ *
+ * A plain read: no token is taken. A flood finds the bucket empty and is
+ * turned away before any other question.
+ *
+ * Return: true if p53g_bucket_take() would fail at @now.
+ */
+static inline bool p53g_bucket_empty(struct p53g_bucket *b, u32 rate, u64 now)
+{
+	s64 t;
+
+	if (!rate)
+		return false;
+	t = div_u64(NSEC_PER_SEC, rate);
+	return atomic64_read(&b->tat) - (s64)now > t * (p53g_bucket_burst(rate) - 1);
+}
+
 /* The host's one bucket, shared by every hook and namespace. */
 extern struct p53g_bucket p53g_host_bucket;
 
