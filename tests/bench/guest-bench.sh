@@ -242,22 +242,6 @@ block_rest() {
 			measure ipset "$n" 53
 		$IPT -F INPUT
 	done
-	# A published port 53: nft's own forward rules for it, the drop (the
-	# floor: conntrack, NAT and routing cost every configuration alike)
-	# and the reject the guard does.
-	pub_nat
-	nft_chain bench "meta l4proto udp ct status dnat ct original proto-dst 53 drop" forward &&
-		measure pub-nft-drop 0 53
-	$NFT delete table inet bench
-	nft_chain bench "meta l4proto udp ct status dnat ct original proto-dst 53 reject" forward &&
-		measure pub-nft-reject 0 53
-	$NFT delete table inet bench
-	$NFT delete table ip bpub
-	# A host whose module cannot load: the nftables fallback, at the
-	# guard's rate, with no exemption.
-	printf 'set rate %s\nexempt flush\n' "${GUARD_RATE:-300}" >/tmp/fb-bench.conf
-	in_ns dut port53guard fallback /tmp/fb-bench.conf && measure fallback 0 53
-	in_ns dut port53guard fallback --remove
 	# iptable_filter's hooks stay until it is unloaded: no trace left for
 	# the next configuration.
 	rmmod iptable_filter 2>/dev/null || note "rmmod iptable_filter failed: $(lsmod | grep iptable)"
@@ -285,9 +269,6 @@ block_guard() {
 	port53guard exempt flush
 	measure guard-5353 0 5353
 	measure fwd-guard 0 5353 $FWD
-	pub_nat
-	measure pub-guard 0 53
-	$NFT delete table ip bpub
 	# pktgen's payload begins with its magic, be 9b e9 55: as a DNS header,
 	# flags 0xe9 (QR 1, RD 1), so authoritative 1 reads it and refuses it
 	port53guard set authoritative 1 && measure guard-auth 0 53
@@ -297,11 +278,39 @@ block_guard() {
 	rmmod port53guard || note "rmmod port53guard failed"
 }
 
+# Last in each repetition: what brings conntrack and NAT into dut (they
+# stay registered there once used), so that every other configuration of
+# a repetition sees dut as the one before it did.
+block_pub() {
+	# A published port 53: nft's own forward rules for it, the drop (the
+	# floor: conntrack, NAT and routing cost every configuration alike)
+	# and the reject the guard does.
+	pub_nat
+	nft_chain bench "meta l4proto udp ct status dnat ct original proto-dst 53 drop" forward &&
+		measure pub-nft-drop 0 53
+	$NFT delete table inet bench
+	nft_chain bench "meta l4proto udp ct status dnat ct original proto-dst 53 reject" forward &&
+		measure pub-nft-reject 0 53
+	$NFT delete table inet bench
+	$NFT delete table ip bpub
+	# A host whose module cannot load: the nftables fallback, at the
+	# guard's rate, with no exemption.
+	printf 'set rate %s\nexempt flush\n' "${GUARD_RATE:-300}" >/tmp/fb-bench.conf
+	in_ns dut port53guard fallback /tmp/fb-bench.conf && measure fallback 0 53
+	in_ns dut port53guard fallback --remove
+	modprobe port53guard || { note "modprobe port53guard failed"; return; }
+	pub_nat
+	measure pub-guard 0 53
+	$NFT delete table ip bpub
+	rmmod port53guard || note "rmmod port53guard failed"
+}
+
 rep=1
 while [ $rep -le "$BENCH_REPS" ]; do
 	section "repetition $rep"
 	if [ $((rep % 2)) = 1 ]; then block_rest; block_guard
 	else block_guard; block_rest; fi
+	block_pub
 	rep=$((rep + 1))
 done
 note "done at $(uptime_s) s"
