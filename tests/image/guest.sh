@@ -21,6 +21,10 @@
 #                        the exempt source; verify exits 4, the metrics
 #                        say port53guard_fallback 1; the build put back,
 #                        a restart loads the module and removes the table
+#   p53g.expect=sigrefused  booted with module.sig_enforce=1: the module
+#                        DKMS built (signed with its own key, not enrolled)
+#                        is refused; the unit fails saying so and the
+#                        nftables fallback guards, as for absent
 #   p53g.expect=...,lifecycle
 #                        after the first step, the package's life on a
 #                        running host, from /var/cache/p53g-debs: upgrade
@@ -194,6 +198,9 @@ else
 	ok "the journal says the nftables fallback guards the host" \
 		sh -c "journalctl -b -u port53guard.service | grep -q 'could not be loaded (modprobe: .*): this host is guarded by the nftables fallback'"
 	ok "table inet port53guard is loaded" nft list table inet port53guard >/dev/null
+	[ "$expect" = sigrefused ] &&
+		ok "the journal says the signature was refused (module.sig_enforce=1)" \
+			sh -c "journalctl -b -u port53guard.service | grep -q -E 'Key was rejected|Required key not available'"
 	peer_up
 	rejected() { table_rejected; }
 	peer_asks "the fallback"
@@ -219,6 +226,13 @@ else
 		grep -q '^The guard is not loaded' /tmp/ls.out
 	ok "and that dnsmasq is answered, as far as the module goes" \
 		grep -q '^udp 0.0.0.0:53 dnsmasq\[[0-9]*\], namespace host: answered: the guard is not loaded' /tmp/ls.out
+	if [ "$expect" = sigrefused ]; then
+		ip netns del peer
+		echo "P53G-END image-$last rc=$T_FAILED"
+		echo "P53G-DONE"
+		systemctl poweroff
+		exit 0
+	fi
 	# the build comes back (run.sh kept a copy), the unit starts again
 	ko=$(ls /var/cache/p53g-ko/port53guard.ko* 2>/dev/null | head -n1)
 	mkdir -p "/lib/modules/$kernel/updates/dkms"
