@@ -246,8 +246,9 @@ EXPORT_SYMBOL_IF_KUNIT(p53g_ct_read);
  * datagram, within its UDP length (UDP-Lite: the IP payload; a first
  * fragment: what this skb holds of it), has a whole 12-byte header.
  */
-static bool p53g_udp_dns_flags(const struct sk_buff *skb,
-			       const struct p53g_pkt *pkt, u8 *flags)
+static __always_inline bool p53g_udp_dns_flags(const struct sk_buff *skb,
+					       const struct p53g_pkt *pkt,
+					       u8 *flags)
 {
 	unsigned int off = pkt->thoff + sizeof(struct udphdr), len;
 	const u8 *b;
@@ -340,8 +341,8 @@ static int p53g_tcp_dns_flags(const struct sk_buff *skb,
  * Return: P53G_ITERATIVE, P53G_PASSED, or P53G_NR_OUTCOMES when the
  * setting has no say and the packet is judged as without it.
  */
-enum p53g_outcome p53g_authority(const struct sk_buff *skb,
-				 const struct p53g_pkt *pkt)
+__always_inline enum p53g_outcome p53g_authority(const struct sk_buff *skb,
+						 const struct p53g_pkt *pkt)
 {
 	u8 flags = P53G_DNS_RD;
 	int r;
