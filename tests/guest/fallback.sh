@@ -146,29 +146,7 @@ done
 
 # --- 3. Reply-shaped queries, UDP-Lite ---------------------------------
 section "3. along a flow dut opened from port 53, the fallback"
-for fam in 4 6; do
-	if [ $fam = 4 ]; then f= D=$DUT4 PS=$PEER4; else f=-6 D=$DUT6 PS="[$PEER6]"; fi
-	listen_bg dut /tmp/fb-l.out $f -p 53 -t 60000 -S $PS:4053
-	snap
-	icmp_quotes_53 "IPv$fam peer:4053 -> dut:53, a query (QR 0) along dut's flow" peer $D -s 4053
-	moved replies 0 "IPv$fam query along dut's flow"
-	moved rejected 1 "IPv$fam query along dut's flow"
-	snap
-	nsx peer p53g-udpprobe $f -R -s 4053 -p 53 -t $QUIET_MS $D >/tmp/fb-r.out 2>&1
-	ok "IPv$fam peer:4053 -> dut:53, a response (QR 1): no ICMP ($(tail -n1 /tmp/fb-r.out))" \
-		test "$(field icmp /tmp/fb-r.out)" = 0
-	moved replies 1 "IPv$fam response along dut's flow"
-	snap
-	nsx peer p53g-udpprobe $f -R -s 4054 -p 53 -t $PROBE_MS $D >/tmp/fb-r.out 2>&1
-	ok "IPv$fam peer:4054 -> dut:53, a response outside any flow: ICMP" \
-		test "$(field icmp /tmp/fb-r.out)" = 1
-	moved rejected 1 "IPv$fam response outside any flow"
-	killall p53g-listen 2>/dev/null
-	wait_until 5 grep -q received= /tmp/fb-l.out
-	ok "IPv$fam dut's listener on 53 got the response only ($(field received /tmp/fb-l.out))" \
-		test "$(field received /tmp/fb-l.out)" = 1
-	wait
-done
+reply_shaped
 if [ -e /proc/net/udplite ]; then
 	section "3. UDP-Lite, the fallback"
 	for fam in 4 6; do

@@ -122,3 +122,35 @@ nat_topo_up() {
 	dns peer /tmp/nat-peer.pid 53 $A_PEER
 }
 
+# reply_shaped: along a flow dut opened from port 53 (its listener sends
+# first, to peer:4053), a query (QR 0) peer sends back is refused, a
+# response (QR 1) passes, a response outside any flow is refused; in both
+# families. snap and moved are the calling test's (the module's counters,
+# or the fallback table's, by the same names); dut must track connections.
+reply_shaped() {
+	for fam in 4 6; do
+		if [ $fam = 4 ]; then f= D=$DUT4 P=$PEER4 PS=$PEER4; else f=-6 D=$DUT6 P=$PEER6 PS="[$PEER6]"; fi
+		# dut's listener on 53 sends first, to peer:4053: a flow from dut:53.
+		listen_bg dut /tmp/nat-l.out $f -p 53 -t 60000 -S $PS:4053
+		snap
+		icmp_quotes_53 "IPv$fam peer:4053 -> dut:53, a query (QR 0) along dut's flow" peer $D -s 4053
+		moved replies 0 "IPv$fam query along dut's flow"
+		moved rejected 1 "IPv$fam query along dut's flow"
+		snap
+		nsx peer p53g-udpprobe $f -R -s 4053 -p 53 -t $QUIET_MS $D >/tmp/nat-r.out 2>&1
+		ok "IPv$fam peer:4053 -> dut:53, a response (QR 1): no ICMP ($(tail -n1 /tmp/nat-r.out))" \
+			test "$(field icmp /tmp/nat-r.out)" = 0
+		moved replies 1 "IPv$fam response along dut's flow"
+		moved rejected 0 "IPv$fam response along dut's flow"
+		snap
+		nsx peer p53g-udpprobe $f -R -s 4054 -p 53 -t $PROBE_MS $D >/tmp/nat-r.out 2>&1
+		ok "IPv$fam peer:4054 -> dut:53, a response outside any flow: ICMP" \
+			test "$(field icmp /tmp/nat-r.out)" = 1
+		moved rejected 1 "IPv$fam response outside any flow"
+		killall p53g-listen 2>/dev/null
+		wait_until 5 grep -q received= /tmp/nat-l.out
+		ok "IPv$fam dut's listener on 53 got the response only ($(field received /tmp/nat-l.out))" \
+			test "$(field received /tmp/nat-l.out)" = 1
+		wait
+	done
+}
