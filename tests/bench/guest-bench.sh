@@ -133,6 +133,22 @@ e2e_run() {
 		printf "%d %d", d / b[2], a[2] }'
 }
 
+# raw_measure CONFIG CASE: hand-built frames (p53g-raw, AF_PACKET) from
+# peer for BENCH_SECS, pinned to CPU 0 as pktgen is: what reached veth-dut
+# a guest second. The injector for what pktgen cannot build (a wrong UDP
+# checksum); its figures compare only with each other (inj=raw).
+raw_measure() {
+	[ -n "${BENCH_ONLY:-}" ] && case " $BENCH_ONLY " in *" $1 "*) ;; *) return 0 ;; esac
+	limits default
+	_mac=$(in_ns dut cat /sys/class/net/veth-dut/address)
+	_u=$(unreach4)
+	_rx0=$(in_ns dut cat /sys/class/net/veth-dut/statistics/rx_packets)
+	in_ns peer taskset -c 0 p53g-raw send -I veth-peer -M "$_mac" -s $PEER4 -d $DUT4 -p 53 -n 1000000000 \
+		-T "$BENCH_SECS" "$2" >/dev/null
+	_rx1=$(in_ns dut cat /sys/class/net/veth-dut/statistics/rx_packets)
+	echo "P53G-BENCH inj=raw limits=default rep=$rep config=$1 n=0 pps=$(((_rx1 - _rx0) / BENCH_SECS)) sent=$((_rx1 - _rx0)) icmp=$(($(unreach4) - _u))"
+}
+
 # What the guard decided for port-53 packets (every one of them is one of
 # these; traffic to 5353 and ICMP errors arriving in peer count as passed).
 guard_acct() {
@@ -274,7 +290,10 @@ block_guard() {
 	port53guard set authoritative 1 && measure guard-auth 0 53
 	port53guard set authoritative 0
 	port53guard set action drop && measure guard-drop 0 53
+	# a flood with wrong UDP checksums, beside action drop, one injector
+	raw_measure guard-drop-raw udp
 	port53guard set action reject
+	raw_measure guard-badsum-raw badsum
 	rmmod port53guard || note "rmmod port53guard failed"
 }
 

@@ -23,7 +23,8 @@ LOAD = re.compile(r"^P53G-BENCH-LOAD (.*)$")
 NOTE = re.compile(r"^P53G-BENCH-NOTE (.*)$")
 ORDER = ["none", "none-5353", "nft-hook-5353", "fwd-none", "fwd-nft-hook", "nft-drop", "nft-reject",
          "ipt-reject", "nftset", "ipset", "guard", "guard-exempt", "guard-5353", "fwd-guard",
-         "guard-drop", "guard-auth", "pub-nft-drop", "pub-nft-reject", "pub-guard", "fallback"]
+         "guard-drop", "guard-auth", "pub-nft-drop", "pub-nft-reject", "pub-guard", "fallback",
+         "guard-drop-raw", "guard-badsum-raw"]
 DESC = {
     "none": "no module, closed port 53",
     "none-5353": "no module, closed port 5353",
@@ -45,6 +46,8 @@ DESC = {
     "pub-nft-reject": "port 53 published (DNAT): nft forward reject",
     "pub-guard": "port 53 published (DNAT): guard on FORWARD",
     "fallback": "no module: the nftables fallback table",
+    "guard-drop-raw": "guard, action drop, p53g-raw frames (good checksums)",
+    "guard-badsum-raw": "guard reject, p53g-raw frames with wrong UDP checksums",
 }
 # (name, description, numerator, denominator, target)
 TARGETS = [
@@ -71,6 +74,8 @@ TARGETS = [
      ("pub-guard", 0), ("pub-nft-drop", 0), None),
     ("guard/fallback", "guard reject / the nftables fallback's reject (what a degraded host costs)",
      ("guard", 0), ("fallback", 0), None),
+    ("badsum/drop", "a flood with wrong UDP checksums: guard reject / guard drop (p53g-raw)",
+     ("guard-badsum-raw", 0), ("guard-drop-raw", 0), 0.98),
     ("1M/0", "guard, 1,000,000 / 0 prefixes (source not exempt)",
      ("guard", 1000000), ("guard", 0), 0.98),
     ("1M/nftset", "guard, 1,000,000 prefixes / nft 1,000,000-prefix set + reject",
@@ -198,7 +203,7 @@ def main():
             print(f"{inj:8} {lim:8} {cfg:13} {n:>8} {med:>11.0f} {spread(vals):>6.2f}% "
                   f"{'-' if icmp is None else f'{icmp:.3f}':>8} {len(vals):>4}  "
                   f"{DESC.get(cfg, '')}{flag}")
-            if inj == "pktgen" and lim == "default":
+            if inj in ("pktgen", "raw") and lim == "default":
                 md.append(f"| {cfg} | {n:,} | {med:,.0f} | {spread(vals):.2f} % | "
                           f"{'-' if icmp is None else f'{icmp:.3f}'} | {DESC.get(cfg, '')}{flag} |")
         print("\n  ratios (inside each repetition: median [spread], reps):")
@@ -224,7 +229,7 @@ def main():
                                  "reps": r[2], "target": target, "met": met,
                                  "previous": old, "drift_pct": None if drift is None else
                                  round(drift, 3)})
-                    if inj == "pktgen" and lim == "default":
+                    if inj in ("pktgen", "raw") and lim == "default":
                         md.append(f"| {desc} | {r[0]:.4f} | {r[1]:.2f} % | "
                                   f"{'' if target is None else f'>= {target}'} | {verdict} |")
             # published port 53: >= 1.5 x nft's reject where the floor (nft's
