@@ -32,12 +32,12 @@ _port53guard() {
 	COMPREPLY=()
 
 	if ((cword == 1)); then
-		opts=(status exempt set save restore listeners verify reset-counters help --help --version)
+		opts=(status exempt set save restore listeners verify reset-counters fallback help --help --version)
 	else
 		w=${words[cword - 1]}
 		case $sub in
 		help)
-			((cword == 2)) && opts=(status exempt set save restore listeners verify reset-counters) ;;
+			((cword == 2)) && opts=(status exempt set save restore listeners verify reset-counters fallback) ;;
 		reset-counters)
 			opts=(-w --wait --help) ;;
 		status)
@@ -49,9 +49,16 @@ _port53guard() {
 		save)
 			[[ $w == -o ]] && { _port53guard_files "$cur"; return; }
 			opts=(--modprobe -o --help) ;;
+		fallback)
+			if [[ $cur == -* ]]; then
+				opts=(--print --remove --unit --help)
+			else
+				_port53guard_files "$cur" -
+				return
+			fi ;;
 		restore)
 			if [[ $cur == -* ]]; then
-				opts=(--check --strict --allow-empty -w --wait --help)
+				opts=(--check --strict --allow-empty --boot -w --wait --help)
 			else
 				_port53guard_files "$cur" -
 				return
