@@ -136,6 +136,13 @@ if DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends 
 else
 	fail "apt-get install ./${dkmsdeb##*/} ./${tooldeb##*/} (exit $?)"
 fi
+if [ -d /run/systemd/system ]; then
+	check "install with systemd running: port53guard.service is active, or dpkg said why not" \
+		bash -c "systemctl is-active -q port53guard.service || grep -q 'port53guard.service is not running' '$tmp/install.log'"
+else
+	check "install without a running systemd says the guard starts at the next boot" \
+		grep -q "port53guard.service starts at the next boot" "$tmp/install.log"
+fi
 indent <"$tmp/install.log"
 
 # The package's postinst builds for every kernel in /lib/modules when the

@@ -286,6 +286,7 @@ case ,$expect, in
 	ok "install: port53guard.service was started at once ($t2 us) and is active" \
 		sh -c "test '${t2:-0}' -gt '${t1:-0}' && systemctl is-active -q port53guard.service"
 	ok "install: the shipped conffile is back" test -f /etc/port53guard/port53guard.conf
+	ok "install: dpkg says nothing of a guard not running" sh -c '! grep -q "is not running" /tmp/lc.out'
 	want=$(awk '$1 == "set" && $2 == "rate" { print $3 }' /etc/port53guard/port53guard.conf)
 	ok "install: and restored at once (rate $(cat $ST/rate), the file says ${want:-nothing})" \
 		test "$(cat $ST/rate)" = "${want:-none}"
