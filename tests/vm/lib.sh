@@ -26,15 +26,16 @@ VM_DIR=$P53G_TOP/tests/vm
 # (built from linux-source-6.1, tests/vm/debug-kernel.sh), cross (Debian's
 # 6.1 for ARCH, tests/vm/cross-fetch.sh). GROUPS name it in
 # tests/guest/TESTS: api is every stock x86 kernel, where the tests of the
-# module's kernel API run. MEM in MiB: Debian's 4kc-malta kernel has no
-# highmem and uses 256 at most. Each stock kernel is resolved at run time
+# module's kernel API run; newest is the newest Debian kernel (backports).
+# MEM in MiB: Debian's 4kc-malta kernel has no highmem and uses 256 at
+# most. Each stock kernel is resolved at run time
 # to the newest ABI of its series.
 vm_table() {
 	cat <<-'EOF'
 	6.1       x86_64  stock  all,x86,stock,api,k61  1024  1800
 	6.12      x86_64  stock  all,x86,stock,api   1024  1800
 	13-6.12   x86_64  deb13  api,deb13           1024  1800
-	13-bpo    x86_64  deb13  api,deb13           1024  1800
+	13-bpo    x86_64  deb13  api,deb13,newest    1024  1800
 	13-cloud  x86_64  deb13  api,deb13           1024  1800
 	debug     x86_64  debug  all,x86,debug       2048  3600
 	arm64   arm64   cross  all,cross       1024  2400
