@@ -384,7 +384,11 @@ int p53g_fallback_table(char *comment, size_t size)
 		comment[0] = '\0';
 	if (!nft)
 		return 0;
-	/* no nf_tables module: no table (a built-in nf_tables has no entry here... */
+	/*
+	 * No nf_tables module loaded: no table, and no nft to spawn. This
+	 * assumes nf_tables is a module, as Debian and OpenWrt build it; a
+	 * kernel with it built in would need this check gone.
+	 */
 	if (!getenv("P53G_NFT") && stat("/sys/module/nf_tables", &st))
 		return 0;
 	rc = p53g_run(argv, out, sizeof(out));
