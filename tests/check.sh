@@ -240,5 +240,10 @@ failed=$(grep -c '^FAIL: ' "$results")
 total=$(($(date +%s) - start))
 log "make check took $total s"
 "$P53G_TOP/tests/results.sh" check "$total" "$passed" "$failed" "$parts" "$results"
+# What failed, last, so that the tail of a CI log names it.
+if [ "$failed" != 0 ]; then
+	echo "== what failed:"
+	grep '^FAIL: ' "$results" | head -n 40
+fi
 echo "$passed passed, $failed failed"
 [ "$failed" = 0 ] && [ "$passed" -gt 0 ]
