@@ -234,7 +234,8 @@ block_rest() {
 	measure none 0 53
 	measure none-5353 0 5353
 	# The floor for any guard on LOCAL_IN: a hook in dut that does nothing.
-	nft_chain bench "" && measure nft-hook-5353 0 5353
+	nft_chain bench "" && measure nft-hook-5353 0 5353 &&
+		raw_measure hook-norec-raw norec
 	$NFT delete table inet bench
 	measure fwd-none 0 5353 $FWD
 	# the same floor on FORWARD: an empty chain there
@@ -287,7 +288,8 @@ block_guard() {
 	measure fwd-guard 0 5353 $FWD
 	# pktgen's payload begins with its magic, be 9b e9 55: as a DNS header,
 	# flags 0xe9 (QR 1, RD 1), so authoritative 1 reads it and refuses it
-	port53guard set authoritative 1 && measure guard-auth 0 53
+	port53guard set authoritative 1 && measure guard-auth 0 53 &&
+		raw_measure guard-auth-norec-raw norec
 	port53guard set authoritative 0
 	port53guard set action drop && measure guard-drop 0 53
 	# a flood with wrong UDP checksums, beside action drop, one injector

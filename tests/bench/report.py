@@ -24,7 +24,7 @@ NOTE = re.compile(r"^P53G-BENCH-NOTE (.*)$")
 ORDER = ["none", "none-5353", "nft-hook-5353", "fwd-none", "fwd-nft-hook", "nft-drop", "nft-reject",
          "ipt-reject", "nftset", "ipset", "guard", "guard-exempt", "guard-5353", "fwd-guard",
          "guard-drop", "guard-auth", "pub-nft-drop", "pub-nft-reject", "pub-guard", "fallback",
-         "guard-drop-raw", "guard-badsum-raw"]
+         "guard-drop-raw", "guard-badsum-raw", "hook-norec-raw", "guard-auth-norec-raw"]
 DESC = {
     "none": "no module, closed port 53",
     "none-5353": "no module, closed port 5353",
@@ -48,6 +48,8 @@ DESC = {
     "fallback": "no module: the nftables fallback table",
     "guard-drop-raw": "guard, action drop, p53g-raw frames (good checksums)",
     "guard-badsum-raw": "guard reject, p53g-raw frames with wrong UDP checksums",
+    "hook-norec-raw": "nft: empty input chain, p53g-raw queries with RD clear (closed port 53)",
+    "guard-auth-norec-raw": "guard, authoritative 1, p53g-raw queries with RD clear: passed",
 }
 # (name, description, numerator, denominator, target)
 TARGETS = [
@@ -76,6 +78,8 @@ TARGETS = [
      ("guard", 0), ("fallback", 0), None),
     ("badsum/drop", "a flood with wrong UDP checksums: guard reject / guard drop (p53g-raw)",
      ("guard-badsum-raw", 0), ("guard-drop-raw", 0), 0.98),
+    ("norec/nft-hook", "RD clear, authoritative 1: the guard's pass / an empty nft input chain (p53g-raw)",
+     ("guard-auth-norec-raw", 0), ("hook-norec-raw", 0), 0.99),
     ("1M/0", "guard, 1,000,000 / 0 prefixes (source not exempt)",
      ("guard", 1000000), ("guard", 0), 0.98),
     ("1M/nftset", "guard, 1,000,000 prefixes / nft 1,000,000-prefix set + reject",

@@ -25,6 +25,7 @@
  *
  * CASE (what the packet to DST:DPORT is):
  *   udp       a well-formed DNS query
+ *   norec     the same query with RD clear, as a resolver iterating sends
  *   iptrunc   an IP header cut short (12 of 20 / 20 of 40 bytes)
  *   udptrunc  an IP packet of protocol UDP holding 4 bytes of UDP header
  *   opts      IPv4 options (NOPs) / an IPv6 destination options header
@@ -70,13 +71,13 @@
 enum kind {
 	K_UDP, K_IPTRUNC, K_UDPTRUNC, K_OPTS, K_RROPT, K_BADSUM, K_ZEROSUM,
 	K_SHORTLEN, K_LONGLEN, K_FRAG1,
-	K_FRAG2, K_FRAGS, K_ATOMIC, K_TINYFRAG, K_ICMPERR, K_GUE,
+	K_FRAG2, K_FRAGS, K_ATOMIC, K_TINYFRAG, K_ICMPERR, K_GUE, K_NOREC,
 };
 
 static const char * const kind_names[] = {
 	"udp", "iptrunc", "udptrunc", "opts", "rropt", "badsum", "zerosum",
 	"shortlen", "longlen", "frag1",
-	"frag2", "frags", "atomic", "tinyfrag", "icmperr", "gue",
+	"frag2", "frags", "atomic", "tinyfrag", "icmperr", "gue", "norec",
 };
 
 struct opts {
@@ -179,6 +180,8 @@ static void build_udp(const struct opts *o, const uint8_t *src,
 	put16(p + 2, o->dport);
 	put16(p + 4, ulen);
 	memcpy(p + 8, q, sizeof(q));
+	if (o->kind == K_NOREC)
+		p[8 + 2] &= ~0x01;	/* RD */
 	c = l4_csum(o->family, src, dst, IPPROTO_UDP, p,
 		    ulen < UDP_LEN ? ulen : UDP_LEN);
 	/* A computed 0 goes out as 0xffff (RFC 768; RFC 8200, 8.1). */
