@@ -61,7 +61,7 @@ SECS=10 TARGET=40 K=100 EVERY=5
 BFIRST=2001:db8:b000::1
 BLAST=2001:db8:b000:ffff::1
 STOP=/tmp/st.stop MINDONE=/tmp/st.mindone
-rm -f $STOP $MINDONE
+rm -f $STOP $MINDONE /tmp/dn.met
 
 stress_topo
 # ns ctr behind dut, and dut's published address.
@@ -151,14 +151,16 @@ lc=$!
 # have done TARGET and the minimum time is over. Without -w the tool does
 # not wait out another staged replace; EBUSY fails it and the writer tries
 # again.
-# Writer 2 also runs a direct staged replace of B every EVERY-th turn.
+# Writer 2 also runs a direct staged replace of B on its first turn and
+# every EVERY-th after it (on its first, so that a run in which writer 1
+# wins most replaces still has a staged window).
 tool_writer() {
 	_w=$1 _ok=0 _fail=0 _turn=$2 _st=0 _viol=0 _post=0 _busy=0 _bad=0
 	echo 0 >/tmp/w$_w.cnt
 	while :; do
 		read -r _c1 </tmp/w1.cnt; read -r _c2 </tmp/w2.cnt
 		[ $((${_c1:-0} + ${_c2:-0})) -ge $TARGET ] && [ -e $MINDONE ] && break
-		if [ "$_w" = 2 ] && [ $(((_ok + _st + 1) % EVERY)) = 0 ]; then
+		if [ "$_w" = 2 ] && [ $(((_ok + _st) % EVERY)) = 0 ]; then
 			staged_b
 			continue
 		fi
@@ -223,20 +225,31 @@ staged_b() {
 }
 
 # The published path's churn: DNAT on, forward off, DNAT off, forward on.
+# Each of the first two states is held until the guard has judged a
+# published query in it (bounded, and cut short by the end of the run):
+# the other toggler leaves `action reject` in force for a small part of
+# its cycle, and on the debug kernel F7 comes in a burst every few
+# seconds, so a fixed pause would meet it by luck. /tmp/dn.met says both
+# were met once; the run's minimum time waits for it (bounded too).
+fwd_out() { awk -v k="$1_forward" '$1 == k { print $2 }' $ST/stats; }
+fwd_moved() { [ -e $STOP ] || [ "$(fwd_out "$1")" != "$2" ]; }
 dnat_toggler() {
-	_n=0
+	_ops=0 _met=
 	while [ ! -e $STOP ]; do
+		_r=$(fwd_out rejected)
 		dnat_on || echo "dnat on failed" >>/tmp/dn.unexpected
-		sleep 0.1
+		wait_until 10 fwd_moved rejected "$_r" && [ "$(fwd_out rejected)" != "$_r" ] && _met=${_met}r
+		_d=$(fwd_out disabled)
 		echo 0 >$ST/forward || echo "forward 0 failed" >>/tmp/dn.unexpected
-		sleep 0.05
+		wait_until 10 fwd_moved disabled "$_d" && [ "$(fwd_out disabled)" != "$_d" ] && _met=${_met}d
 		dnat_off || echo "dnat off failed" >>/tmp/dn.unexpected
 		sleep 0.05
 		echo 1 >$ST/forward || echo "forward 1 failed" >>/tmp/dn.unexpected
 		sleep 0.05
-		_n=$((_n + 4))
+		_ops=$((_ops + 4))
+		case $_met in *r*d* | *d*r*) touch /tmp/dn.met ;; esac
 	done
-	echo "ops=$_n" >/tmp/dn.res
+	echo "ops=$_ops" >/tmp/dn.res
 }
 
 toggler() {
@@ -302,6 +315,7 @@ tg=$!
 dnat_toggler &
 dn=$!
 sleep $SECS
+wait_until $BOUND test -e /tmp/dn.met || echo "# the published flood met neither outcome in ${BOUND} s"
 touch $MINDONE
 wait $w1 $w2
 touch $STOP
