@@ -224,7 +224,9 @@ for fam in 4 6; do
 	fam_vars $fam
 	setv rate 1
 	snap
-	probe peer $D -n 4 -t 150
+	# (-t 800: a rejected probe's error comes back at once; the wait is
+	# for the dropped ones, and keeps four probes inside about 2.5 s.)
+	probe peer $D -n 4 -t 800
 	delta rejected
 	r=$DV
 	delta dropped_ratelimit
@@ -272,7 +274,8 @@ for fam in 4 6; do
 	moved rejected 1 "IPv$fam tcp=1"
 	setv action drop
 	snap
-	ok "IPv$fam tcp=1 action=drop: the SYN times out" test "$(tcpprobe $D 700)" = timeout
+	# 300 ms, well before the first retransmission, so one SYN is counted
+	ok "IPv$fam tcp=1 action=drop: the SYN times out" test "$(tcpprobe $D 300)" = timeout
 	moved dropped_action 1 "IPv$fam tcp=1 action=drop"
 	setv action monitor
 	snap
