@@ -81,6 +81,7 @@ cleanup() {
 
 # --- topology and servers ------------------------------------------------
 topo_up
+patient_tcp
 nsip peer addr add $EX4/24 dev veth-peer
 nsip peer addr add $EX6/64 dev veth-peer nodad
 nsip dut addr add $REC4/24 dev veth-dut

@@ -158,6 +158,16 @@ topo_up() {
 
 topo_down() { del_ns peer dut; }
 
+# patient_tcp: peer's TCP to dut waits 5 s before it sends a segment
+# again (a host route with rto_min), so that a stalled guest does not
+# send a query's segment twice where a test counts the segments the guard
+# judged. SYNs keep their own 1 s timer.
+patient_tcp() {
+	in_ns peer $IP route add $DUT4/32 dev veth-peer rto_min 5s &&
+		in_ns peer $IP -6 route add $DUT6/128 dev veth-peer rto_min 5s ||
+		fail "peer's routes to dut with rto_min 5s"
+}
+
 # A UDP listener in the background: listen NS OUTFILE ARGS...; waits for "ready".
 # The old OUTFILE is removed first: the background job opens it only when it
 # gets to run, and on a slow guest (one emulated CPU) the wait would find the
