@@ -153,10 +153,17 @@ if [ "${expect%%,*}" = guarded ]; then
 	prom=/var/lib/prometheus/node-exporter/port53guard.prom
 	ok "port53guard-metrics.timer is shipped, not enabled" \
 		test "$(systemctl is-enabled port53guard-metrics.timer)" = disabled
+	# (a file left by an earlier boot would prove nothing)
+	rm -f $prom
 	systemctl enable --now port53guard-metrics.timer >/dev/null 2>&1
 	n=0
 	until [ -s $prom ] || [ $n -ge 300 ]; do sleep 0.2; n=$((n + 1)); done
 	ok "the timer writes $prom" test -s $prom
+	# The run the timer started may still be finishing after its rename:
+	# a start now would join it, not run again.
+	n=0
+	while [ "$(systemctl show -p ActiveState --value port53guard-metrics.service)" = activating ] &&
+		[ $n -lt 300 ]; do sleep 0.2; n=$((n + 1)); done
 	# the old file held open, so that its inode number cannot come back
 	exec 3<$prom
 	systemctl start port53guard-metrics.service
