@@ -121,12 +121,19 @@ base=$(awk '$1 == "port53guard" { print $6 }' /proc/modules)
 image=$(vm_area "$base")
 ok "the module's image ($base) is a vmalloc area: ${image:-none}" test -n "$image"
 # Where the module's code was: its image, and its init text (freed after
-# load; its address stays listed). A vmalloc area whose caller lies there
-# was allocated by the module; other modules load and unload meanwhile.
+# load, when initsize reads 0; its address stays listed, and it ends where
+# the next section begins, or within 64 KiB). A vmalloc area whose caller
+# lies there was allocated by the module; other modules load and unload
+# meanwhile.
 img_lo=${image%%-*} img_hi=${image#*-} img_hi=${img_hi%% *}
 init_lo=$(cat $SM/sections/.init.text 2>/dev/null)
 init_hi=
-[ -n "$init_lo" ] && init_hi=0x$(printf '%x' $((init_lo + ${init:-0})))
+if [ -n "$init_lo" ]; then
+	init_hi=$(cat $SM/sections/* $SM/sections/.[!.]* 2>/dev/null | awk -v a="x${init_lo#0x}" '
+		{ x = "x" substr($1, 3); if (length(x) == length(a) && x > a && (m == "" || x < m)) { m = x; v = $1 } }
+		END { print (m == "" ? "" : v) }')
+	[ -n "$init_hi" ] || init_hi=0x$(printf '%x' $((init_lo + 65536)))
+fi
 
 # list KIND FILE: 1,000 entries of one kind, made by one awk (a shell loop
 # forks too often for the debug kernel). Addresses from the documentation,
