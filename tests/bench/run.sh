@@ -131,6 +131,18 @@ if [ -n "$(git -C "$P53G_TOP" status --porcelain -- module tools tests 2>/dev/nu
 	cp "$P53G_TOP/docs/results/bench.json" "$dest/" 2>/dev/null || true
 	echo "bench: module/, tools/ or tests/ has uncommitted changes: the results go to $dest, not docs/results (commit, then run make bench again)" >&2
 fi
+# A reduced run (some configurations, kernels or list sizes, fewer
+# repetitions, or the lookup benchmark skipped) does not replace the whole
+# table either.
+if [ -n "${P53G_BENCH_ONLY:-}" ] || [ "$kernels" != "6.1 6.12" ] || [ "$ns" != "0 1000 1000000" ] ||
+	[ "$reps" -lt 3 ] || [ "${P53G_BENCH_PSET:-1}" = 0 ]; then
+	if [ "$dest" = "$P53G_TOP/docs/results" ]; then
+		dest=$work/results
+		mkdir -p "$dest"
+		cp "$P53G_TOP/docs/results/bench.json" "$dest/" 2>/dev/null || true
+		echo "bench: a reduced run: the results go to $dest, not docs/results" >&2
+	fi
+fi
 mkdir -p "$dest"
 python3 -B "$here/report.py" --clock "$clock" --commit "$(git -C "$P53G_TOP" describe --always --dirty 2>/dev/null)" \
 	--params "secs=$secs reps=$reps N={$ns} limits={$lims} injectors=pktgen${e2e:+,sendmmsg}" \
