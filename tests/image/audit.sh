@@ -31,8 +31,9 @@ arec() {
 	shift 2
 	n0=$(ours | wc -l)
 	"$@" >/tmp/arec.out 2>&1
-	# auditd writes what the kernel sends it within moments
-	for i in $(seq 50); do
+	# auditd writes what the kernel sends it within moments (30 s: a
+	# loaded host can stall the guest for seconds)
+	for i in $(seq 300); do
 		n=$(ours | wc -l)
 		[ "$n" -gt "$n0" ] && sleep 0.5 && break
 		sleep 0.1
