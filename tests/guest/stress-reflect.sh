@@ -18,6 +18,13 @@
 # (10 ms at HZ=100, the coarsest) to D. D is at most the time from before
 # the first query to after the last one was judged, read from /proc/uptime
 # (10 ms ticks, +1 tick).
+#
+# A third flood, IPv4 queries with wrong UDP checksums, runs beside the
+# other two. Such a query that finds a token spends it and is dropped
+# without a reply (dropped_noreply): a token is never given back. So the
+# tokens spent, replies plus those drops, stay within the same bound. A
+# guard that gave the token back would checksum the whole flood and
+# count it as dropped_noreply far past the bound.
 . /p53g/guest/stress-lib.sh
 
 SECS=10 R=200
@@ -42,8 +49,10 @@ peer_send -s 198.18.0.0 -R 17 -d $DUT4 -n 1000000000 -T $SECS udp >/tmp/f4.out &
 p4=$!
 peer_send -6 -s 2001:db8:a000:: -R 32 -d $DUT6 -n 1000000000 -T $SECS udp >/tmp/f6.out &
 p6=$!
-wait $p4 $p6
-sent=$(($(field sent /tmp/f4.out) + $(field sent /tmp/f6.out)))
+peer_send -s 198.18.0.0 -R 17 -d $DUT4 -q 61003 -n 1000000000 -T $SECS badsum >/tmp/fb.out &
+pb=$!
+wait $p4 $p6 $pb
+sent=$(($(field sent /tmp/f4.out) + $(field sent /tmp/f6.out) + $(field sent /tmp/fb.out)))
 d_reached() { test $(($(dut53) - d0)) -ge $sent; }
 wait_until $BOUND d_reached
 h_reached() { snap /tmp/h; test $(($(total /tmp/h) - $(total /tmp/s0))) -ge $sent; }
@@ -62,14 +71,15 @@ lim=$(($(val dropped_ratelimit /tmp/s1) - $(val dropped_ratelimit /tmp/s0)))
 # p53g-raw sends a UDP checksum that computes to 0 as 0 over IPv6 too,
 # where it means "invalid" (RFC 8200): about one random-source IPv6 query
 # in 65536 is such a packet, which the guard rightly drops without a
-# reply (dropped_noreply, as hostile.sh's zero-checksum case). Counted
-# here, not hidden: rejected + ratelimited + noreply = all.
+# reply (dropped_noreply, as hostile.sh's zero-checksum case), before
+# the bucket. Counted here, not hidden: rejected + ratelimited + noreply
+# = all; the wrong checksums are the rest of noreply.
 nor=$(($(val dropped_noreply /tmp/s1) - $(val dropped_noreply /tmp/s0)))
 hooked=$(($(total /tmp/s1) - $(total /tmp/s0)))
 seen=$((d1 - d0))
 span=$(((t1 - t0 + 1) * 10))
 max=$((BURST + (span + 10) * R / 1000))
-echo "# sent=$sent (v4 $(field sent /tmp/f4.out), v6 $(field sent /tmp/f6.out)) at dut's input=$seen outcomes=$hooked"
+echo "# sent=$sent (v4 $(field sent /tmp/f4.out), v6 $(field sent /tmp/f6.out), v4 wrong checksums $(field sent /tmp/fb.out)) at dut's input=$seen outcomes=$hooked"
 echo "# rate=$R burst=$BURST span=${span} ms: rejected=$rej ratelimited=$lim noreply=$nor dut unreach=$((u1 - u0)) failed=$((x1 - x0)) tap=$tapn bound=$max"
 ok "every one of $sent queries reached dut's input (nft UDP/53 counter: $seen)" test "$seen" = "$sent"
 [ "$seen" = "$sent" ] || lost $((sent - seen))
@@ -78,8 +88,12 @@ ok "rejected ($rej) + dropped_ratelimit ($lim) + dropped_noreply ($nor) = querie
 	test $((rej + lim + nor)) = "$seen"
 [ $((rej + lim + nor)) = "$seen" ] || mis $((seen - rej - lim - nor))
 v6=$(field sent /tmp/f6.out)
-ok "dropped_noreply ($nor) within what zero IPv6 checksums explain (<= $v6 / 65536 * 4 + 4)" \
-	test "$nor" -le $((v6 / 65536 * 4 + 4))
+z=$((v6 / 65536 * 4 + 4))
+ok "tokens spent, rejected ($rej) + dropped_noreply ($nor), <= the bound ($max) + what zero IPv6 checksums explain ($z)" \
+	test $((rej + nor)) -le $((max + z))
+[ $((rej + nor)) -le $((max + z)) ] || mis $((rej + nor - max - z))
+ok "the wrong checksums spent tokens: dropped_noreply ($nor) > what zero IPv6 checksums explain ($z)" \
+	test "$nor" -gt "$z"
 ok "dut sent ($((u1 - u0))) or failed to send ($((x1 - x0))) one ICMP error per rejected ($rej)" \
 	test $((u1 - u0 + x1 - x0)) = "$rej"
 ok "replies counted by the guard ($rej) <= burst + span * rate ($max)" test "$rej" -le $max
@@ -88,7 +102,9 @@ ok "ICMP errors at the peer's tap ($tapn) <= the bound ($max)" test "$tapn" -le 
 [ "$rej" -le $max ] || mis $((rej - max))
 ok "the flood exceeded the limit (dropped_ratelimit $lim > 0)" test "$lim" -gt 0
 # Not too strict either: the bucket refills while the flood lasts.
-ok "at least half the allowed rate went out ($rej >= $((R * SECS / 2)))" test "$rej" -ge $((R * SECS / 2))
+ok "at least half the allowed tokens were spent ($rej + $nor >= $((R * SECS / 2)))" \
+	test $((rej + nor)) -ge $((R * SECS / 2))
+ok "the queries with good checksums were answered too ($rej > 0)" test "$rej" -gt 0
 ok "rmmod port53guard" rmmod port53guard
 topo_down
 stress_row reflect $sent 0 0 "$sent"
