@@ -101,9 +101,11 @@ ok "ICMP errors dut sent ($((u1 - u0))) <= the bound ($max)" test $((u1 - u0)) -
 ok "ICMP errors at the peer's tap ($tapn) <= the bound ($max)" test "$tapn" -le $max
 [ "$rej" -le $max ] || mis $((rej - max))
 ok "the flood exceeded the limit (dropped_ratelimit $lim > 0)" test "$lim" -gt 0
-# Not too strict either: the bucket refills while the flood lasts.
-ok "at least half the allowed tokens were spent ($rej + $nor >= $((R * SECS / 2)))" \
-	test $((rej + nor)) -ge $((R * SECS / 2))
+# Not too strict either: the bucket refills while the flood lasts (a
+# quarter of rate * seconds is many bursts; the senders come in bursts of
+# their own on a slow kernel, and a bucket full at burst loses the rest).
+ok "at least a quarter of the allowed tokens were spent ($rej + $nor >= $((R * SECS / 4)))" \
+	test $((rej + nor)) -ge $((R * SECS / 4))
 ok "the queries with good checksums were answered too ($rej > 0)" test "$rej" -gt 0
 ok "rmmod port53guard" rmmod port53guard
 topo_down
