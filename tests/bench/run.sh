@@ -122,26 +122,23 @@ else
 	: >"$pset"
 fi
 
-# Results of uncommitted code name no commit: they are printed and kept
-# under tests/out, never written to docs/results.
+# Results of uncommitted code name no commit, and a reduced run (some
+# configurations, kernels or list sizes, fewer repetitions, or the lookup
+# benchmark skipped) does not make the whole table: both are printed and
+# kept under tests/out, never written to docs/results.
 dest=$P53G_TOP/docs/results
+why=
 if [ -n "$(git -C "$P53G_TOP" status --porcelain -- module tools tests 2>/dev/null)" ]; then
+	why="module/, tools/ or tests/ has uncommitted changes (commit, then run make bench again)"
+elif [ -n "${P53G_BENCH_ONLY:-}" ] || [ "$kernels" != "6.1 6.12" ] || [ "$ns" != "0 1000 1000000" ] ||
+	[ "$reps" -lt 3 ] || [ "${P53G_BENCH_PSET:-1}" = 0 ]; then
+	why="a reduced run"
+fi
+if [ -n "$why" ]; then
 	dest=$work/results
 	mkdir -p "$dest"
 	cp "$P53G_TOP/docs/results/bench.json" "$dest/" 2>/dev/null || true
-	echo "bench: module/, tools/ or tests/ has uncommitted changes: the results go to $dest, not docs/results (commit, then run make bench again)" >&2
-fi
-# A reduced run (some configurations, kernels or list sizes, fewer
-# repetitions, or the lookup benchmark skipped) does not replace the whole
-# table either.
-if [ -n "${P53G_BENCH_ONLY:-}" ] || [ "$kernels" != "6.1 6.12" ] || [ "$ns" != "0 1000 1000000" ] ||
-	[ "$reps" -lt 3 ] || [ "${P53G_BENCH_PSET:-1}" = 0 ]; then
-	if [ "$dest" = "$P53G_TOP/docs/results" ]; then
-		dest=$work/results
-		mkdir -p "$dest"
-		cp "$P53G_TOP/docs/results/bench.json" "$dest/" 2>/dev/null || true
-		echo "bench: a reduced run: the results go to $dest, not docs/results" >&2
-	fi
+	echo "bench: $why: the results go to $dest, not docs/results" >&2
 fi
 mkdir -p "$dest"
 python3 -B "$here/report.py" --clock "$clock" --commit "$(git -C "$P53G_TOP" describe --always --dirty 2>/dev/null)" \
