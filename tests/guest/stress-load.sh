@@ -231,7 +231,7 @@ staged_b() {
 # its cycle, and on the debug kernel F7 comes in a burst every few
 # seconds, so a fixed pause would meet it by luck. /tmp/dn.met says both
 # were met once; the run's minimum time waits for it (bounded too).
-fwd_out() { awk -v k="$1_forward" '$1 == k { print $2 }' $ST/stats; }
+fwd_out() { val "$1"_forward $ST/stats; }
 fwd_moved() { [ -e $STOP ] || [ "$(fwd_out "$1")" != "$2" ]; }
 dnat_toggler() {
 	_ops=0 _met=
@@ -315,7 +315,7 @@ tg=$!
 dnat_toggler &
 dn=$!
 sleep $SECS
-wait_until $BOUND test -e /tmp/dn.met || echo "# the published flood met neither outcome in ${BOUND} s"
+wait_until $BOUND test -e /tmp/dn.met || echo "# the published flood did not meet both outcomes in ${BOUND} s"
 touch $MINDONE
 wait $w1 $w2
 touch $STOP
